@@ -1,0 +1,1 @@
+"""Pure domain records: no I/O here."""
