@@ -198,6 +198,8 @@ class Agreement:
     registry: ActorRegistry
     source_file: str = ""
     notes: tuple[str, ...] = ()  # warnings kept with the agreement (e.g. a start disagreement)
+    # memo of derived values (resolved incident sides); not part of the agreement's identity
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def phase(self, phase_id: str) -> Phase:
         return next(p for p in self.phases if p.id == phase_id)

@@ -1,0 +1,333 @@
+"""The ``ceasefire`` command: parse, call the library, print. Errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ceasefire import __version__
+from ceasefire.agreements.loader import (
+    bundled_names,
+    check_agreement,
+    load_agreement,
+    resolve_agreement_path,
+)
+from ceasefire.errors import CeasefireError, ConfigError
+from ceasefire.settings import Settings
+from ceasefire.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CeasefireError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj["settings"]
+    return settings
+
+
+def _parse_instant(text: str, settings: Settings, option: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} {text!r} is not an ISO 8601 date-time (e.g. 2016-09-14T12:00+03:00).") from None
+    return value if value.tzinfo else value.replace(tzinfo=settings.timezone)
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option} {text!r} is not a valid date (YYYY-MM-DD).") from None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="ceasefire")
+@click.option("--workspace", envvar="CEASEFIRE_WORKSPACE", type=click.Path(file_okay=False),
+              help="Workspace folder holding the store [env CEASEFIRE_WORKSPACE; default ./workspace].")  # fmt: skip
+@click.option("--timezone", envvar="CEASEFIRE_TIMEZONE", default=None,
+              help="IANA zone for dates without an offset [default Asia/Damascus].")  # fmt: skip
+@click.pass_context
+@handle_errors
+def cli(ctx: click.Context, workspace: str | None, timezone: str | None) -> None:
+    """ceasefire: agreements as code, incidents, compliance findings and the agreement clock."""
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(workspace, timezone)
+
+
+# -- agreement ------------------------------------------------------------------------------
+@cli.group()
+def agreement() -> None:
+    """Check, show and list agreement files."""
+
+
+@agreement.command("check")
+@click.argument("file")
+@handle_errors
+def agreement_check(file: str) -> None:
+    """Validate FILE; print every problem as FILE:LINE: field: message (exit 1 on errors)."""
+    problems = check_agreement(file)
+    for p in problems:
+        click.echo(f"{p}" + (" (warning)" if p.severity == "warning" else ""))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(f"{len(errors)} error(s).", err=True)
+        sys.exit(1)
+    click.echo(f"{file}: valid" + (f" ({len(problems)} warning(s))" if problems else ""), err=True)
+
+
+@agreement.command("show")
+@click.argument("name")
+@handle_errors
+def agreement_show(name: str) -> None:
+    """Print a bundled agreement file (or any agreement file)."""
+    click.echo(resolve_agreement_path(name).read_text(encoding="utf-8"), nl=False)
+
+
+@agreement.command("list")
+def agreement_list() -> None:
+    """List the bundled example agreements."""
+    for name in bundled_names():
+        click.echo(name)
+
+
+# -- import -----------------------------------------------------------------------------------
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["ucdp", "acled", "reports", "humanitarian"]))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+@handle_errors
+def import_(ctx: click.Context, kind: str, file: Path, fmt: str) -> None:
+    """Import FILE (plain or gzip): all of it or nothing; bad rows go to quarantine."""
+    from ceasefire.service import import_file
+
+    settings = _settings(ctx)
+    with Store(settings.workspace) as store:
+        summary = import_file(store, kind, file, settings.timezone)
+    if fmt == "json":
+        click.echo(json.dumps(summary.to_json(), sort_keys=True, ensure_ascii=False))
+        return
+    click.echo(f"{kind} {file}: added {summary.added}, revised {summary.revised}, "
+               f"unchanged {summary.unchanged}, quarantined {summary.quarantined}")  # fmt: skip
+    for problem in summary.problems[:50]:
+        click.echo(f"  quarantined: {problem}")
+    if len(summary.problems) > 50:
+        click.echo(f"  … and {len(summary.problems) - 50} more (ceasefire quarantine)")
+
+
+@cli.command("quarantine")
+@click.pass_context
+@handle_errors
+def quarantine(ctx: click.Context) -> None:
+    """List quarantined rows with their file, line, field and reason."""
+    with Store(_settings(ctx).workspace) as store:
+        for row in store.quarantine():
+            click.echo(f"{row['file']}:{row['line']}: {row['field']}: {row['reason']} (batch {row['batch']})")
+
+
+# -- evaluate / status -------------------------------------------------------------------------
+@cli.command("evaluate")
+@click.option("--agreement", "agreement_name", required=True, help="Agreement file or bundled name.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text"]), default="text")
+@click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
+@click.pass_context
+@handle_errors
+def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | None) -> None:
+    """Judge every stored incident against every term of the agreement."""
+    from ceasefire.service import evaluate_store
+
+    settings = _settings(ctx)
+    agreement_obj = load_agreement(agreement_name)
+    when = _parse_instant(as_of, settings, "--as-of") if as_of else None
+    with Store(settings.workspace) as store:
+        pairs = evaluate_store(store, agreement_obj, when)
+    pairs.sort(key=lambda p: p[0].key)
+    if fmt == "jsonl":
+        for _, finding in pairs:
+            click.echo(json.dumps(finding.to_json(), sort_keys=True, ensure_ascii=False))
+    elif fmt == "json":
+        click.echo(json.dumps([f.to_json() for _, f in pairs], sort_keys=True, ensure_ascii=False, indent=2))
+    else:
+        from collections import Counter
+
+        for incident, finding in pairs:
+            click.echo(f"{incident.key}\t{finding.qualification}\t{','.join(finding.codes)}")
+        counts = Counter(f.qualification for _, f in pairs)
+        click.echo("; ".join(f"{k}: {v}" for k, v in sorted(counts.items())), err=True)
+
+
+@cli.command("status")
+@click.option("--agreement", "agreement_name", required=True)
+@click.option("--at", "at", required=True, help="ISO 8601 instant (offset optional).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@click.pass_context
+@handle_errors
+def status(ctx: click.Context, agreement_name: str, at: str, fmt: str) -> None:
+    """Where the agreement clock stands at an instant: phase, day, conditions."""
+    from ceasefire.service import status_from_store
+
+    settings = _settings(ctx)
+    agreement_obj = load_agreement(agreement_name)
+    when = _parse_instant(at, settings, "--at")
+    with Store(settings.workspace) as store:
+        result = status_from_store(store, agreement_obj, when)
+    if fmt == "json":
+        click.echo(json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['agreement']} at {result['at']}: phase {result['phase'] or 'none'}, "
+               f"day {result['day'] or '—'}, {result['consecutive_days']} of {result['target_days']} days")  # fmt: skip
+    for pid, ph in result["phases"].items():
+        unmet = "; ".join(f"{u['condition']}: {u['detail']}" for u in ph.get("unmet", []))
+        click.echo(f"  phase {pid}: {ph['state']}" + (f" (unmet: {unmet})" if unmet else ""))
+    for cid, cond in result["conditions"].items():
+        click.echo(f"  condition {cid}: {cond.get('state')}")
+
+
+# -- reports ------------------------------------------------------------------------------------
+@cli.group()
+def report() -> None:
+    """Build reports."""
+
+
+@report.command("daily")
+@click.option("--agreement", "agreement_name", required=True)
+@click.option("--date", "day", required=True, help="YYYY-MM-DD (local day of the agreement's zone).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.pass_context
+@handle_errors
+def report_daily(ctx: click.Context, agreement_name: str, day: str, fmt: str, output: Path | None) -> None:
+    """The daily report for one day, in Markdown, HTML or JSON."""
+    from ceasefire.reports import render_html, render_json, render_markdown
+    from ceasefire.service import replay_from_store
+
+    settings = _settings(ctx)
+    agreement_obj = load_agreement(agreement_name)
+    when = _parse_date(day, "--date")
+    with Store(settings.workspace) as store:
+        data = replay_from_store(store, agreement_obj).report(when)
+    text = {"md": render_markdown, "html": render_html, "json": render_json}[fmt](data)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomic(output, text)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# -- exports ------------------------------------------------------------------------------------
+@cli.command("export")
+@click.argument("layout", type=click.Choice(["ucdp", "acled", "geojson"]))
+@click.option("--agreement", "agreement_name", default=None, help="Add findings (GeoJSON only).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.pass_context
+@handle_errors
+def export(ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None) -> None:
+    """Export stored incidents as UCDP CSV, ACLED CSV or GeoJSON."""
+    import io
+
+    from ceasefire.export.tables import (
+        geojson_feature_collection,
+        write_acled_csv,
+        write_geojson,
+        write_ucdp_csv,
+    )
+
+    settings = _settings(ctx)
+    with Store(settings.workspace) as store:
+        incidents = sorted(store.incidents(), key=lambda i: i.key)
+    buf = io.StringIO()
+    if layout == "ucdp":
+        write_ucdp_csv(incidents, buf)
+    elif layout == "acled":
+        write_acled_csv(incidents, buf)
+    else:
+        findings = None
+        if agreement_name:
+            from ceasefire.compliance.engine import evaluate_all
+
+            agreement_obj = load_agreement(agreement_name)
+            findings = {f.incident: f.to_json() for f in evaluate_all(agreement_obj, incidents)}
+        write_geojson(geojson_feature_collection(incidents, findings), buf)
+    if output is None:
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        _write_atomic(output, buf.getvalue())
+
+
+@cli.command("incident")
+@click.argument("key")
+@click.option("--agreement", "agreement_name", default=None)
+@click.pass_context
+@handle_errors
+def incident(ctx: click.Context, key: str, agreement_name: str | None) -> None:
+    """Show one incident: its revisions, judgements and (with --agreement) its finding."""
+    with Store(_settings(ctx).workspace) as store:
+        history = store.incident_history(key)
+    if not history:
+        raise ConfigError(f"No incident {key!r} in the workspace; keys look like ucdp:227667.")
+    out: dict[str, Any] = {"incident": key, "revisions": [{"revision": r, **i.to_json()} for r, i in history]}
+    if agreement_name:
+        from ceasefire.compliance.engine import evaluate
+
+        out["finding"] = evaluate(load_agreement(agreement_name), history[-1][1]).to_json()
+    click.echo(json.dumps(out, sort_keys=True, ensure_ascii=False, indent=2))
+
+
+# -- demo -----------------------------------------------------------------------------------------
+@cli.command("demo")
+@click.option("--first", default="2016-09-12", help="First report date.")
+@click.option("--last", default="2016-09-20", help="Last report date.")
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context, first: str, last: str) -> None:
+    """Replay the US–Russia cessation of 12–19 Sept 2016 from UCDP events, end to end."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ceasefire.demo import run_demo
+
+    settings = _settings(ctx)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=150)
+    result = run_demo(settings, _parse_date(first, "--first"), _parse_date(last, "--last"), console)
+    table = Table(title=f"{result['agreement']} — daily clock (reports in {result['reports_dir']})")
+    for col in ("date", "phase", "agreement day", "counted days", "violations", "undetermined",
+                "reduced violence", "aid delivered", "JIC phase"):  # fmt: skip
+        table.add_column(col)
+    for row in result["days"]:
+        table.add_row(*(str(row[k]) for k in ("date", "phase", "day", "consecutive_days", "violations",
+                                              "undetermined", "reduced_violence", "aid_delivered", "jic")))  # fmt: skip
+    console.print(table)
+    for line in result["notes"]:
+        console.print(f"• {line}")
+
+
+def main() -> None:
+    cli(prog_name="ceasefire")
+
+

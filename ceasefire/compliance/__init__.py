@@ -1,0 +1,1 @@
+"""Compliance: coverage of actors, phase windows, findings per incident, and the clock."""

@@ -1,0 +1,1 @@
+"""Exports: incidents back to UCDP GED and ACLED CSV layouts, and to GeoJSON for maps."""

@@ -1,0 +1,1 @@
+"""Adapters that turn source files into incidents (and quarantine what they cannot read)."""

@@ -1,0 +1,91 @@
+"""What every importer shares: opening plain or gzip files, row problems, parsed batches."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ceasefire.errors import IntakeError
+
+__all__ = ["MAX_FIELD", "Batch", "RowProblem", "open_text", "read_csv_rows"]
+
+MAX_FIELD = 1_000_000  # characters in one CSV field; larger means a broken or hostile file
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that could not be read: it goes to quarantine with where and why."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+    raw: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+@dataclass
+class Batch:
+    """What one file gave: records to store, and rows to quarantine."""
+
+    kind: str
+    file: str
+    records: list[Any] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def open_text(path: Path) -> io.TextIOWrapper:
+    """Open a UTF-8 text file, gzip or plain, with a clear error for anything else."""
+    if not path.exists():
+        raise IntakeError(f"{path}: no such file. Check the path.")
+    if path.is_dir():
+        raise IntakeError(f"{path}: is a folder; give a file.")
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    raw: Any = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
+
+
+def read_csv_rows(
+    path: Path, required: tuple[str, ...], what: str
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) from a CSV whose header must hold ``required``."""
+    csv.field_size_limit(MAX_FIELD)
+    handle = open_text(path)
+    try:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise IntakeError(f"{path}: the file is empty; expected a {what} CSV with a header row.") from None
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise IntakeError(
+                f"{path}:1: header: missing column(s) {', '.join(missing)}; "
+                f"this does not look like a {what} CSV."
+            )
+        for row in reader:
+            line = reader.line_num
+            if len(row) != len(header):
+                yield line, {"__error__": f"has {len(row)} fields, the header has {len(header)}"}
+                continue
+            yield line, dict(zip(header, row, strict=True))
+    except UnicodeDecodeError as exc:
+        raise IntakeError(
+            f"{path}: is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+            "convert it to UTF-8 and import again."
+        ) from exc
+    except csv.Error as exc:
+        raise IntakeError(f"{path}: is not a readable CSV file ({exc}).") from exc
+    except (OSError, EOFError) as exc:
+        raise IntakeError(f"{path}: could not be read ({exc}).") from exc
+    finally:
+        handle.close()

@@ -1,0 +1,321 @@
+"""The daily report (outline: domain.md §6, after the OSCE SMM daily report and the Russian
+reconciliation-centre bulletin), as one JSON-able dict that the renderers only format.
+
+A report for date D covers the local calendar day D and uses only what was known at its cut-off
+(local midnight after D): incidents whose first source is dated by then, judgements known by then,
+joint decisions taken by then.  Every count names the incidents it counts.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ceasefire import __version__
+from ceasefire.compliance.clock import Clock, build_clock, prepare_metrics, status_at
+from ceasefire.compliance.engine import Finding, evaluate_all
+from ceasefire.intake.jsonlines import Claim
+from ceasefire.model.agreement import Agreement
+from ceasefire.model.humanitarian import Convoy
+from ceasefire.model.incidents import Incident
+
+__all__ = ["QUALIFICATIONS", "Replay", "daily_report"]
+
+QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
+SERIOUS_FATALITIES = 10  # a violation with at least this many deaths is listed as serious
+
+
+def _governorate(incident: Incident) -> str:
+    name = incident.place.admin1.replace(" Governorate", "").strip()
+    return name or "(unknown governorate)"
+
+
+class Replay:
+    """Everything a series of reports needs, prepared once: incidents by day, metrics, clock."""
+
+    def __init__(
+        self,
+        agreement: Agreement,
+        incidents: Iterable[Incident],
+        convoys: Sequence[Convoy] = (),
+        claims: Sequence[Claim] = (),
+    ) -> None:
+        self.agreement = agreement
+        self.tz = agreement.timezone
+        self.incidents = sorted(incidents, key=lambda i: (i.window.start, i.key))
+        self.convoys = list(convoys)
+        self.claims = sorted(claims, key=lambda c: (c.reported_at, c.id))
+        self.metrics = prepare_metrics(agreement, self.incidents)
+        self._starts = [i.window.start for i in self.incidents]
+        self._longest = max((i.window.end - i.window.start for i in self.incidents), default=timedelta(days=1))
+        self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
+        self._saturated = self._saturation()
+        self._clocks: dict[datetime, Clock] = {}
+
+    def _saturation(self) -> datetime:
+        """From this instant on, the clock as known equals the clock with everything known."""
+        moments = [self.agreement.start.instant]
+        if self._full_clock.window_end is not None:
+            moments.append(self._full_clock.window_end)
+        moments.extend(d.decided_at for d in self.agreement.decisions)
+        for metric in self.metrics.values():
+            moments.extend(k for _, _, k in metric.items if k is not None)
+        moments.extend(e.window.start for c in self.convoys for e in c.events)
+        return max(moments)
+
+    def clock(self, as_of: datetime) -> Clock:
+        if as_of >= self._saturated:
+            return self._full_clock
+        if as_of not in self._clocks:
+            self._clocks[as_of] = build_clock(self.agreement, (), self.convoys, as_of, self.metrics)
+        return self._clocks[as_of]
+
+    def overlapping(self, start: datetime, end: datetime) -> list[Incident]:
+        lo = bisect_left(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        return [i for i in self.incidents[lo:hi] if i.window.end > start]
+
+    def cutoff(self, day: date) -> datetime:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)
+
+    def report(self, day: date) -> dict[str, Any]:
+        return daily_report(self, day)
+
+
+def _incident_row(incident: Incident, finding: Finding, tz: Any) -> dict[str, Any]:
+    w = incident.window
+    return {
+        "incident": incident.key,
+        "start": w.start.astimezone(tz).isoformat(),
+        "end": w.end.astimezone(tz).isoformat(),
+        "time_precision": w.precision.value,
+        "place": incident.place.name,
+        "governorate": _governorate(incident),
+        "lat": incident.place.lat,
+        "lon": incident.place.lon,
+        "where_precision": incident.place.precision,
+        "category": incident.category,
+        "actors": [f"{a.role}: {a.name}" for a in incident.actors],
+        "fatalities": incident.fatalities.best,
+        "fatalities_text": _fatalities_text(incident),
+        "sources": sorted({s.name for s in incident.sources}),
+        "occurrence": finding.occurrence,
+        "qualification": finding.qualification,
+        "codes": list(finding.codes),
+        "obligations": list(finding.obligations),
+        "bearers": list(finding.bearers),
+        "attribution": finding.attribution,
+        "explanation": finding.explanation,
+    }
+
+
+def _fatalities_text(incident: Incident) -> str:
+    f = incident.fatalities
+    if f.best is not None:
+        return str(f.best)
+    if f.low is not None and f.high is not None:
+        return f"{f.low}" if f.low == f.high else f"{f.low}–{f.high} (conflicting claims)"
+    return "unknown"
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    by = Counter(r["qualification"] for r in rows)
+    return {
+        "total": len(rows),
+        "fatalities_best": sum(r["fatalities"] or 0 for r in rows),
+        **{q: by.get(q, 0) for q in QUALIFICATIONS},
+        "incidents": [r["incident"] for r in rows],
+    }
+
+
+def daily_report(replay: Replay, day: date) -> dict[str, Any]:
+    agreement = replay.agreement
+    tz = replay.tz
+    period_start = datetime.combine(day, time(0), tzinfo=tz)
+    as_of = replay.cutoff(day)
+    known = [
+        i for i in replay.overlapping(period_start, as_of)
+        if i.known_from is None or i.known_from <= as_of
+    ]  # fmt: skip
+    findings = evaluate_all(agreement, known, as_of)
+    rows = [_incident_row(i, f, tz) for i, f in zip(known, findings, strict=True)]
+    previous_start = period_start - timedelta(days=1)
+    prev_known = [
+        i for i in replay.overlapping(previous_start, period_start)
+        if i.known_from is None or i.known_from <= as_of
+    ]  # fmt: skip
+    prev_rows = [_incident_row(i, f, tz) for i, f in
+                 zip(prev_known, evaluate_all(agreement, prev_known, as_of), strict=True)]  # fmt: skip
+    clock = replay.clock(as_of)
+    status = status_at(clock, as_of)
+    by_gov: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_gov[row["governorate"]].append(row)
+    prev_by_gov: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in prev_rows:
+        prev_by_gov[row["governorate"]].append(row)
+    governorates = [
+        {"governorate": g, **_counts(by_gov[g]), "previous_period": _counts(prev_by_gov.get(g, []))["total"]}
+        for g in sorted(by_gov)
+    ]
+    serious = [
+        {k: r[k] for k in ("incident", "place", "governorate", "fatalities", "fatalities_text", "occurrence",
+                           "attribution", "obligations", "bearers")}  # fmt: skip
+        for r in rows
+        if r["qualification"] == "violation" and (r["fatalities"] or 0) >= SERIOUS_FATALITIES
+        or any(c.startswith("HUM.ATTACK") for c in r["codes"])
+    ]
+    zones = _zones(agreement, findings, status)
+    humanitarian = _humanitarian(replay, period_start, as_of, rows)
+    claims = _claims(replay, day, as_of)
+    start_date = agreement.start.instant.astimezone(tz).date()
+    number = (day - start_date).days + 1
+    day_info = clock.day_at(as_of - timedelta(microseconds=1))
+    return {
+        "header": {
+            "agreement": agreement.id,
+            "title": agreement.title,
+            "report_number": number if number >= 1 else None,
+            "date": day.isoformat(),
+            "as_of": as_of.isoformat(),
+            "timezone": str(tz.key),
+            "period": {"start": period_start.isoformat(), "end": as_of.isoformat()},
+            "phase": status["phase"],
+            "generated_by": f"ceasefire {__version__}",
+        },
+        "summary": {
+            "clock": {
+                "phase": status["phase"],
+                "day": status["day"],
+                "consecutive_days": status["consecutive_days"],
+                "target_days": status["target_days"],
+                "phases": {k: v["state"] for k, v in status["phases"].items()},
+                "conditions": {k: v.get("state") for k, v in status["conditions"].items()},
+                "agreement_day_now": day_info.number if day_info else None,
+            },
+            "incidents": _counts(rows),
+            "previous_period": {k: v for k, v in _counts(prev_rows).items() if k != "incidents"},
+            "serious": serious,
+            "zones": [f"{z['zone']}: {z['result']}" for z in zones],
+            "humanitarian": humanitarian["headline"],
+        },
+        "clock": status,
+        "clock_days": [d.to_json() for d in clock.days if d.end <= as_of],
+        "incidents_by_governorate": governorates,
+        "zones": zones,
+        "airspace": _airspace(agreement, status),
+        "humanitarian": humanitarian,
+        "claims": claims,
+        "annex": rows,
+        "sources": agreement.sources,
+        "notes": list(agreement.notes),
+    }
+
+
+def _zones(agreement: Agreement, findings: list[Finding], status: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for zone in agreement.zones:
+        touched = sorted({f.incident for f in findings for z in f.zones if z["zone"] == zone.id})
+        active = not zone.active_in or any(
+            status["phases"].get(p, {}).get("state") == "in_force" for p in zone.active_in
+        )
+        if zone.geometry is None:
+            result, reason = "cannot_evaluate", f"no geometry (status: {zone.status})"
+        else:
+            result, reason = "no_observations", "no positions or flights were reported in the zone"
+        if not active:
+            result, reason = "not_active", f"its phase(s) {', '.join(zone.active_in)} are not in force"
+        out.append({
+            "zone": zone.id, "type": zone.type, "title": zone.title, "status": zone.status,
+            "result": result, "reason": reason, "incidents_nearby": touched,
+            "rules": [
+                {"bearer": r.bearer, "side": r.side, "weapon_classes": list(r.weapon_classes),
+                 "min_distance_m": r.min_distance_m, "text": r.text, "refs": list(r.refs)}
+                for r in zone.rules
+            ],
+            "refs": list(zone.refs),
+        })  # fmt: skip
+    return out
+
+
+def _airspace(agreement: Agreement, status: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for zone in agreement.zones:
+        if zone.type != "restricted_airspace":
+            continue
+        active = any(status["phases"].get(p, {}).get("state") == "in_force" for p in zone.active_in)
+        out.append({
+            "zone": zone.id,
+            "evaluated": active,
+            "reason": "phase in force" if active else
+            f"not evaluated: its phase(s) {', '.join(zone.active_in)} are not in force",
+        })  # fmt: skip
+    return out
+
+
+def _humanitarian(replay: Replay, start: datetime, as_of: datetime, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    convoys = []
+    delivered = blocked = attacked = 0
+    for convoy in replay.convoys:
+        events = [e for e in convoy.events if e.window.start < as_of]
+        if not events:
+            continue
+        today = [e for e in events if e.window.overlap_seconds(start, as_of) > 0]
+        state = (today or events)[-1].status
+        delivered += state == "delivered"
+        blocked += state == "blocked"
+        attacked += state == "attacked"
+        convoys.append({
+            "convoy": convoy.id, "organisation": convoy.organisation, "route": convoy.route,
+            "from": convoy.origin, "to": convoy.destination, "trucks": convoy.trucks,
+            "beneficiaries": convoy.beneficiaries, "status": state,
+            "events_today": [
+                {"status": e.status, "start": e.window.start.astimezone(replay.tz).isoformat(),
+                 "end": e.window.end.astimezone(replay.tz).isoformat(), "place": e.place,
+                 "by": list(e.by), "reason": e.reason, "note": e.note, "refs": list(e.refs),
+                 "casualty_claims": [{"qualifier": q, "value": v, "ref": r} for q, v, r in e.casualties]}
+                for e in today
+            ],
+        })  # fmt: skip
+    findings = [r for r in rows if r["category"] == "humanitarian"]
+    return {
+        "headline": {"convoys_tracked": len(convoys), "delivered": delivered, "blocked": blocked,
+                     "attacked": attacked, "findings": len(findings)},  # fmt: skip
+        "convoys": convoys,
+        "findings": [r["incident"] for r in findings],
+    }
+
+
+def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
+    out = []
+    lo = bisect_left([c.reported_at for c in replay.claims], datetime.combine(day, time(0), tzinfo=replay.tz))
+    hi = bisect_right([c.reported_at for c in replay.claims], as_of - timedelta(microseconds=1))
+    for claim in replay.claims[lo:hi]:
+        try:
+            start = datetime.fromisoformat(claim.period_from)
+            end = datetime.fromisoformat(claim.period_to)
+        except ValueError:
+            start = end = None  # type: ignore[assignment]
+        record: dict[str, Any] = {"claim": claim.id, "claimant": claim.claimant, "quantity": claim.quantity,
+                                  "value": claim.value, "qualifier": claim.qualifier,
+                                  "period": {"from": claim.period_from, "to": claim.period_to},
+                                  "about": claim.about, "refs": list(claim.refs), "note": claim.note}  # fmt: skip
+        if start is not None and end is not None:
+            held = [i for i in replay.overlapping(start, end) if i.known_from is None or i.known_from <= as_of]
+            found = evaluate_all(replay.agreement, held, as_of)
+            counted = Counter(f.qualification for f in found)
+            deaths = sum(i.fatalities.best or 0 for i in held)
+            record["centre_records"] = {"incidents": len(held), "fatalities_best": deaths,
+                                        **{q: counted.get(q, 0) for q in QUALIFICATIONS}}  # fmt: skip
+            record["assessment"] = (
+                f"recorded, not confirmed: the centre holds {len(held)} incident(s) overlapping the "
+                f"period ({counted.get('violation', 0)} violation(s), "
+                f"{counted.get('undetermined', 0)} undetermined; {deaths} deaths, best estimate)"
+            )
+        else:
+            record["assessment"] = "recorded, not confirmed: the claimed period is not given as date-times"
+        out.append(record)
+    return out

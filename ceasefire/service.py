@@ -1,0 +1,116 @@
+"""The library's verbs over a workspace: import, evaluate, status, reports, exports.
+
+The CLI (and later the HTTP API) call these; they raise :class:`CeasefireError` subclasses and
+never print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ceasefire.compliance.clock import status_at
+from ceasefire.compliance.engine import Finding, evaluate_all
+from ceasefire.errors import ConfigError
+from ceasefire.intake.acled import parse_acled
+from ceasefire.intake.common import Batch
+from ceasefire.intake.jsonlines import Claim, parse_humanitarian, parse_reports
+from ceasefire.intake.ucdp import parse_ucdp
+from ceasefire.model.agreement import Agreement
+from ceasefire.model.humanitarian import Convoy, ConvoyEvent
+from ceasefire.model.incidents import Incident, Judgement
+from ceasefire.model.timewindow import TimeWindow
+from ceasefire.reports.daily import Replay
+from ceasefire.store import ImportSummary, Store
+
+__all__ = [
+    "IMPORTERS",
+    "bundled_data",
+    "claims_from_store",
+    "convoys_from_store",
+    "evaluate_store",
+    "import_file",
+    "replay_from_store",
+    "status_from_store",
+]
+
+IMPORTERS: dict[str, Callable[[Path, ZoneInfo], Batch]] = {
+    "ucdp": parse_ucdp,
+    "acled": parse_acled,
+    "reports": parse_reports,
+    "humanitarian": parse_humanitarian,
+}
+
+
+def bundled_data(relative: str) -> Path:
+    return Path(str(resources.files("ceasefire") / "data" / relative))
+
+
+def import_file(store: Store, kind: str, path: Path, tz: ZoneInfo) -> ImportSummary:
+    if kind not in IMPORTERS:
+        raise ConfigError(f"Unknown import kind {kind!r}; use one of {', '.join(sorted(IMPORTERS))}.")
+    batch = IMPORTERS[kind](path, tz)
+    return store.import_batch(batch)
+
+
+def convoys_from_store(store: Store) -> list[Convoy]:
+    out = []
+    for body in store.records("convoy"):
+        events = tuple(
+            ConvoyEvent(
+                status=e["status"], window=TimeWindow.from_json(e["window"]), place=e["place"],
+                by=tuple(e["by"]), reason=e["reason"], note=e["note"], refs=tuple(e["refs"]),
+                occurrence=e["occurrence"], lat=e["lat"], lon=e["lon"], admin1=e["admin1"],
+                casualties=tuple((c[0], int(c[1]), c[2]) for c in e["casualties"]),
+                judgements=tuple(Judgement.from_json(j) for j in e["judgements"]),
+            )
+            for e in body["events"]
+        )  # fmt: skip
+        out.append(
+            Convoy(
+                id=body["id"], organisation=body["organisation"], route=body["route"],
+                origin=body["from"], destination=body["to"], trucks=body["trucks"],
+                beneficiaries=body["beneficiaries"], events=events, refs=tuple(body["refs"]),
+            )
+        )  # fmt: skip
+    return out
+
+
+def claims_from_store(store: Store) -> list[Claim]:
+    return [
+        Claim(
+            id=b["id"], claimant=b["claimant"], reported_at=datetime.fromisoformat(b["reported_at"]),
+            quantity=b["quantity"], value=int(b["value"]), qualifier=b["qualifier"],
+            period_from=b["period"]["from"], period_to=b["period"]["to"], about=b["about"],
+            refs=tuple(b["refs"]), note=b.get("note", ""),
+        )
+        for b in store.records("claim")
+    ]  # fmt: skip
+
+
+def replay_from_store(store: Store, agreement: Agreement) -> Replay:
+    return Replay(agreement, store.incidents(), convoys_from_store(store), claims_from_store(store))
+
+
+def evaluate_store(store: Store, agreement: Agreement, as_of: datetime | None = None) -> list[tuple[Incident, Finding]]:
+    incidents = list(store.incidents())
+    if as_of is not None:
+        incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
+    return list(zip(incidents, evaluate_all(agreement, incidents, as_of), strict=True))
+
+
+def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[str, Any]:
+    replay = replay_from_store(store, agreement)
+    return status_at(replay.clock(at), at)
+
+
+def daily_dates(first: date, last: date) -> list[date]:
+    from datetime import timedelta
+
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+

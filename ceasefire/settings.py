@@ -1,0 +1,28 @@
+"""Typed settings; ``CEASEFIRE_*`` environment variables override the defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ceasefire.errors import ConfigError
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    workspace: Path
+    timezone: ZoneInfo
+
+    @classmethod
+    def from_env(cls, workspace: str | None = None, timezone: str | None = None) -> Settings:
+        ws = workspace or os.environ.get("CEASEFIRE_WORKSPACE") or "workspace"
+        tz_name = timezone or os.environ.get("CEASEFIRE_TIMEZONE") or "Asia/Damascus"
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"{tz_name!r} is not an IANA time zone (e.g. Asia/Damascus).") from exc
+        return cls(workspace=Path(ws).expanduser().resolve(), timezone=tz)

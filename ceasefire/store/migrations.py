@@ -1,0 +1,70 @@
+"""Schema migrations, applied in order; ``PRAGMA user_version`` records the last one applied."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: incidents with revisions, import batches, quarantine
+    """
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        added INTEGER NOT NULL,
+        revised INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL,
+        quarantined INTEGER NOT NULL
+    );
+    CREATE TABLE incidents (
+        key TEXT PRIMARY KEY,
+        source_system TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        start_utc TEXT NOT NULL,
+        end_utc TEXT NOT NULL,
+        body TEXT NOT NULL,
+        batch_id INTEGER NOT NULL REFERENCES batches(id)
+    );
+    CREATE INDEX incidents_time ON incidents(start_utc, end_utc);
+    CREATE TABLE incident_revisions (
+        key TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        PRIMARY KEY (key, revision)
+    );
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        file TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        field TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        raw TEXT NOT NULL
+    );
+    """,
+    # 2: humanitarian convoys and parties' claims, kept as documents with revisions
+    """
+    CREATE TABLE records (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        PRIMARY KEY (kind, id)
+    );
+    CREATE TABLE record_revisions (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        body TEXT NOT NULL,
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        PRIMARY KEY (kind, id, revision)
+    );
+    """,
+)
