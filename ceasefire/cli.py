@@ -47,7 +47,9 @@ def _parse_instant(text: str, settings: Settings, option: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{option} {text!r} is not an ISO 8601 date-time (e.g. 2016-09-14T12:00+03:00).") from None
+        raise ConfigError(
+            f"{option} {text!r} is not an ISO 8601 date-time (e.g. 2016-09-14T12:00+03:00)."
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=settings.timezone)
 
 
@@ -60,10 +62,18 @@ def _parse_date(text: str, option: str) -> date:
 
 @click.group()
 @click.version_option(__version__, prog_name="ceasefire")
-@click.option("--workspace", envvar="CEASEFIRE_WORKSPACE", type=click.Path(file_okay=False),
-              help="Workspace folder holding the store [env CEASEFIRE_WORKSPACE; default ./workspace].")  # fmt: skip
-@click.option("--timezone", envvar="CEASEFIRE_TIMEZONE", default=None,
-              help="IANA zone for dates without an offset [default Asia/Damascus].")  # fmt: skip
+@click.option(
+    "--workspace",
+    envvar="CEASEFIRE_WORKSPACE",
+    type=click.Path(file_okay=False),
+    help="Workspace folder holding the store [env CEASEFIRE_WORKSPACE; default ./workspace].",
+)
+@click.option(
+    "--timezone",
+    envvar="CEASEFIRE_TIMEZONE",
+    default=None,
+    help="IANA zone for dates without an offset [default Asia/Damascus].",
+)
 @click.pass_context
 @handle_errors
 def cli(ctx: click.Context, workspace: str | None, timezone: str | None) -> None:
@@ -125,8 +135,10 @@ def import_(ctx: click.Context, kind: str, file: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(summary.to_json(), sort_keys=True, ensure_ascii=False))
         return
-    click.echo(f"{kind} {file}: added {summary.added}, revised {summary.revised}, "
-               f"unchanged {summary.unchanged}, quarantined {summary.quarantined}")  # fmt: skip
+    click.echo(
+        f"{kind} {file}: added {summary.added}, revised {summary.revised}, "
+        f"unchanged {summary.unchanged}, quarantined {summary.quarantined}"
+    )
     for problem in summary.problems[:50]:
         click.echo(f"  quarantined: {problem}")
     if len(summary.problems) > 50:
@@ -140,12 +152,16 @@ def quarantine(ctx: click.Context) -> None:
     """List quarantined rows with their file, line, field and reason."""
     with Store(_settings(ctx).workspace) as store:
         for row in store.quarantine():
-            click.echo(f"{row['file']}:{row['line']}: {row['field']}: {row['reason']} (batch {row['batch']})")
+            click.echo(
+                f"{row['file']}:{row['line']}: {row['field']}: {row['reason']} (batch {row['batch']})"
+            )
 
 
 # -- evaluate / status -------------------------------------------------------------------------
 @cli.command("evaluate")
-@click.option("--agreement", "agreement_name", required=True, help="Agreement file or bundled name.")
+@click.option(
+    "--agreement", "agreement_name", required=True, help="Agreement file or bundled name."
+)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text"]), default="text")
 @click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
 @click.pass_context
@@ -164,7 +180,11 @@ def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | Non
         for _, finding in pairs:
             click.echo(json.dumps(finding.to_json(), sort_keys=True, ensure_ascii=False))
     elif fmt == "json":
-        click.echo(json.dumps([f.to_json() for _, f in pairs], sort_keys=True, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [f.to_json() for _, f in pairs], sort_keys=True, ensure_ascii=False, indent=2
+            )
+        )
     else:
         from collections import Counter
 
@@ -192,8 +212,10 @@ def status(ctx: click.Context, agreement_name: str, at: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result['agreement']} at {result['at']}: phase {result['phase'] or 'none'}, "
-               f"day {result['day'] or '—'}, {result['consecutive_days']} of {result['target_days']} days")  # fmt: skip
+    click.echo(
+        f"{result['agreement']} at {result['at']}: phase {result['phase'] or 'none'}, "
+        f"day {result['day'] or '—'}, {result['consecutive_days']} of {result['target_days']} days"
+    )
     for pid, ph in result["phases"].items():
         unmet = "; ".join(f"{u['condition']}: {u['detail']}" for u in ph.get("unmet", []))
         click.echo(f"  phase {pid}: {ph['state']}" + (f" (unmet: {unmet})" if unmet else ""))
@@ -209,12 +231,16 @@ def report() -> None:
 
 @report.command("daily")
 @click.option("--agreement", "agreement_name", required=True)
-@click.option("--date", "day", required=True, help="YYYY-MM-DD (local day of the agreement's zone).")
+@click.option(
+    "--date", "day", required=True, help="YYYY-MM-DD (local day of the agreement's zone)."
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.pass_context
 @handle_errors
-def report_daily(ctx: click.Context, agreement_name: str, day: str, fmt: str, output: Path | None) -> None:
+def report_daily(
+    ctx: click.Context, agreement_name: str, day: str, fmt: str, output: Path | None
+) -> None:
     """The daily report for one day, in Markdown, HTML or JSON."""
     from ceasefire.reports import render_html, render_json, render_markdown
     from ceasefire.service import replay_from_store
@@ -245,7 +271,9 @@ def _write_atomic(path: Path, text: str) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.pass_context
 @handle_errors
-def export(ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None) -> None:
+def export(
+    ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None
+) -> None:
     """Export stored incidents as UCDP CSV, ACLED CSV or GeoJSON."""
     import io
 
@@ -289,7 +317,10 @@ def incident(ctx: click.Context, key: str, agreement_name: str | None) -> None:
         history = store.incident_history(key)
     if not history:
         raise ConfigError(f"No incident {key!r} in the workspace; keys look like ucdp:227667.")
-    out: dict[str, Any] = {"incident": key, "revisions": [{"revision": r, **i.to_json()} for r, i in history]}
+    out: dict[str, Any] = {
+        "incident": key,
+        "revisions": [{"revision": r, **i.to_json()} for r, i in history],
+    }
     if agreement_name:
         from ceasefire.compliance.engine import evaluate
 
@@ -316,12 +347,35 @@ def demo(ctx: click.Context, first: str, last: str) -> None:
         console = Console(highlight=False, width=150)
     result = run_demo(settings, _parse_date(first, "--first"), _parse_date(last, "--last"), console)
     table = Table(title=f"{result['agreement']} — daily clock (reports in {result['reports_dir']})")
-    for col in ("date", "phase", "agreement day", "counted days", "violations", "undetermined",
-                "reduced violence", "aid delivered", "JIC phase"):  # fmt: skip
+    for col in (
+        "date",
+        "phase",
+        "agreement day",
+        "counted days",
+        "violations",
+        "undetermined",
+        "reduced violence",
+        "aid delivered",
+        "JIC phase",
+    ):
         table.add_column(col)
     for row in result["days"]:
-        table.add_row(*(str(row[k]) for k in ("date", "phase", "day", "consecutive_days", "violations",
-                                              "undetermined", "reduced_violence", "aid_delivered", "jic")))  # fmt: skip
+        table.add_row(
+            *(
+                str(row[k])
+                for k in (
+                    "date",
+                    "phase",
+                    "day",
+                    "consecutive_days",
+                    "violations",
+                    "undetermined",
+                    "reduced_violence",
+                    "aid_delivered",
+                    "jic",
+                )
+            )
+        )
     console.print(table)
     for line in result["notes"]:
         console.print(f"• {line}")
@@ -329,5 +383,3 @@ def demo(ctx: click.Context, first: str, last: str) -> None:
 
 def main() -> None:
     cli(prog_name="ceasefire")
-
-

@@ -32,32 +32,40 @@ def run_demo(settings: Settings, first: date, last: date, console: Console) -> d
         for kind, relative in DEMO_FILES:
             with console.status(f"Importing {relative} …"):
                 summary = import_file(store, kind, bundled_data(relative), agreement.timezone)
-            console.print(f"  {kind}: added {summary.added}, revised {summary.revised}, "
-                          f"unchanged {summary.unchanged}, quarantined {summary.quarantined}")  # fmt: skip
+            console.print(
+                f"  {kind}: added {summary.added}, revised {summary.revised}, "
+                f"unchanged {summary.unchanged}, quarantined {summary.quarantined}"
+            )
         with console.status("Evaluating and writing daily reports …"):
             replay = replay_from_store(store, agreement)
             reports_dir.mkdir(parents=True, exist_ok=True)
             day = first
             while day <= last:
                 data = replay.report(day)
-                for ext, render in (("md", render_markdown), ("html", render_html), ("json", render_json)):
+                for ext, render in (
+                    ("md", render_markdown),
+                    ("html", render_html),
+                    ("json", render_json),
+                ):
                     path = reports_dir / f"daily-{day.isoformat()}.{ext}"
                     tmp = path.with_name(path.name + ".tmp")
                     tmp.write_text(render(data), encoding="utf-8")
                     tmp.replace(path)
                 clock = data["clock"]
                 conds = data["summary"]["clock"]["conditions"]
-                rows.append({
-                    "date": day.isoformat(),
-                    "phase": clock["phase"] or "—",
-                    "day": clock["day"] or "—",
-                    "consecutive_days": f"{clock['consecutive_days']}/{clock['target_days']}",
-                    "violations": data["summary"]["incidents"]["violation"],
-                    "undetermined": data["summary"]["incidents"]["undetermined"],
-                    "reduced_violence": conds.get("C_reduced_violence", "—"),
-                    "aid_delivered": conds.get("C_aid_delivered", "—"),
-                    "jic": clock["phases"]["jic"]["state"],
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "date": day.isoformat(),
+                        "phase": clock["phase"] or "—",
+                        "day": clock["day"] or "—",
+                        "consecutive_days": f"{clock['consecutive_days']}/{clock['target_days']}",
+                        "violations": data["summary"]["incidents"]["violation"],
+                        "undetermined": data["summary"]["incidents"]["undetermined"],
+                        "reduced_violence": conds.get("C_reduced_violence", "—"),
+                        "aid_delivered": conds.get("C_aid_delivered", "—"),
+                        "jic": clock["phases"]["jic"]["state"],
+                    }
+                )
                 day += timedelta(days=1)
     notes = [
         f"Start: {agreement.start.stated_text}; computed {agreement.start.solar_event} "
@@ -67,4 +75,9 @@ def run_demo(settings: Settings, first: date, last: date, console: Console) -> d
         "Clashes between the government and UCDP's aggregate 'Syrian insurgents' are undetermined: "
         "which groups fought is not coded and group declarations were not published.",
     ]
-    return {"agreement": agreement.id, "reports_dir": str(reports_dir), "days": rows, "notes": notes}
+    return {
+        "agreement": agreement.id,
+        "reports_dir": str(reports_dir),
+        "days": rows,
+        "notes": notes,
+    }

@@ -52,7 +52,9 @@ def bundled_data(relative: str) -> Path:
 
 def import_file(store: Store, kind: str, path: Path, tz: ZoneInfo) -> ImportSummary:
     if kind not in IMPORTERS:
-        raise ConfigError(f"Unknown import kind {kind!r}; use one of {', '.join(sorted(IMPORTERS))}.")
+        raise ConfigError(
+            f"Unknown import kind {kind!r}; use one of {', '.join(sorted(IMPORTERS))}."
+        )
     batch = IMPORTERS[kind](path, tz)
     return store.import_batch(batch)
 
@@ -62,41 +64,64 @@ def convoys_from_store(store: Store) -> list[Convoy]:
     for body in store.records("convoy"):
         events = tuple(
             ConvoyEvent(
-                status=e["status"], window=TimeWindow.from_json(e["window"]), place=e["place"],
-                by=tuple(e["by"]), reason=e["reason"], note=e["note"], refs=tuple(e["refs"]),
-                occurrence=e["occurrence"], lat=e["lat"], lon=e["lon"], admin1=e["admin1"],
+                status=e["status"],
+                window=TimeWindow.from_json(e["window"]),
+                place=e["place"],
+                by=tuple(e["by"]),
+                reason=e["reason"],
+                note=e["note"],
+                refs=tuple(e["refs"]),
+                occurrence=e["occurrence"],
+                lat=e["lat"],
+                lon=e["lon"],
+                admin1=e["admin1"],
                 casualties=tuple((c[0], int(c[1]), c[2]) for c in e["casualties"]),
                 judgements=tuple(Judgement.from_json(j) for j in e["judgements"]),
             )
             for e in body["events"]
-        )  # fmt: skip
+        )
         out.append(
             Convoy(
-                id=body["id"], organisation=body["organisation"], route=body["route"],
-                origin=body["from"], destination=body["to"], trucks=body["trucks"],
-                beneficiaries=body["beneficiaries"], events=events, refs=tuple(body["refs"]),
+                id=body["id"],
+                organisation=body["organisation"],
+                route=body["route"],
+                origin=body["from"],
+                destination=body["to"],
+                trucks=body["trucks"],
+                beneficiaries=body["beneficiaries"],
+                events=events,
+                refs=tuple(body["refs"]),
             )
-        )  # fmt: skip
+        )
     return out
 
 
 def claims_from_store(store: Store) -> list[Claim]:
     return [
         Claim(
-            id=b["id"], claimant=b["claimant"], reported_at=datetime.fromisoformat(b["reported_at"]),
-            quantity=b["quantity"], value=int(b["value"]), qualifier=b["qualifier"],
-            period_from=b["period"]["from"], period_to=b["period"]["to"], about=b["about"],
-            refs=tuple(b["refs"]), note=b.get("note", ""),
+            id=b["id"],
+            claimant=b["claimant"],
+            reported_at=datetime.fromisoformat(b["reported_at"]),
+            quantity=b["quantity"],
+            value=int(b["value"]),
+            qualifier=b["qualifier"],
+            period_from=b["period"]["from"],
+            period_to=b["period"]["to"],
+            about=b["about"],
+            refs=tuple(b["refs"]),
+            note=b.get("note", ""),
         )
         for b in store.records("claim")
-    ]  # fmt: skip
+    ]
 
 
 def replay_from_store(store: Store, agreement: Agreement) -> Replay:
     return Replay(agreement, store.incidents(), convoys_from_store(store), claims_from_store(store))
 
 
-def evaluate_store(store: Store, agreement: Agreement, as_of: datetime | None = None) -> list[tuple[Incident, Finding]]:
+def evaluate_store(
+    store: Store, agreement: Agreement, as_of: datetime | None = None
+) -> list[tuple[Incident, Finding]]:
     incidents = list(store.incidents())
     if as_of is not None:
         incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
@@ -112,5 +137,3 @@ def daily_dates(first: date, last: date) -> list[date]:
     from datetime import timedelta
 
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-

@@ -24,5 +24,7 @@ class Settings:
         try:
             tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"{tz_name!r} is not an IANA time zone (e.g. Asia/Damascus).") from exc
+            raise ConfigError(
+                f"{tz_name!r} is not an IANA time zone (e.g. Asia/Damascus)."
+            ) from exc
         return cls(workspace=Path(ws).expanduser().resolve(), timezone=tz)

@@ -120,7 +120,9 @@ def parse_agreement(text: str, filename: str, registry: ActorRegistry) -> Agreem
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        raise AgreementError([Problem(filename, line, "(yaml)", f"not valid YAML: {problem}")]) from exc
+        raise AgreementError(
+            [Problem(filename, line, "(yaml)", f"not valid YAML: {problem}")]
+        ) from exc
     builder = _Builder(located, filename, registry)
     agreement = builder.build()
     errors = [p for p in builder.problems if p.severity == "error"]
@@ -181,8 +183,12 @@ class _Builder:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.error((*path, key), f"must be {_article(names)}, not {type(value).__name__} {value!r}")
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            self.error(
+                (*path, key), f"must be {_article(names)}, not {type(value).__name__} {value!r}"
+            )
             return default
         return value
 
@@ -237,7 +243,9 @@ class _Builder:
             try:
                 day = date.fromisoformat(value)
             except ValueError:
-                self.error(path, f"{value!r} is not a valid ISO 8601 date-time (e.g. 2016-09-12T19:00)")
+                self.error(
+                    path, f"{value!r} is not a valid ISO 8601 date-time (e.g. 2016-09-12T19:00)"
+                )
                 return None
             parsed = datetime.combine(day, time(0))
         if parsed.tzinfo is None:
@@ -290,9 +298,24 @@ class _Builder:
             root,
             path,
             {
-                "id", "title", "timezone", "sources", "instruments", "actor_groups", "guarantors",
-                "parties", "coverage_by_side", "exclusions", "start", "phases", "conditions",
-                "zones", "obligations", "decisions", "monitoring", "notes",
+                "id",
+                "title",
+                "timezone",
+                "sources",
+                "instruments",
+                "actor_groups",
+                "guarantors",
+                "parties",
+                "coverage_by_side",
+                "exclusions",
+                "start",
+                "phases",
+                "conditions",
+                "zones",
+                "obligations",
+                "decisions",
+                "monitoring",
+                "notes",
             },
         )
         agreement_id = self.get(root, path, "id", str, default="")
@@ -301,7 +324,9 @@ class _Builder:
         try:
             self.tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
-            self.error((*path, "timezone"), f"{tz_name!r} is not an IANA time zone (e.g. Asia/Damascus)")
+            self.error(
+                (*path, "timezone"), f"{tz_name!r} is not an IANA time zone (e.g. Asia/Damascus)"
+            )
         sources = self._sources(root)
         instruments = self._instruments(root)
         groups = self._groups(root)
@@ -315,17 +340,33 @@ class _Builder:
         conditions = self._conditions(root)
         zones = self._zones(root, groups)
         decisions = self._decisions(root)
-        self._cross_check(root, start, phases, conditions, zones, obligations, decisions, guarantors, sources)
+        self._cross_check(
+            root, start, phases, conditions, zones, obligations, decisions, guarantors, sources
+        )
         if any(p.severity == "error" for p in self.problems) or start is None:
             return None
         notes = tuple(p.message for p in self.problems if p.severity == "warning")
         return Agreement(
-            id=agreement_id, title=title, timezone=self.tz, instruments=instruments,
-            actor_groups=groups, guarantors=guarantors, parties=parties,
-            coverage_by_side=coverage_by_side, exclusions=exclusions, start=start, phases=phases,
-            conditions=conditions, zones=zones, obligations=obligations, decisions=decisions,
-            sources=sources, registry=self.registry, source_file=self.file, notes=notes,
-        )  # fmt: skip
+            id=agreement_id,
+            title=title,
+            timezone=self.tz,
+            instruments=instruments,
+            actor_groups=groups,
+            guarantors=guarantors,
+            parties=parties,
+            coverage_by_side=coverage_by_side,
+            exclusions=exclusions,
+            start=start,
+            phases=phases,
+            conditions=conditions,
+            zones=zones,
+            obligations=obligations,
+            decisions=decisions,
+            sources=sources,
+            registry=self.registry,
+            source_file=self.file,
+            notes=notes,
+        )
 
     def _sources(self, root: dict[str, Any]) -> dict[str, str]:
         value = root.get("sources") or {}
@@ -337,10 +378,16 @@ class _Builder:
     def _instruments(self, root: dict[str, Any]) -> tuple[Instrument, ...]:
         out = []
         for path, item in self.items(root, "instruments"):
-            self.known_keys(item, path, {"id", "title", "status", "date", "in_force", "note", "refs", "endorsed_by"})
+            self.known_keys(
+                item,
+                path,
+                {"id", "title", "status", "date", "in_force", "note", "refs", "endorsed_by"},
+            )
             status = self.get(item, path, "status", str, default="")
             if status and status not in INSTRUMENT_STATUS:
-                self.error((*path, "status"), f"{status!r} must be one of {sorted(INSTRUMENT_STATUS)}")
+                self.error(
+                    (*path, "status"), f"{status!r} must be one of {sorted(INSTRUMENT_STATUS)}"
+                )
             out.append(
                 Instrument(
                     id=self.get(item, path, "id", str, default=""),
@@ -372,7 +419,9 @@ class _Builder:
             groups[name] = tuple(members)
         return groups
 
-    def _guarantors(self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> tuple[Guarantor, ...]:
+    def _guarantors(
+        self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]
+    ) -> tuple[Guarantor, ...]:
         out = []
         for path, item in self.items(root, "guarantors"):
             self.known_keys(item, path, {"actor", "answers_for", "refs"})
@@ -392,10 +441,14 @@ class _Builder:
             self.error(path, f"{value!r} must be one of {[c.value for c in Coverage]}")
             return Coverage.UNKNOWN
 
-    def _parties(self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> tuple[Party, ...]:
+    def _parties(
+        self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]
+    ) -> tuple[Party, ...]:
         out = []
         for path, item in self.items(root, "parties"):
-            self.known_keys(item, path, {"actor", "group", "coverage", "acquired_by", "note", "refs"})
+            self.known_keys(
+                item, path, {"actor", "group", "coverage", "acquired_by", "note", "refs"}
+            )
             actor = self.get(item, path, "actor", str, required=False)
             group = self.get(item, path, "group", str, required=False)
             if (actor is None) == (group is None):
@@ -408,15 +461,19 @@ class _Builder:
                 if group not in groups:
                     self.error((*path, "group"), f"{group!r} is not a group in actor_groups")
                 members = groups.get(str(group), ())
-            coverage = self._coverage(self.get(item, path, "coverage", str, default="unknown"), (*path, "coverage"))
+            coverage = self._coverage(
+                self.get(item, path, "coverage", str, default="unknown"), (*path, "coverage")
+            )
             out.append(
                 Party(
-                    actors=members, coverage=coverage,
+                    actors=members,
+                    coverage=coverage,
                     acquired_by=self.get(item, path, "acquired_by", str, default=""),
-                    group=group, note=str(item.get("note") or ""),
+                    group=group,
+                    note=str(item.get("note") or ""),
                     refs=self.str_list(item, path, "refs"),
                 )
-            )  # fmt: skip
+            )
         return tuple(out)
 
     def _coverage_by_side(self, root: dict[str, Any]) -> dict[str, Coverage]:
@@ -429,7 +486,10 @@ class _Builder:
         out = {}
         for side, cov in value.items():
             if side not in sides:
-                self.error((*path, side), f"{side!r} is not a side used in the actor registry {sorted(sides)}")
+                self.error(
+                    (*path, side),
+                    f"{side!r} is not a side used in the actor registry {sorted(sides)}",
+                )
             out[str(side)] = self._coverage(cov, (*path, side))
         return out
 
@@ -443,7 +503,9 @@ class _Builder:
             out.append(
                 Exclusion(
                     actor=actor,
-                    lineage=bool(self.get(item, path, "lineage", bool, required=False, default=True)),
+                    lineage=bool(
+                        self.get(item, path, "lineage", bool, required=False, default=True)
+                    ),
                     rule=str(item.get("rule") or ""),
                     refs=self.str_list(item, path, "refs"),
                 )
@@ -457,8 +519,12 @@ class _Builder:
             if "start" not in root:
                 self.error(("agreement",), "is missing the required field 'start'")
             return None
-        self.known_keys(item, path, {"label", "local", "text", "solar", "governs", "tolerance_minutes", "refs"})
-        stated = self.instant(item["local"], (*path, "local")) if item.get("local") is not None else None
+        self.known_keys(
+            item, path, {"label", "local", "text", "solar", "governs", "tolerance_minutes", "refs"}
+        )
+        stated = (
+            self.instant(item["local"], (*path, "local")) if item.get("local") is not None else None
+        )
         computed = None
         solar_event = solar_place = None
         solar = item.get("solar")
@@ -484,7 +550,9 @@ class _Builder:
         if stated is None and computed is None:
             self.error(path, "needs 'local' (the time the sources state) or 'solar' (e.g. sundown)")
             return None
-        governs = self.get(item, path, "governs", str, required=False, default="stated" if stated else "solar")
+        governs = self.get(
+            item, path, "governs", str, required=False, default="stated" if stated else "solar"
+        )
         if governs not in ("stated", "solar"):
             self.error((*path, "governs"), "must be 'stated' or 'solar'")
             governs = "stated"
@@ -509,47 +577,96 @@ class _Builder:
         instant = stated if governs == "stated" else computed
         assert instant is not None
         return Start(
-            label=str(item.get("label") or "start"), instant=instant, stated=stated,
-            stated_text=str(item.get("text") or ""), computed=computed, solar_event=solar_event,
-            solar_place=solar_place, governs=governs, disagreement_minutes=disagreement,
-            tolerance_minutes=tolerance, refs=self.str_list(item, path, "refs"),
-        )  # fmt: skip
+            label=str(item.get("label") or "start"),
+            instant=instant,
+            stated=stated,
+            stated_text=str(item.get("text") or ""),
+            computed=computed,
+            solar_event=solar_event,
+            solar_place=solar_place,
+            governs=governs,
+            disagreement_minutes=disagreement,
+            tolerance_minutes=tolerance,
+            refs=self.str_list(item, path, "refs"),
+        )
 
-    def _obligations(self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> tuple[Obligation, ...]:
+    def _obligations(
+        self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]
+    ) -> tuple[Obligation, ...]:
         out = []
         for path, item in self.items(root, "obligations"):
-            self.known_keys(item, path, {"id", "bearer", "type", "action", "title", "means", "zone", "phases", "exceptions", "refs"})
+            self.known_keys(
+                item,
+                path,
+                {
+                    "id",
+                    "bearer",
+                    "type",
+                    "action",
+                    "title",
+                    "means",
+                    "zone",
+                    "phases",
+                    "exceptions",
+                    "refs",
+                },
+            )
             kind = self.get(item, path, "type", str, default="")
             if kind and kind not in OBLIGATION_TYPES:
                 self.error((*path, "type"), f"{kind!r} must be one of {sorted(OBLIGATION_TYPES)}")
             action = self.get(item, path, "action", str, default="")
             if action and action not in OBLIGATION_ACTIONS:
-                self.error((*path, "action"), f"{action!r} must be one of {sorted(OBLIGATION_ACTIONS)}")
+                self.error(
+                    (*path, "action"), f"{action!r} must be one of {sorted(OBLIGATION_ACTIONS)}"
+                )
             bearers = self.str_list(item, path, "bearer")
             if not bearers:
                 self.error(path, "is missing the required field 'bearer'")
             for i, b in enumerate(bearers):
                 if b != "all_covered":
-                    self.actor(b, (*path, "bearer", i) if len(bearers) > 1 else (*path, "bearer"), groups)
+                    self.actor(
+                        b, (*path, "bearer", i) if len(bearers) > 1 else (*path, "bearer"), groups
+                    )
             out.append(
                 Obligation(
-                    id=self.get(item, path, "id", str, default=""), bearers=bearers, type=kind,
-                    action=action, title=str(item.get("title") or ""),
+                    id=self.get(item, path, "id", str, default=""),
+                    bearers=bearers,
+                    type=kind,
+                    action=action,
+                    title=str(item.get("title") or ""),
                     means=self.str_list(item, path, "means"),
                     zone=self.get(item, path, "zone", str, required=False),
                     phases=self.str_list(item, path, "phases"),
                     exceptions=self.str_list(item, path, "exceptions"),
                     refs=self.str_list(item, path, "refs"),
                 )
-            )  # fmt: skip
+            )
         return tuple(out)
 
     def _phases(self, root: dict[str, Any]) -> tuple[Phase, ...]:
         out = []
         for path, item in self.items(root, "phases"):
-            self.known_keys(item, path, {"id", "title", "starts", "duration", "renewal", "entry_conditions", "obligations", "status_historical", "refs"})
+            self.known_keys(
+                item,
+                path,
+                {
+                    "id",
+                    "title",
+                    "starts",
+                    "duration",
+                    "renewal",
+                    "entry_conditions",
+                    "obligations",
+                    "status_historical",
+                    "refs",
+                },
+            )
             starts = self.get(item, path, "starts", str, default="start")
-            duration = self.duration(item["duration"], (*path, "duration")) if item.get("duration") else None
+            duration = (
+                self.duration(item["duration"], (*path, "duration"))
+                if item.get("duration")
+                else None
+            )
             renewal_by: tuple[str, ...] = ()
             block = None
             if item.get("renewal") is not None:
@@ -558,27 +675,39 @@ class _Builder:
                 if ren is not None:
                     self.known_keys(ren, rpath, {"by", "of", "block", "refs"})
                     if ren.get("by") != "joint_decision":
-                        self.error((*rpath, "by"), "renewals are made 'joint_decision' of the guarantors")
+                        self.error(
+                            (*rpath, "by"), "renewals are made 'joint_decision' of the guarantors"
+                        )
                     renewal_by = self.str_list(ren, rpath, "of")
-                    block = self.duration(ren["block"], (*rpath, "block")) if ren.get("block") else None
+                    block = (
+                        self.duration(ren["block"], (*rpath, "block")) if ren.get("block") else None
+                    )
             entry = item.get("entry_conditions")
             entry_ids: tuple[str, ...] = ()
             if entry is not None:
                 epath = (*path, "entry_conditions")
-                if isinstance(entry, dict) and set(entry) == {"all_of"} and isinstance(entry["all_of"], list):
+                if (
+                    isinstance(entry, dict)
+                    and set(entry) == {"all_of"}
+                    and isinstance(entry["all_of"], list)
+                ):
                     entry_ids = tuple(str(e) for e in entry["all_of"])
                 else:
                     self.error(epath, "must be {all_of: [condition ids]}")
             out.append(
                 Phase(
                     id=self.get(item, path, "id", str, default=""),
-                    title=str(item.get("title") or ""), starts=starts, duration=duration,
-                    renewal_by=renewal_by, renewal_block=block, entry_conditions=entry_ids,
+                    title=str(item.get("title") or ""),
+                    starts=starts,
+                    duration=duration,
+                    renewal_by=renewal_by,
+                    renewal_block=block,
+                    entry_conditions=entry_ids,
                     obligations=self.str_list(item, path, "obligations"),
                     status_historical=str(item.get("status_historical") or ""),
                     refs=self.str_list(item, path, "refs"),
                 )
-            )  # fmt: skip
+            )
         return tuple(out)
 
     def _reset(self, value: Any, path: P) -> ResetRule | None:
@@ -592,7 +721,9 @@ class _Builder:
         of = self.str_list(item, path, "of")
         if kind == "by_joint_decision" and len(of) < 2:
             self.error((*path, "of"), "a joint decision needs at least two deciders")
-        return ResetRule(kind, of, str(item.get("trigger") or ""), self.str_list(item, path, "refs"))
+        return ResetRule(
+            kind, of, str(item.get("trigger") or ""), self.str_list(item, path, "refs")
+        )
 
     def _conditions(self, root: dict[str, Any]) -> tuple[Condition, ...]:
         out = []
@@ -600,7 +731,9 @@ class _Builder:
             kind = self.get(item, path, "type", str, default="")
             if kind and kind not in CONDITION_TYPES:
                 self.error((*path, "type"), f"{kind!r} must be one of {sorted(CONDITION_TYPES)}")
-            params = {k: v for k, v in item.items() if k not in ("id", "type", "title", "reset", "refs")}
+            params = {
+                k: v for k, v in item.items() if k not in ("id", "type", "title", "reset", "refs")
+            }
             if kind == "reduced_violence":
                 self._check_violence(params, path)
             elif kind == "consecutive_days":
@@ -608,30 +741,41 @@ class _Builder:
                 if not isinstance(days, int) or isinstance(days, bool) or days < 1:
                     self.error((*path, "days"), f"must be a whole number of days ≥ 1, not {days!r}")
                 if not isinstance(params.get("of"), list) or not params.get("of"):
-                    self.error((*path, "of"), "must list the daily conditions a day must meet to count")
+                    self.error(
+                        (*path, "of"), "must list the daily conditions a day must meet to count"
+                    )
             elif kind == "humanitarian_access_delivered":
                 if not isinstance(params.get("destination"), str):
                     self.error((*path, "destination"), "must name the destination aid has to reach")
             elif kind == "air_activity_halted":
                 for key in ("actor", "zone"):
                     if not isinstance(params.get(key), str):
-                        self.error((*path, key), f"is required for air_activity_halted")
+                        self.error((*path, key), "is required for air_activity_halted")
                 if isinstance(params.get("actor"), str):
                     self.actor(params["actor"], (*path, "actor"))
-            reset = self._reset(item["reset"], (*path, "reset")) if item.get("reset") is not None else None
+            reset = (
+                self._reset(item["reset"], (*path, "reset"))
+                if item.get("reset") is not None
+                else None
+            )
             out.append(
                 Condition(
-                    id=self.get(item, path, "id", str, default=""), type=kind,
-                    title=str(item.get("title") or ""), params=params, reset=reset,
+                    id=self.get(item, path, "id", str, default=""),
+                    type=kind,
+                    title=str(item.get("title") or ""),
+                    params=params,
+                    reset=reset,
                     refs=self.str_list(item, path, "refs"),
                 )
-            )  # fmt: skip
+            )
         return tuple(out)
 
     def _check_violence(self, params: dict[str, Any], path: P) -> None:
         metric = params.get("metric")
         if metric not in ("fatalities_best", "incident_count"):
-            self.error((*path, "metric"), f"{metric!r} must be 'fatalities_best' or 'incident_count'")
+            self.error(
+                (*path, "metric"), f"{metric!r} must be 'fatalities_best' or 'incident_count'"
+            )
         scope = params.get("scope", "parties_not_excluded")
         if scope not in ("parties_not_excluded", "all"):
             self.error((*path, "scope"), f"{scope!r} must be 'parties_not_excluded' or 'all'")
@@ -654,7 +798,28 @@ class _Builder:
     def _zones(self, root: dict[str, Any], groups: dict[str, tuple[str, ...]]) -> tuple[Zone, ...]:
         out = []
         for path, item in self.items(root, "zones"):
-            self.known_keys(item, path, {"id", "type", "title", "geometry", "status", "admin1", "active_in", "rules", "reference_feature", "note", "refs", "operator", "guard_limit_per_side", "inspection_of_aid", "locations", "restricted_actor"})
+            self.known_keys(
+                item,
+                path,
+                {
+                    "id",
+                    "type",
+                    "title",
+                    "geometry",
+                    "status",
+                    "admin1",
+                    "active_in",
+                    "rules",
+                    "reference_feature",
+                    "note",
+                    "refs",
+                    "operator",
+                    "guard_limit_per_side",
+                    "inspection_of_aid",
+                    "locations",
+                    "restricted_actor",
+                },
+            )
             kind = self.get(item, path, "type", str, default="")
             if kind and kind not in ZONE_TYPES:
                 self.error((*path, "type"), f"{kind!r} must be one of {sorted(ZONE_TYPES)}")
@@ -676,7 +841,19 @@ class _Builder:
                 r = self.mapping(rule, rpath)
                 if r is None:
                     continue
-                self.known_keys(r, rpath, {"bearer", "side_of_road", "weapon_class", "min_distance_m", "rule", "allowed_arms", "refs"})
+                self.known_keys(
+                    r,
+                    rpath,
+                    {
+                        "bearer",
+                        "side_of_road",
+                        "weapon_class",
+                        "min_distance_m",
+                        "rule",
+                        "allowed_arms",
+                        "refs",
+                    },
+                )
                 bearer = self.get(r, rpath, "bearer", str, default="")
                 if bearer:
                     self.actor(bearer, (*rpath, "bearer"), groups)
@@ -685,21 +862,29 @@ class _Builder:
                     self.error((*rpath, "min_distance_m"), "a distance cannot be negative")
                 rules.append(
                     ZoneRule(
-                        bearer=bearer, weapon_classes=self.str_list(r, rpath, "weapon_class"),
-                        side=str(r.get("side_of_road") or ""), min_distance_m=dist,
-                        text=str(r.get("rule") or ""), refs=self.str_list(r, rpath, "refs"),
+                        bearer=bearer,
+                        weapon_classes=self.str_list(r, rpath, "weapon_class"),
+                        side=str(r.get("side_of_road") or ""),
+                        min_distance_m=dist,
+                        text=str(r.get("rule") or ""),
+                        refs=self.str_list(r, rpath, "refs"),
                     )
-                )  # fmt: skip
+                )
             out.append(
                 Zone(
-                    id=self.get(item, path, "id", str, default=""), type=kind,
-                    title=str(item.get("title") or ""), geometry=geometry, status=status,
+                    id=self.get(item, path, "id", str, default=""),
+                    type=kind,
+                    title=str(item.get("title") or ""),
+                    geometry=geometry,
+                    status=status,
                     admin1=self.str_list(item, path, "admin1"),
-                    active_in=self.str_list(item, path, "active_in"), rules=tuple(rules),
+                    active_in=self.str_list(item, path, "active_in"),
+                    rules=tuple(rules),
                     reference_feature=str(item.get("reference_feature") or ""),
-                    note=str(item.get("note") or ""), refs=self.str_list(item, path, "refs"),
+                    note=str(item.get("note") or ""),
+                    refs=self.str_list(item, path, "refs"),
                 )
-            )  # fmt: skip
+            )
         return tuple(out)
 
     def _check_geometry(self, geometry: Any, path: P) -> None:
@@ -726,14 +911,36 @@ class _Builder:
     def _decisions(self, root: dict[str, Any]) -> tuple[Decision, ...]:
         out = []
         for path, item in self.items(root, "decisions"):
-            self.known_keys(item, path, {"id", "kind", "subject", "decided_at", "effective", "until", "approvals", "text", "refs"})
+            self.known_keys(
+                item,
+                path,
+                {
+                    "id",
+                    "kind",
+                    "subject",
+                    "decided_at",
+                    "effective",
+                    "until",
+                    "approvals",
+                    "text",
+                    "refs",
+                },
+            )
             kind = self.get(item, path, "kind", str, default="")
             if kind and kind not in DECISION_KINDS:
                 self.error((*path, "kind"), f"{kind!r} must be one of {sorted(DECISION_KINDS)}")
-            decided = self.instant(item.get("decided_at"), (*path, "decided_at")) if "decided_at" in item else None
+            decided = (
+                self.instant(item.get("decided_at"), (*path, "decided_at"))
+                if "decided_at" in item
+                else None
+            )
             if decided is None and "decided_at" not in item:
                 self.error(path, "is missing the required field 'decided_at'")
-            effective = self.instant(item["effective"], (*path, "effective")) if item.get("effective") else decided
+            effective = (
+                self.instant(item["effective"], (*path, "effective"))
+                if item.get("effective")
+                else decided
+            )
             until = self.instant(item["until"], (*path, "until")) if item.get("until") else None
             if kind == "extend_phase" and until is None:
                 self.error(path, "an extend_phase decision needs 'until'")
@@ -744,12 +951,17 @@ class _Builder:
                 continue
             out.append(
                 Decision(
-                    id=self.get(item, path, "id", str, default=""), kind=kind,
+                    id=self.get(item, path, "id", str, default=""),
+                    kind=kind,
                     subject=self.get(item, path, "subject", str, default=""),
-                    decided_at=decided, effective=effective, approvals=approvals, until=until,
-                    text=str(item.get("text") or ""), refs=self.str_list(item, path, "refs"),
+                    decided_at=decided,
+                    effective=effective,
+                    approvals=approvals,
+                    until=until,
+                    text=str(item.get("text") or ""),
+                    refs=self.str_list(item, path, "refs"),
                 )
-            )  # fmt: skip
+            )
         return tuple(out)
 
     # -- cross references ------------------------------------------------------------
@@ -788,8 +1000,8 @@ class _Builder:
 
         for i, ph in enumerate(phases):
             p: P = ("agreement", "phases", i)
-            for j, ob in enumerate(ph.obligations):
-                must(ob, obligation_ids, "obligation", (*p, "obligations", j))
+            for j, ob_id in enumerate(ph.obligations):
+                must(ob_id, obligation_ids, "obligation", (*p, "obligations", j))
             for c in ph.entry_conditions:
                 must(c, condition_ids, "condition", (*p, "entry_conditions"))
             for g in ph.renewal_by:
@@ -797,9 +1009,14 @@ class _Builder:
             if ph.starts.startswith("after:"):
                 must(ph.starts[6:], phase_ids, "phase", (*p, "starts"))
             elif ph.starts not in ("start", "conditions"):
-                self.error((*p, "starts"), f"{ph.starts!r} must be 'start', 'after:<phase>' or 'conditions'")
+                self.error(
+                    (*p, "starts"),
+                    f"{ph.starts!r} must be 'start', 'after:<phase>' or 'conditions'",
+                )
             if ph.starts == "conditions" and not ph.entry_conditions:
-                self.error((*p, "entry_conditions"), "a phase that starts on conditions must list them")
+                self.error(
+                    (*p, "entry_conditions"), "a phase that starts on conditions must list them"
+                )
         for i, ob in enumerate(obligations):
             p = ("agreement", "obligations", i)
             for j, ph_id in enumerate(ob.phases):
@@ -811,15 +1028,15 @@ class _Builder:
         for i, z in enumerate(zones):
             for j, ph_id in enumerate(z.active_in):
                 must(ph_id, phase_ids, "phase", ("agreement", "zones", i, "active_in", j))
-        for i, c in enumerate(conditions):
+        for i, cond in enumerate(conditions):
             p = ("agreement", "conditions", i)
-            if c.type == "consecutive_days":
-                for j, ref in enumerate(c.params.get("of") or []):
+            if cond.type == "consecutive_days":
+                for j, ref in enumerate(cond.params.get("of") or []):
                     must(str(ref), condition_ids, "condition", (*p, "of", j))
-            if c.type == "air_activity_halted" and isinstance(c.params.get("zone"), str):
-                must(c.params["zone"], zone_ids, "zone", (*p, "zone"))
-            if c.reset is not None:
-                for g in c.reset.of:
+            if cond.type == "air_activity_halted" and isinstance(cond.params.get("zone"), str):
+                must(cond.params["zone"], zone_ids, "zone", (*p, "zone"))
+            if cond.reset is not None:
+                for g in cond.reset.of:
                     must(g, guarantor_ids, "guarantor", (*p, "reset", "of"))
         for i, d in enumerate(decisions):
             p = ("agreement", "decisions", i)
@@ -842,7 +1059,9 @@ class _Builder:
                 if key == "refs" and isinstance(value, list):
                     for i, ref in enumerate(value):
                         if isinstance(ref, str) and ref not in known:
-                            self.error((*path, key, i), f"source key {ref!r} is not listed in 'sources'")
+                            self.error(
+                                (*path, key, i), f"source key {ref!r} is not listed in 'sources'"
+                            )
                 elif key != "sources":
                     self._check_refs(value, (*path, key), known)
         elif isinstance(node, list):
@@ -883,4 +1102,3 @@ def _closest(word: str, options: set[str]) -> str | None:
 
     found = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.75)
     return found[0] if found else None
-

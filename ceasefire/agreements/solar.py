@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from astral import Observer
@@ -10,7 +12,14 @@ from astral.sun import dawn, dusk, noon, sunrise, sunset
 
 __all__ = ["solar_instant"]
 
-_EVENTS = {"sunset": sunset, "sundown": sunset, "sunrise": sunrise, "dawn": dawn, "dusk": dusk, "noon": noon}
+_EVENTS: dict[str, Callable[..., Any]] = {
+    "sunset": sunset,
+    "sundown": sunset,
+    "sunrise": sunrise,
+    "dawn": dawn,
+    "dusk": dusk,
+    "noon": noon,
+}
 
 
 def solar_instant(event: str, day: date, lat: float, lon: float, tz: ZoneInfo) -> datetime:

@@ -103,7 +103,9 @@ def _allocate(window: TimeWindow, start: datetime, end: datetime) -> tuple[float
 
 
 class _ViolenceMetric:
-    def __init__(self, agreement: Agreement, condition: Condition, incidents: Sequence[Incident]) -> None:
+    def __init__(
+        self, agreement: Agreement, condition: Condition, incidents: Sequence[Incident]
+    ) -> None:
         p = condition.params
         self.condition = condition
         self.metric = str(p["metric"])
@@ -123,7 +125,7 @@ class _ViolenceMetric:
         first = datetime.combine(_date(base["from"]), time(0), tzinfo=tz)
         last = datetime.combine(_date(base["to"]), time(0), tzinfo=tz) + DAY
         self.base_days = (last - first).days
-        estimate, low, high = self.sum(first, last, None)
+        estimate, _low, _high = self.sum(first, last, None)
         self.baseline = estimate / self.base_days
         self.threshold = self.baseline * self.ratio
         self.base_json = {
@@ -136,7 +138,9 @@ class _ViolenceMetric:
             "metric": self.metric,
         }
 
-    def sum(self, start: datetime, end: datetime, as_of: datetime | None) -> tuple[float, float, float]:
+    def sum(
+        self, start: datetime, end: datetime, as_of: datetime | None
+    ) -> tuple[float, float, float]:
         estimate = low = high = 0.0
         lo = bisect_left(self.starts, start - self.longest)
         hi = bisect_left(self.starts, end)
@@ -168,7 +172,9 @@ class _ViolenceMetric:
         }
 
 
-def prepare_metrics(agreement: Agreement, incidents: Iterable[Incident]) -> dict[str, _ViolenceMetric]:
+def prepare_metrics(
+    agreement: Agreement, incidents: Iterable[Incident]
+) -> dict[str, _ViolenceMetric]:
     """The violence metrics of the agreement's conditions, computed once over the incidents."""
     incidents = list(incidents)
     return {
@@ -184,8 +190,13 @@ def _date(value: Any) -> Any:
     return date.fromisoformat(str(value))
 
 
-def _delivered(condition: Condition, convoys: Sequence[Convoy], start: datetime, end: datetime,
-               as_of: datetime | None) -> dict[str, Any]:  # fmt: skip
+def _delivered(
+    condition: Condition,
+    convoys: Sequence[Convoy],
+    start: datetime,
+    end: datetime,
+    as_of: datetime | None,
+) -> dict[str, Any]:
     destination = condition.params["destination"]
     delivered, blocked = [], []
     for convoy in convoys:
@@ -199,7 +210,9 @@ def _delivered(condition: Condition, convoys: Sequence[Convoy], start: datetime,
             if event.status == "delivered":
                 delivered.append(convoy.id)
             elif event.status in ("blocked", "inspected", "attacked", "waiting"):
-                blocked.append(f"{convoy.id} ({event.status}{': ' + event.reason if event.reason else ''})")
+                blocked.append(
+                    f"{convoy.id} ({event.status}{': ' + event.reason if event.reason else ''})"
+                )
     return {
         "state": MET if delivered else UNMET,
         "delivered": sorted(set(delivered)),
@@ -324,7 +337,9 @@ def _condition_states(clock: Clock, at: datetime) -> dict[str, dict[str, Any]]:
             target = int(c.params["days"])
             why = []
             for n in c.params.get("of", []):
-                failing = [d.number for d in done if d.conditions.get(str(n), {}).get("state") != MET]
+                failing = [
+                    d.number for d in done if d.conditions.get(str(n), {}).get("state") != MET
+                ]
                 if failing:
                     why.append(f"{n} not met on day(s) {', '.join(map(str, failing))}")
             out[c.id] = {
@@ -339,8 +354,11 @@ def _condition_states(clock: Clock, at: datetime) -> dict[str, dict[str, Any]]:
         elif c.id in clock.static_conditions:
             out[c.id] = {**clock.static_conditions[c.id], "title": c.title}
         elif last is not None:
-            out[c.id] = {**last.conditions.get(c.id, {"state": PENDING}), "day": last.number,
-                         "title": c.title}  # fmt: skip
+            out[c.id] = {
+                **last.conditions.get(c.id, {"state": PENDING}),
+                "day": last.number,
+                "title": c.title,
+            }
         else:
             out[c.id] = {"state": PENDING, "day": None, "title": c.title}
         if c.type == "reduced_violence" and c.id in clock.baseline:
@@ -363,11 +381,15 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
                 "start": w.start.isoformat(),
                 "end": w.end.isoformat() if w.end else None,
                 "renewals": [
-                    {"decision": d.id, "decided_at": d.decided_at.isoformat(),
-                     "until": d.until.isoformat() if d.until else None, "approvals": list(d.approvals)}
+                    {
+                        "decision": d.id,
+                        "decided_at": d.decided_at.isoformat(),
+                        "until": d.until.isoformat() if d.until else None,
+                        "approvals": list(d.approvals),
+                    }
                     for d in w.renewals
                 ],
-            }  # fmt: skip
+            }
             continue
         entered = clock.entered.get(phase.id)
         unmet = []
@@ -376,7 +398,9 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
             st = conds.get(cid, {})
             if st.get("state") != MET:
                 detail = st.get("reason") or (
-                    f"{st.get('count', 0)} of {st.get('of')} days" if "count" in st else st.get("state")
+                    f"{st.get('count', 0)} of {st.get('of')} days"
+                    if "count" in st
+                    else st.get("state")
                 )
                 unmet.append({"condition": cid, "state": st.get("state"), "detail": detail})
         if entered is not None and entered <= at:
@@ -385,8 +409,11 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
             state = "never_reached"
         else:
             state = "not_reached"
-        phases[phase.id] = {"state": state, "entry_conditions": list(phase.entry_conditions),
-                            "unmet": unmet}  # fmt: skip
+        phases[phase.id] = {
+            "state": state,
+            "entry_conditions": list(phase.entry_conditions),
+            "unmet": unmet,
+        }
         if state == "in_force":
             in_force.append(_OpenPhase(phase.id))  # type: ignore[arg-type]
     day = clock.day_at(at)
@@ -395,10 +422,16 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
     counting = clock.count_condition
     consecutive = conditions[counting.id]["count"] if counting else 0
     decisions = [
-        {"id": d.id, "kind": d.kind, "subject": d.subject, "decided_at": d.decided_at.isoformat(),
-         "approvals": list(d.approvals)}
-        for d in sorted(agreement.decisions, key=lambda d: (d.decided_at, d.id)) if d.decided_at <= at
-    ]  # fmt: skip
+        {
+            "id": d.id,
+            "kind": d.kind,
+            "subject": d.subject,
+            "decided_at": d.decided_at.isoformat(),
+            "approvals": list(d.approvals),
+        }
+        for d in sorted(agreement.decisions, key=lambda d: (d.decided_at, d.id))
+        if d.decided_at <= at
+    ]
     return {
         "agreement": agreement.id,
         "at": at.isoformat(),

@@ -95,12 +95,30 @@ def _resolve_sides(agreement: Agreement, incident: Incident, on: date) -> tuple[
                 res_ids, confidence = res.actor_ids, res.confidence
                 if res.method == "member-split-partial":
                     for part in (p.strip() for p in ia.name.split(",")):
-                        if part and not agreement.registry.resolve(part, on, incident.source_system).resolved:
-                            members.append(SideActor(part, None, Coverage.UNKNOWN,
-                                                     f"{part!r} is not in the actor registry", 0.0))  # fmt: skip
+                        if (
+                            part
+                            and not agreement.registry.resolve(
+                                part, on, incident.source_system
+                            ).resolved
+                        ):
+                            members.append(
+                                SideActor(
+                                    part,
+                                    None,
+                                    Coverage.UNKNOWN,
+                                    f"{part!r} is not in the actor registry",
+                                    0.0,
+                                )
+                            )
             if not res_ids:
                 members.append(
-                    SideActor(ia.name, None, Coverage.UNKNOWN, f"{ia.name!r} is not in the actor registry", 0.0)
+                    SideActor(
+                        ia.name,
+                        None,
+                        Coverage.UNKNOWN,
+                        f"{ia.name!r} is not in the actor registry",
+                        0.0,
+                    )
                 )
                 continue
             for actor_id in res_ids:

@@ -18,13 +18,13 @@ Rules are applied in a fixed order, and every step leaves a fact or a doubt in t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ceasefire.compliance.coverage import Side, incident_sides
-from ceasefire.compliance.phases import PhaseWindow, phase_windows
+from ceasefire.compliance.phases import PhaseWindow, merged_intervals, phase_windows
 from ceasefire.model.agreement import Agreement, Coverage, Obligation
 from ceasefire.model.incidents import Axis, Incident
 from ceasefire.model.timewindow import Relation
@@ -159,7 +159,7 @@ def evaluate_all(
     return [_evaluate(ctx, i) for i in incidents]
 
 
-def _evaluate(ctx: _Context, incident: Incident) -> Finding:  # noqa: C901 - one readable table
+def _evaluate(ctx: _Context, incident: Incident) -> Finding:
     agreement = ctx.agreement
     facts: list[str] = []
     doubts: list[str] = []
@@ -183,16 +183,31 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:  # noqa: C901 - one
         named = f" {', '.join(attribution_j.actors)}" if attribution_j.actors else ""
         known_attribution = f"{attribution_j.value}{named} ({attribution_j.by}, known {attribution_j.known_from.date()})"
 
-    def finish(qualification: str, rule: str, obligations: tuple[str, ...] = (),
-               bearers: tuple[str, ...] = (), attribution: str = known_attribution,
-               phase: str | None = None, zones: tuple[dict[str, str], ...] = ()) -> Finding:  # fmt: skip
+    def finish(
+        qualification: str,
+        rule: str,
+        obligations: tuple[str, ...] = (),
+        bearers: tuple[str, ...] = (),
+        attribution: str = known_attribution,
+        phase: str | None = None,
+        zones: tuple[dict[str, str], ...] = (),
+    ) -> Finding:
         return Finding(
-            incident=incident.key, qualification=qualification, codes=tuple(dict.fromkeys(codes)),
-            obligations=obligations, bearers=tuple(sorted(set(bearers))), parties=parties,
-            attribution=attribution, occurrence=occurrence, phase=phase, rule=rule,
-            facts=tuple(facts), doubts=tuple(dict.fromkeys(doubts)), zones=zones,
+            incident=incident.key,
+            qualification=qualification,
+            codes=tuple(dict.fromkeys(codes)),
+            obligations=obligations,
+            bearers=tuple(sorted(set(bearers))),
+            parties=parties,
+            attribution=attribution,
+            occurrence=occurrence,
+            phase=phase,
+            rule=rule,
+            facts=tuple(facts),
+            doubts=tuple(dict.fromkeys(doubts)),
+            zones=zones,
             as_of=ctx.as_of.isoformat() if ctx.as_of else None,
-        )  # fmt: skip
+        )
 
     if incident.notes.startswith("data quality:"):
         doubts.append(incident.notes)
@@ -207,7 +222,9 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:  # noqa: C901 - one
     if not candidates:
         codes.append("NV.NO_TERM")
         kind = incident.sub_category or incident.category
-        return finish(NOT_VIOLATION, f"Not a violation: no term of {agreement.id} governs '{kind}'.")
+        return finish(
+            NOT_VIOLATION, f"Not a violation: no term of {agreement.id} governs '{kind}'."
+        )
 
     # 2. excluded actors on either side
     excluded = [a for a in (*side_a.actors, *side_b.actors) if a.coverage is Coverage.EXCLUDED]
@@ -230,14 +247,16 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:  # noqa: C901 - one
     one_sided = incident.category == "one_sided" or (
         incident.source_system == "acled" and incident.category == "Violence against civilians"
     )
-    perpetrator = side_a if (one_sided or side_a.roles and incident.actors_in("perpetrator")) else None
+    perpetrator = (
+        side_a if (one_sided or (side_a.roles and incident.actors_in("perpetrator"))) else None
+    )
     # 3. non-parties
     for side in (side_a, side_b):
         if side.empty:
             continue
-        if all(a.coverage in (Coverage.NOT_PARTY, Coverage.PROTECTED) for a in side.actors) and not (
-            side is side_b and (one_sided or incident.actors_in("target"))
-        ):
+        if all(
+            a.coverage in (Coverage.NOT_PARTY, Coverage.PROTECTED) for a in side.actors
+        ) and not (side is side_b and (one_sided or incident.actors_in("target"))):
             codes.append("OOS.NON_PARTY")
             return finish(
                 OUT_OF_SCOPE,
@@ -251,73 +270,137 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:  # noqa: C901 - one
     if not windows:
         codes.append("NV.PHASE_NOT_ACTIVE")
         phases = sorted({p for o in candidates for p in o.phases})
-        return finish(NOT_VIOLATION, f"Not a violation: the phase(s) {', '.join(phases)} of the "
-                      "applicable terms never began.")  # fmt: skip
-    first = min(w.start for w in windows)
-    ends = [w.end for w in windows]
-    last = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+        return finish(
+            NOT_VIOLATION,
+            f"Not a violation: the phase(s) {', '.join(phases)} of the applicable terms never began.",
+        )
+    intervals = merged_intervals(windows)
     win = incident.window
     stated = win.stated or win.precision.value
-    rel_start = win.relation_to(first)
-    rel_end = win.relation_to(last) if last is not None else Relation.BEFORE
-    if rel_start is Relation.BEFORE:
+    first, last = intervals[0][0], intervals[-1][1]
+    if win.end <= first:
         codes.append("NV.BEFORE_START")
-        facts.append(f"the incident window ends {win.end.astimezone(agreement.timezone).isoformat()}")
-        return finish(NOT_VIOLATION, f"Not a violation: the incident ({stated}) is entirely before "
-                      f"the start {first.isoformat()}.")  # fmt: skip
-    if last is not None and rel_end is Relation.AFTER:
+        facts.append(
+            f"the incident window ends {win.end.astimezone(agreement.timezone).isoformat()}"
+        )
+        return finish(
+            NOT_VIOLATION,
+            f"Not a violation: the incident ({stated}) is entirely before the start {first.isoformat()}.",
+        )
+    if last is not None and win.start >= last:
         codes.append("NV.AFTER_END")
-        return finish(NOT_VIOLATION, f"Not a violation: the incident ({stated}) is entirely after the "
-                      f"end {last.isoformat()} of {', '.join(phase_names)}.")  # fmt: skip
-    straddles = [b for b, r in ((first, rel_start), (last, rel_end)) if r is Relation.STRADDLES and b]
-    if straddles and not incident.continuing:
+        return finish(
+            NOT_VIOLATION,
+            f"Not a violation: the incident ({stated}) is entirely after the end {last.isoformat()} "
+            f"of {', '.join(phase_names)}.",
+        )
+    inside = any(win.start >= s and (e is None or win.end <= e) for s, e in intervals)
+    overlapping = [(s, e) for s, e in intervals if win.overlap_seconds(s, e or win.end) > 0]
+    if not overlapping:
+        codes.append("NV.PHASE_LAPSED")
+        return finish(
+            NOT_VIOLATION,
+            f"Not a violation: the incident ({stated}) falls where {', '.join(phase_names)} had lapsed "
+            "and was not yet renewed.",
+        )
+    if not inside and not incident.continuing:
         codes.append("UNDET.BOUNDARY")
-        boundary = straddles[0]
+        boundary = next(
+            b
+            for s, e in overlapping
+            for b in (s, e)
+            if b is not None and win.relation_to(b) is Relation.STRADDLES
+        )
         doubts.append(
             f"the incident is known only to {win.precision.value} precision ({stated}), a window "
             f"that contains the boundary {boundary.astimezone(agreement.timezone).isoformat()}"
         )
-        return finish(UNDETERMINED, "Cannot determine: the incident may have happened before or "
-                      f"after the boundary {boundary.isoformat()}; it is not guessed.",
-                      phase=phase_names[0] if phase_names else None)  # fmt: skip
+        return finish(
+            UNDETERMINED,
+            "Cannot determine: the incident may have happened before or after the boundary "
+            f"{boundary.isoformat()}; it is not guessed.",
+            phase=phase_names[0] if phase_names else None,
+        )
     phase = phase_names[0] if phase_names else None
     in_force = sorted({o.id for o in candidates})
     zones = _zone_notes(ctx, incident, candidates)
     for z in zones:
         doubts.append(f"zone {z['zone']}: {z['reason']}")
-    if win.relation_to(first) is not Relation.AFTER and incident.continuing:
+    if not inside and incident.continuing:
         facts.append("a continuing situation that lasted into the phase")
 
     # 5./6. coverage and attribution
-    if perpetrator is not None or incident.actors_in("target") and not incident.actors_in("perpetrator"):
-        return _directed(ctx, incident, perpetrator if perpetrator is not None and not perpetrator.empty else None,
-                         attribution_j, finish, facts, doubts, codes, in_force, phase, zones, one_sided)  # fmt: skip
+    if perpetrator is not None or (
+        incident.actors_in("target") and not incident.actors_in("perpetrator")
+    ):
+        return _directed(
+            ctx,
+            incident,
+            perpetrator if perpetrator is not None and not perpetrator.empty else None,
+            attribution_j,
+            finish,
+            facts,
+            doubts,
+            codes,
+            in_force,
+            phase,
+            zones,
+            one_sided,
+        )
     unknown = [a for a in (*side_a.actors, *side_b.actors) if a.coverage is Coverage.UNKNOWN]
     if unknown:
         codes.append("UNDET.COVERAGE_UNKNOWN")
         for a in unknown:
             doubts.append(a.reason)
         who = ", ".join(sorted({a.actor_id or a.name for a in unknown}))
-        return finish(UNDETERMINED, f"Cannot determine: whether {who} is bound by {agreement.id} is "
-                      "unknown, so fighting with it may or may not breach the cessation.",
-                      obligations=tuple(in_force), phase=phase, zones=zones)  # fmt: skip
+        return finish(
+            UNDETERMINED,
+            f"Cannot determine: whether {who} is bound by {agreement.id} is "
+            "unknown, so fighting with it may or may not breach the cessation.",
+            obligations=tuple(in_force),
+            phase=phase,
+            zones=zones,
+        )
     doubts.append("who opened fire is not coded (side A / side B carry no direction)")
     if "attack" in actions:
         doubts.append("whether either side acted in proportionate self-defence (O4) is not coded")
     attribution = "undetermined"
     bearers: tuple[str, ...] = ()
-    if attribution_j is not None and attribution_j.value in ATTRIBUTING_WORDS and attribution_j.actors:
+    if (
+        attribution_j is not None
+        and attribution_j.value in ATTRIBUTING_WORDS
+        and attribution_j.actors
+    ):
         bearers = attribution_j.actors
-        attribution = f"{attribution_j.value} by {attribution_j.by} (known {attribution_j.known_from.date()})"
-    return finish(VIOLATION, f"Violation of {', '.join(in_force)}: covered parties fought each other "
-                  "during the cessation; attribution undetermined.", obligations=tuple(in_force),
-                  bearers=bearers, attribution=attribution, phase=phase, zones=zones)  # fmt: skip
+        attribution = (
+            f"{attribution_j.value} by {attribution_j.by} (known {attribution_j.known_from.date()})"
+        )
+    return finish(
+        VIOLATION,
+        f"Violation of {', '.join(in_force)}: covered parties fought each other "
+        "during the cessation; attribution undetermined.",
+        obligations=tuple(in_force),
+        bearers=bearers,
+        attribution=attribution,
+        phase=phase,
+        zones=zones,
+    )
 
 
-def _directed(ctx: _Context, incident: Incident, perpetrator: Side | None, attribution_j: Any,
-              finish: Any, facts: list[str], doubts: list[str], codes: list[str],
-              in_force: list[str], phase: str | None, zones: tuple[dict[str, str], ...],
-              one_sided: bool) -> Finding:  # fmt: skip
+def _directed(
+    ctx: _Context,
+    incident: Incident,
+    perpetrator: Side | None,
+    attribution_j: Any,
+    finish: Callable[..., Finding],
+    facts: list[str],
+    doubts: list[str],
+    codes: list[str],
+    in_force: list[str],
+    phase: str | None,
+    zones: tuple[dict[str, str], ...],
+    one_sided: bool,
+) -> Finding:
     """Incidents with a direction: one-sided violence, a named perpetrator, an attack on aid."""
     agreement = ctx.agreement
     bearer_ids: tuple[str, ...] = ()
@@ -327,18 +410,33 @@ def _directed(ctx: _Context, incident: Incident, perpetrator: Side | None, attri
         if one_sided:
             attribution = "perpetrator as coded: side A of one-sided violence"
         else:
-            attribution = f"alleged by {', '.join(s.name for s in incident.sources) or 'the report'}"
-    elif attribution_j is not None and attribution_j.value in ATTRIBUTING_WORDS and attribution_j.actors:
+            attribution = (
+                f"alleged by {', '.join(s.name for s in incident.sources) or 'the report'}"
+            )
+    elif (
+        attribution_j is not None
+        and attribution_j.value in ATTRIBUTING_WORDS
+        and attribution_j.actors
+    ):
         bearer_ids = tuple(attribution_j.actors)
-        attribution = f"{attribution_j.value} by {attribution_j.by} (known {attribution_j.known_from.date()})"
+        attribution = (
+            f"{attribution_j.value} by {attribution_j.by} (known {attribution_j.known_from.date()})"
+        )
     elif attribution_j is not None:
-        attribution = f"{attribution_j.value} ({attribution_j.by}, known {attribution_j.known_from.date()})"
+        attribution = (
+            f"{attribution_j.value} ({attribution_j.by}, known {attribution_j.known_from.date()})"
+        )
         doubts.append(f"perpetrator {attribution_j.value} ({attribution_j.by})")
     if not bearer_ids:
         codes.append("UNDET.ATTRIBUTION")
-        return finish(UNDETERMINED, "Cannot determine: the perpetrator is not identified; the terms "
-                      "bind parties only.", obligations=tuple(in_force), attribution=attribution,
-                      phase=phase, zones=zones)  # fmt: skip
+        return finish(
+            UNDETERMINED,
+            "Cannot determine: the perpetrator is not identified; the terms bind parties only.",
+            obligations=tuple(in_force),
+            attribution=attribution,
+            phase=phase,
+            zones=zones,
+        )
     from ceasefire.compliance.coverage import coverage_of
 
     coverages = {b: coverage_of(agreement, b) for b in bearer_ids}
@@ -347,34 +445,61 @@ def _directed(ctx: _Context, incident: Incident, perpetrator: Side | None, attri
     if not bound and unknown:
         codes.append("UNDET.COVERAGE_UNKNOWN")
         doubts.extend(coverages[b][1] for b in unknown)
-        return finish(UNDETERMINED, f"Cannot determine: whether {', '.join(unknown)} is bound by "
-                      f"{agreement.id} is unknown.", obligations=tuple(in_force),
-                      attribution=attribution, phase=phase, zones=zones)  # fmt: skip
+        return finish(
+            UNDETERMINED,
+            f"Cannot determine: whether {', '.join(unknown)} is bound by "
+            f"{agreement.id} is unknown.",
+            obligations=tuple(in_force),
+            attribution=attribution,
+            phase=phase,
+            zones=zones,
+        )
     if not bound:
         codes.append("OOS.NON_PARTY")
-        return finish(OUT_OF_SCOPE, f"Out of scope: {', '.join(bearer_ids)} is not party to "
-                      f"{agreement.id}.", attribution=attribution)  # fmt: skip
+        return finish(
+            OUT_OF_SCOPE,
+            f"Out of scope: {', '.join(bearer_ids)} is not party to {agreement.id}.",
+            attribution=attribution,
+        )
     facts.append(f"bearer(s): {', '.join(bound)} ({coverages[bound[0]][1]})")
-    return finish(VIOLATION, f"Violation of {', '.join(in_force)} by {', '.join(bound)}.",
-                  obligations=tuple(in_force), bearers=tuple(bound), attribution=attribution,
-                  phase=phase, zones=zones)  # fmt: skip
+    return finish(
+        VIOLATION,
+        f"Violation of {', '.join(in_force)} by {', '.join(bound)}.",
+        obligations=tuple(in_force),
+        bearers=tuple(bound),
+        attribution=attribution,
+        phase=phase,
+        zones=zones,
+    )
 
 
-def _zone_notes(ctx: _Context, incident: Incident, candidates: list[Obligation]) -> tuple[dict[str, str], ...]:
+def _zone_notes(
+    ctx: _Context, incident: Incident, candidates: list[Obligation]
+) -> tuple[dict[str, str], ...]:
     """Zones tied to obligations in force whose area holds the incident: without geometry they
     cannot be evaluated, and the finding says so."""
     agreement = ctx.agreement
     admin1 = _norm_admin(incident.place.admin1)
     notes = []
-    zone_ids = sorted({o.zone for o in agreement.obligations if o.zone and o.phases and
-                       any(p in ctx.windows for p in o.phases)})  # fmt: skip
+    zone_ids = sorted(
+        {
+            o.zone
+            for o in agreement.obligations
+            if o.zone and o.phases and any(p in ctx.windows for p in o.phases)
+        }
+    )
     for zone_id in zone_ids:
         zone = agreement.zone(zone_id)
         if zone.admin1 and admin1 not in {_norm_admin(a) for a in zone.admin1}:
             continue
         if zone.geometry is None:
-            notes.append({"zone": zone.id, "result": "cannot_evaluate",
-                          "reason": f"the zone has no geometry (status: {zone.status})"})  # fmt: skip
+            notes.append(
+                {
+                    "zone": zone.id,
+                    "result": "cannot_evaluate",
+                    "reason": f"the zone has no geometry (status: {zone.status})",
+                }
+            )
     _ = candidates
     return tuple(notes)
 

@@ -32,16 +32,50 @@ from ceasefire.model.timewindow import Precision, local_day_window
 __all__ = ["ACLED_COLUMNS", "acled_row_to_incident", "parse_acled"]
 
 ACLED_COLUMNS = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-    "fatalities", "tags", "timestamp",
-)  # fmt: skip
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
 REQUIRED = (
-    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
-    "latitude", "longitude", "geo_precision", "fatalities",
-)  # fmt: skip
+    "event_id_cnty",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "fatalities",
+)
 PRECISION = {"1": Precision.DAY, "2": Precision.WEEK, "3": Precision.MONTH}
 # ACLED geo_precision onto the UCDP where_prec scale used by Place.precision.
 WHERE_PREC = {"1": 1, "2": 2, "3": 4}
@@ -49,9 +83,19 @@ WEEK_HALF = timedelta(days=3)  # time_precision 2: three days either side of eve
 
 # English whatever the locale: ACLED writes English month names.
 _MONTH_NAMES = (
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
-)  # fmt: skip
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTHS = {name: i for i, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS.update({name[:3]: i for i, name in enumerate(_MONTH_NAMES, start=1)})
 _MONTHS["sept"] = 9

@@ -49,7 +49,7 @@ def open_text(path: Path) -> io.TextIOWrapper:
         raise IntakeError(f"{path}: is a folder; give a file.")
     with path.open("rb") as probe:
         magic = probe.read(2)
-    raw: Any = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    raw: Any = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")  # noqa: SIM115 - the wrapper owns it
     return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
 
 
@@ -64,7 +64,9 @@ def read_csv_rows(
         try:
             header = next(reader)
         except StopIteration:
-            raise IntakeError(f"{path}: the file is empty; expected a {what} CSV with a header row.") from None
+            raise IntakeError(
+                f"{path}: the file is empty; expected a {what} CSV with a header row."
+            ) from None
         header = [h.strip().lstrip("\ufeff") for h in header]
         missing = [c for c in required if c not in header]
         if missing:

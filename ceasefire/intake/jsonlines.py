@@ -88,7 +88,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             if line.strip():
                 yield number, line
     except UnicodeDecodeError as exc:
-        raise IntakeError(f"{path}: is not UTF-8 text ({exc.reason}); convert it and import again.") from exc
+        raise IntakeError(
+            f"{path}: is not UTF-8 text ({exc.reason}); convert it and import again."
+        ) from exc
     except (OSError, EOFError) as exc:
         raise IntakeError(f"{path}: could not be read ({exc}).") from exc
     finally:
@@ -98,15 +100,27 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 def _objects(path: Path, batch: Batch) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, line in _lines(path):
         if line == "\x00too-long":
-            batch.problems.append(RowProblem(str(path), number, "(line)", f"is longer than {MAX_LINE} characters"))
+            batch.problems.append(
+                RowProblem(str(path), number, "(line)", f"is longer than {MAX_LINE} characters")
+            )
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            batch.problems.append(RowProblem(str(path), number, "(json)", f"is not valid JSON: {exc.msg} at column {exc.colno}", line[:2000]))
+            batch.problems.append(
+                RowProblem(
+                    str(path),
+                    number,
+                    "(json)",
+                    f"is not valid JSON: {exc.msg} at column {exc.colno}",
+                    line[:2000],
+                )
+            )
             continue
         if not isinstance(obj, dict):
-            batch.problems.append(RowProblem(str(path), number, "(json)", "must be a JSON object", line[:2000]))
+            batch.problems.append(
+                RowProblem(str(path), number, "(json)", "must be a JSON object", line[:2000])
+            )
             continue
         yield number, obj
 
@@ -200,10 +214,15 @@ def _judgements(items: Any, field: str, tz: ZoneInfo) -> tuple[Judgement, ...]:
             raise _Bad(f + ".actors", "must be a list of actor ids")
         out.append(
             Judgement(
-                axis=axis, value=_str(item, "value"), known_from=known, by=_str(item, "by"),
-                note=_str(item, "note", required=False), sources=_refs(item), actors=tuple(actors),
+                axis=axis,
+                value=_str(item, "value"),
+                known_from=known,
+                by=_str(item, "by"),
+                note=_str(item, "note", required=False),
+                sources=_refs(item),
+                actors=tuple(actors),
             )
-        )  # fmt: skip
+        )
     return tuple(out)
 
 
@@ -217,12 +236,16 @@ def _convoy_event(obj: dict[str, Any], index: int, tz: ZoneInfo) -> ConvoyEvent:
         raise _Bad(prefix + "status", f"{status!r} must be one of {list(CONVOY_STATUSES)}")
     occurrence = obj.get("occurrence", "alleged")
     if occurrence not in OCCURRENCE_LEVELS:
-        raise _Bad(prefix + "occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}")
+        raise _Bad(
+            prefix + "occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}"
+        )
     casualties = []
     for j, c in enumerate(obj.get("casualties", [])):
         if not isinstance(c, dict) or not isinstance(c.get("value"), int):
             raise _Bad(f"{prefix}casualties[{j}]", "must be {qualifier, value, ref}")
-        casualties.append((str(c.get("qualifier", "exact")), int(c["value"]), str(c.get("ref", ""))))
+        casualties.append(
+            (str(c.get("qualifier", "exact")), int(c["value"]), str(c.get("ref", "")))
+        )
     by = obj.get("by", [])
     if not isinstance(by, list):
         raise _Bad(prefix + "by", "must be a list of actor ids")
@@ -232,11 +255,20 @@ def _convoy_event(obj: dict[str, Any], index: int, tz: ZoneInfo) -> ConvoyEvent:
     if lon is not None and (not isinstance(lon, (int, float)) or not -180 <= lon <= 180):
         raise _Bad(prefix + "lon", f"{lon!r} is not a longitude")
     return ConvoyEvent(
-        status=status, window=_window(obj, tz, prefix), place=str(obj.get("place", "")),
-        by=tuple(by), reason=str(obj.get("reason", "")), note=str(obj.get("note", "")),
-        refs=_refs(obj), occurrence=occurrence, lat=lat, lon=lon, admin1=str(obj.get("admin1", "")),
-        casualties=tuple(casualties), judgements=_judgements(obj.get("judgements"), prefix + "judgements", tz),
-    )  # fmt: skip
+        status=status,
+        window=_window(obj, tz, prefix),
+        place=str(obj.get("place", "")),
+        by=tuple(by),
+        reason=str(obj.get("reason", "")),
+        note=str(obj.get("note", "")),
+        refs=_refs(obj),
+        occurrence=occurrence,
+        lat=lat,
+        lon=lon,
+        admin1=str(obj.get("admin1", "")),
+        casualties=tuple(casualties),
+        judgements=_judgements(obj.get("judgements"), prefix + "judgements", tz),
+    )
 
 
 def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
@@ -248,23 +280,29 @@ def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
             if kind == "route":
                 batch.records.append(
                     Route(
-                        id=_str(obj, "id"), name=_str(obj, "name"), origin=_str(obj, "from"),
-                        destination=_str(obj, "to"), crossings=tuple(obj.get("crossings", [])),
+                        id=_str(obj, "id"),
+                        name=_str(obj, "name"),
+                        origin=_str(obj, "from"),
+                        destination=_str(obj, "to"),
+                        crossings=tuple(obj.get("crossings", [])),
                         refs=_refs(obj),
                     )
-                )  # fmt: skip
+                )
             elif kind == "convoy":
                 events = obj.get("events")
                 if not isinstance(events, list) or not events:
                     raise _Bad("events", "must be a non-empty list of status events")
                 convoy = Convoy(
-                    id=_str(obj, "id"), organisation=_str(obj, "organisation"),
-                    route=_str(obj, "route", required=False), origin=_str(obj, "from"),
-                    destination=_str(obj, "to"), trucks=_int(obj, "trucks"),
+                    id=_str(obj, "id"),
+                    organisation=_str(obj, "organisation"),
+                    route=_str(obj, "route", required=False),
+                    origin=_str(obj, "from"),
+                    destination=_str(obj, "to"),
+                    trucks=_int(obj, "trucks"),
                     beneficiaries=_int(obj, "beneficiaries"),
                     events=tuple(_convoy_event(e, i, tz) for i, e in enumerate(events)),
                     refs=_refs(obj),
-                )  # fmt: skip
+                )
                 batch.records.append(convoy)
                 batch.records.extend(humanitarian_incidents(convoy))
             else:
@@ -283,20 +321,31 @@ def humanitarian_incidents(convoy: Convoy) -> list[Incident]:
         if event.status == "blocked" and event.reason == "permit":
             code = "HUM.PERMIT"
         actors = [IncidentActor(a, "perpetrator") for a in event.by]
-        actors.extend(IncidentActor(org.strip(), "target") for org in convoy.organisation.split("–"))
+        actors.extend(
+            IncidentActor(org.strip(), "target") for org in convoy.organisation.split("–")
+        )
         best = max((c[1] for c in event.casualties), default=None)
         low = min((c[1] for c in event.casualties), default=None)
         occurrence = Judgement(
-            axis=Axis.OCCURRENCE, value=event.occurrence, known_from=event.window.end,
-            by="humanitarian log", note=event.note, sources=event.refs,
-        )  # fmt: skip
+            axis=Axis.OCCURRENCE,
+            value=event.occurrence,
+            known_from=event.window.end,
+            by="humanitarian log",
+            note=event.note,
+            sources=event.refs,
+        )
         out.append(
             Incident(
                 source_system="humanitarian",
                 source_id=f"{convoy.id}/{index + 1}",
                 window=event.window,
-                place=Place(event.place, event.lat, event.lon, 1 if event.lat is not None else None,
-                            admin1=event.admin1),  # fmt: skip
+                place=Place(
+                    event.place,
+                    event.lat,
+                    event.lon,
+                    1 if event.lat is not None else None,
+                    admin1=event.admin1,
+                ),
                 actors=tuple(actors),
                 category="humanitarian",
                 sub_category=code,
@@ -335,13 +384,18 @@ def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
                 if not isinstance(period, dict):
                     raise _Bad("period", "must be {from, to}")
                 record = Claim(
-                    id=report_id, claimant=_str(obj, "claimant"), reported_at=reported_at,
-                    quantity=_str(obj, "quantity"), value=_int(obj, "value", required=True) or 0,
+                    id=report_id,
+                    claimant=_str(obj, "claimant"),
+                    reported_at=reported_at,
+                    quantity=_str(obj, "quantity"),
+                    value=_int(obj, "value", required=True) or 0,
                     qualifier=_str(obj, "qualifier", required=False) or "exact",
-                    period_from=str(period.get("from", "")), period_to=str(period.get("to", "")),
-                    about=_str(obj, "about", required=False), refs=_refs(obj),
+                    period_from=str(period.get("from", "")),
+                    period_to=str(period.get("to", "")),
+                    about=_str(obj, "about", required=False),
+                    refs=_refs(obj),
                     note=_str(obj, "note", required=False),
-                )  # fmt: skip
+                )
             elif kind == "incident":
                 record = _report_incident(obj, report_id, reported_at, tz)
             else:
@@ -354,13 +408,18 @@ def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
     return batch
 
 
-def _report_incident(obj: dict[str, Any], report_id: str, reported_at: datetime, tz: ZoneInfo) -> Incident:
+def _report_incident(
+    obj: dict[str, Any], report_id: str, reported_at: datetime, tz: ZoneInfo
+) -> Incident:
     when = obj.get("time")
     if not isinstance(when, dict):
         raise _Bad("time", "must be an object with 'at' or 'from'/'until'")
     window = _window(when, tz, "time.")
     if window.start > reported_at:
-        raise _Bad("time", f"the incident ({window.start.isoformat()}) is after the report ({reported_at.isoformat()})")
+        raise _Bad(
+            "time",
+            f"the incident ({window.start.isoformat()}) is after the report ({reported_at.isoformat()})",
+        )
     place = obj.get("place") or {}
     if not isinstance(place, dict):
         raise _Bad("place", "must be an object")
@@ -370,7 +429,9 @@ def _report_incident(obj: dict[str, Any], report_id: str, reported_at: datetime,
     if lon is not None and (not isinstance(lon, (int, float)) or not -180 <= lon <= 180):
         raise _Bad("place.lon", f"{lon!r} is not a longitude")
     actors = obj.get("actors", [])
-    if not isinstance(actors, list) or not all(isinstance(a, dict) and isinstance(a.get("name"), str) for a in actors):
+    if not isinstance(actors, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("name"), str) for a in actors
+    ):
         raise _Bad("actors", "must be a list of {name, role}")
     reporter = obj.get("reporter") or {}
     if not isinstance(reporter, dict) or not isinstance(reporter.get("name"), str):
@@ -379,13 +440,20 @@ def _report_incident(obj: dict[str, Any], report_id: str, reported_at: datetime,
     if occurrence not in OCCURRENCE_LEVELS:
         raise _Bad("occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}")
     fat = obj.get("fatalities") or {}
-    native = tuple(sorted((k, json.dumps(v, sort_keys=True, ensure_ascii=False)) for k, v in obj.items()))
+    native = tuple(
+        sorted((k, json.dumps(v, sort_keys=True, ensure_ascii=False)) for k, v in obj.items())
+    )
     return Incident(
         source_system="report",
         source_id=report_id,
         window=window,
-        place=Place(str(place.get("name", "")), lat, lon, place.get("precision"),
-                    admin1=str(place.get("admin1", ""))),  # fmt: skip
+        place=Place(
+            str(place.get("name", "")),
+            lat,
+            lon,
+            place.get("precision"),
+            admin1=str(place.get("admin1", "")),
+        ),
         actors=tuple(IncidentActor(a["name"], str(a.get("role", "side_a"))) for a in actors),
         category=_str(obj, "category"),
         sub_category=_str(obj, "sub_category", required=False),

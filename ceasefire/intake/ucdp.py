@@ -26,18 +26,61 @@ from ceasefire.model.timewindow import Precision, local_day_window
 __all__ = ["UCDP_COLUMNS", "parse_ucdp"]
 
 UCDP_COLUMNS = (
-    "id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name",
-    "dyad_new_id", "dyad_name", "side_a_new_id", "side_a", "side_b_new_id", "gwnob", "side_b",
-    "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
-    "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2", "latitude",
-    "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity",
-    "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians",
-    "deaths_unknown", "low", "best", "high",
-)  # fmt: skip
+    "id",
+    "year",
+    "active_year",
+    "type_of_violence",
+    "conflict_new_id",
+    "conflict_name",
+    "dyad_new_id",
+    "dyad_name",
+    "side_a_new_id",
+    "side_a",
+    "side_b_new_id",
+    "gwnob",
+    "side_b",
+    "number_of_sources",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "source_original",
+    "where_prec",
+    "where_coordinates",
+    "adm_1",
+    "adm_2",
+    "latitude",
+    "longitude",
+    "geom_wkt",
+    "priogrid_gid",
+    "country",
+    "country_id",
+    "region",
+    "event_clarity",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "low",
+    "best",
+    "high",
+)
 REQUIRED = (
-    "id", "type_of_violence", "side_a", "side_b", "date_start", "date_end", "date_prec",
-    "latitude", "longitude", "where_prec", "best",
-)  # fmt: skip
+    "id",
+    "type_of_violence",
+    "side_a",
+    "side_b",
+    "date_start",
+    "date_end",
+    "date_prec",
+    "latitude",
+    "longitude",
+    "where_prec",
+    "best",
+)
 CATEGORY = {"1": "state_based", "2": "non_state", "3": "one_sided"}
 PRECISION = {
     "1": Precision.DAY,
@@ -54,8 +97,13 @@ class _Bad(ValueError):
         self.field = field
 
 
-def _int(row: dict[str, str], name: str, lo: int | None = None, hi: int | None = None,
-         optional: bool = False) -> int | None:  # fmt: skip
+def _int(
+    row: dict[str, str],
+    name: str,
+    lo: int | None = None,
+    hi: int | None = None,
+    optional: bool = False,
+) -> int | None:
     text = row.get(name, "").strip()
     if not text:
         if optional:
@@ -192,7 +240,12 @@ def parse_ucdp(path: Path, tz: ZoneInfo) -> Batch:
             continue
         if incident.source_id in seen:
             batch.problems.append(
-                RowProblem(str(path), line, "id", f"id {incident.source_id} repeats line {seen[incident.source_id]}")
+                RowProblem(
+                    str(path),
+                    line,
+                    "id",
+                    f"id {incident.source_id} repeats line {seen[incident.source_id]}",
+                )
             )
             continue
         seen[incident.source_id] = line

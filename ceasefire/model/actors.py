@@ -130,9 +130,7 @@ class ActorRegistry:
             return Resolution(stripped, (), 0.0, "unresolved")
         valid = [c for c in candidates if self.actors[c].valid_on(on)]
         if len(valid) == 1:
-            exact = normalise_name(self.actors[valid[0]].canonical_name) == normalise_name(
-                stripped
-            )
+            exact = normalise_name(self.actors[valid[0]].canonical_name) == normalise_name(stripped)
             return Resolution(stripped, (valid[0],), 1.0 if exact else 0.95, "alias")
         if len(valid) > 1:
             return Resolution(stripped, tuple(sorted(valid)), 0.5, "ambiguous")

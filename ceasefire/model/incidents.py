@@ -99,7 +99,12 @@ class Fatalities:
     by_side: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"low": self.low, "best": self.best, "high": self.high, "by_side": dict(self.by_side)}
+        return {
+            "low": self.low,
+            "best": self.best,
+            "high": self.high,
+            "by_side": dict(self.by_side),
+        }
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = ["Precision", "Relation", "TimeWindow", "local_day_window", "parse_instant"]
@@ -63,8 +63,8 @@ class TimeWindow:
 
     def to_json(self) -> dict[str, str]:
         return {
-            "start": self.start.astimezone(timezone.utc).isoformat(),
-            "end": self.end.astimezone(timezone.utc).isoformat(),
+            "start": self.start.astimezone(UTC).isoformat(),
+            "end": self.end.astimezone(UTC).isoformat(),
             "precision": self.precision.value,
             "stated": self.stated,
         }

@@ -50,7 +50,9 @@ class Replay:
         self.claims = sorted(claims, key=lambda c: (c.reported_at, c.id))
         self.metrics = prepare_metrics(agreement, self.incidents)
         self._starts = [i.window.start for i in self.incidents]
-        self._longest = max((i.window.end - i.window.start for i in self.incidents), default=timedelta(days=1))
+        self._longest = max(
+            (i.window.end - i.window.start for i in self.incidents), default=timedelta(days=1)
+        )
         self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
         self._saturated = self._saturation()
         self._clocks: dict[datetime, Clock] = {}
@@ -137,18 +139,22 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     period_start = datetime.combine(day, time(0), tzinfo=tz)
     as_of = replay.cutoff(day)
     known = [
-        i for i in replay.overlapping(period_start, as_of)
+        i
+        for i in replay.overlapping(period_start, as_of)
         if i.known_from is None or i.known_from <= as_of
-    ]  # fmt: skip
+    ]
     findings = evaluate_all(agreement, known, as_of)
     rows = [_incident_row(i, f, tz) for i, f in zip(known, findings, strict=True)]
     previous_start = period_start - timedelta(days=1)
     prev_known = [
-        i for i in replay.overlapping(previous_start, period_start)
+        i
+        for i in replay.overlapping(previous_start, period_start)
         if i.known_from is None or i.known_from <= as_of
-    ]  # fmt: skip
-    prev_rows = [_incident_row(i, f, tz) for i, f in
-                 zip(prev_known, evaluate_all(agreement, prev_known, as_of), strict=True)]  # fmt: skip
+    ]
+    prev_rows = [
+        _incident_row(i, f, tz)
+        for i, f in zip(prev_known, evaluate_all(agreement, prev_known, as_of), strict=True)
+    ]
     clock = replay.clock(as_of)
     status = status_at(clock, as_of)
     by_gov: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -158,14 +164,30 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     for row in prev_rows:
         prev_by_gov[row["governorate"]].append(row)
     governorates = [
-        {"governorate": g, **_counts(by_gov[g]), "previous_period": _counts(prev_by_gov.get(g, []))["total"]}
+        {
+            "governorate": g,
+            **_counts(by_gov[g]),
+            "previous_period": _counts(prev_by_gov.get(g, []))["total"],
+        }
         for g in sorted(by_gov)
     ]
     serious = [
-        {k: r[k] for k in ("incident", "place", "governorate", "fatalities", "fatalities_text", "occurrence",
-                           "attribution", "obligations", "bearers")}  # fmt: skip
+        {
+            k: r[k]
+            for k in (
+                "incident",
+                "place",
+                "governorate",
+                "fatalities",
+                "fatalities_text",
+                "occurrence",
+                "attribution",
+                "obligations",
+                "bearers",
+            )
+        }
         for r in rows
-        if r["qualification"] == "violation" and (r["fatalities"] or 0) >= SERIOUS_FATALITIES
+        if (r["qualification"] == "violation" and (r["fatalities"] or 0) >= SERIOUS_FATALITIES)
         or any(c.startswith("HUM.ATTACK") for c in r["codes"])
     ]
     zones = _zones(agreement, findings, status)
@@ -215,7 +237,9 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     }
 
 
-def _zones(agreement: Agreement, findings: list[Finding], status: dict[str, Any]) -> list[dict[str, Any]]:
+def _zones(
+    agreement: Agreement, findings: list[Finding], status: dict[str, Any]
+) -> list[dict[str, Any]]:
     out = []
     for zone in agreement.zones:
         touched = sorted({f.incident for f in findings for z in f.zones if z["zone"] == zone.id})
@@ -227,17 +251,33 @@ def _zones(agreement: Agreement, findings: list[Finding], status: dict[str, Any]
         else:
             result, reason = "no_observations", "no positions or flights were reported in the zone"
         if not active:
-            result, reason = "not_active", f"its phase(s) {', '.join(zone.active_in)} are not in force"
-        out.append({
-            "zone": zone.id, "type": zone.type, "title": zone.title, "status": zone.status,
-            "result": result, "reason": reason, "incidents_nearby": touched,
-            "rules": [
-                {"bearer": r.bearer, "side": r.side, "weapon_classes": list(r.weapon_classes),
-                 "min_distance_m": r.min_distance_m, "text": r.text, "refs": list(r.refs)}
-                for r in zone.rules
-            ],
-            "refs": list(zone.refs),
-        })  # fmt: skip
+            result, reason = (
+                "not_active",
+                f"its phase(s) {', '.join(zone.active_in)} are not in force",
+            )
+        out.append(
+            {
+                "zone": zone.id,
+                "type": zone.type,
+                "title": zone.title,
+                "status": zone.status,
+                "result": result,
+                "reason": reason,
+                "incidents_nearby": touched,
+                "rules": [
+                    {
+                        "bearer": r.bearer,
+                        "side": r.side,
+                        "weapon_classes": list(r.weapon_classes),
+                        "min_distance_m": r.min_distance_m,
+                        "text": r.text,
+                        "refs": list(r.refs),
+                    }
+                    for r in zone.rules
+                ],
+                "refs": list(zone.refs),
+            }
+        )
     return out
 
 
@@ -247,16 +287,21 @@ def _airspace(agreement: Agreement, status: dict[str, Any]) -> list[dict[str, An
         if zone.type != "restricted_airspace":
             continue
         active = any(status["phases"].get(p, {}).get("state") == "in_force" for p in zone.active_in)
-        out.append({
-            "zone": zone.id,
-            "evaluated": active,
-            "reason": "phase in force" if active else
-            f"not evaluated: its phase(s) {', '.join(zone.active_in)} are not in force",
-        })  # fmt: skip
+        out.append(
+            {
+                "zone": zone.id,
+                "evaluated": active,
+                "reason": "phase in force"
+                if active
+                else f"not evaluated: its phase(s) {', '.join(zone.active_in)} are not in force",
+            }
+        )
     return out
 
 
-def _humanitarian(replay: Replay, start: datetime, as_of: datetime, rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _humanitarian(
+    replay: Replay, start: datetime, as_of: datetime, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
     convoys = []
     delivered = blocked = attacked = 0
     for convoy in replay.convoys:
@@ -268,22 +313,43 @@ def _humanitarian(replay: Replay, start: datetime, as_of: datetime, rows: list[d
         delivered += state == "delivered"
         blocked += state == "blocked"
         attacked += state == "attacked"
-        convoys.append({
-            "convoy": convoy.id, "organisation": convoy.organisation, "route": convoy.route,
-            "from": convoy.origin, "to": convoy.destination, "trucks": convoy.trucks,
-            "beneficiaries": convoy.beneficiaries, "status": state,
-            "events_today": [
-                {"status": e.status, "start": e.window.start.astimezone(replay.tz).isoformat(),
-                 "end": e.window.end.astimezone(replay.tz).isoformat(), "place": e.place,
-                 "by": list(e.by), "reason": e.reason, "note": e.note, "refs": list(e.refs),
-                 "casualty_claims": [{"qualifier": q, "value": v, "ref": r} for q, v, r in e.casualties]}
-                for e in today
-            ],
-        })  # fmt: skip
+        convoys.append(
+            {
+                "convoy": convoy.id,
+                "organisation": convoy.organisation,
+                "route": convoy.route,
+                "from": convoy.origin,
+                "to": convoy.destination,
+                "trucks": convoy.trucks,
+                "beneficiaries": convoy.beneficiaries,
+                "status": state,
+                "events_today": [
+                    {
+                        "status": e.status,
+                        "start": e.window.start.astimezone(replay.tz).isoformat(),
+                        "end": e.window.end.astimezone(replay.tz).isoformat(),
+                        "place": e.place,
+                        "by": list(e.by),
+                        "reason": e.reason,
+                        "note": e.note,
+                        "refs": list(e.refs),
+                        "casualty_claims": [
+                            {"qualifier": q, "value": v, "ref": r} for q, v, r in e.casualties
+                        ],
+                    }
+                    for e in today
+                ],
+            }
+        )
     findings = [r for r in rows if r["category"] == "humanitarian"]
     return {
-        "headline": {"convoys_tracked": len(convoys), "delivered": delivered, "blocked": blocked,
-                     "attacked": attacked, "findings": len(findings)},  # fmt: skip
+        "headline": {
+            "convoys_tracked": len(convoys),
+            "delivered": delivered,
+            "blocked": blocked,
+            "attacked": attacked,
+            "findings": len(findings),
+        },
         "convoys": convoys,
         "findings": [r["incident"] for r in findings],
     }
@@ -291,7 +357,9 @@ def _humanitarian(replay: Replay, start: datetime, as_of: datetime, rows: list[d
 
 def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
     out = []
-    lo = bisect_left([c.reported_at for c in replay.claims], datetime.combine(day, time(0), tzinfo=replay.tz))
+    lo = bisect_left(
+        [c.reported_at for c in replay.claims], datetime.combine(day, time(0), tzinfo=replay.tz)
+    )
     hi = bisect_right([c.reported_at for c in replay.claims], as_of - timedelta(microseconds=1))
     for claim in replay.claims[lo:hi]:
         try:
@@ -299,23 +367,39 @@ def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
             end = datetime.fromisoformat(claim.period_to)
         except ValueError:
             start = end = None  # type: ignore[assignment]
-        record: dict[str, Any] = {"claim": claim.id, "claimant": claim.claimant, "quantity": claim.quantity,
-                                  "value": claim.value, "qualifier": claim.qualifier,
-                                  "period": {"from": claim.period_from, "to": claim.period_to},
-                                  "about": claim.about, "refs": list(claim.refs), "note": claim.note}  # fmt: skip
+        record: dict[str, Any] = {
+            "claim": claim.id,
+            "claimant": claim.claimant,
+            "quantity": claim.quantity,
+            "value": claim.value,
+            "qualifier": claim.qualifier,
+            "period": {"from": claim.period_from, "to": claim.period_to},
+            "about": claim.about,
+            "refs": list(claim.refs),
+            "note": claim.note,
+        }
         if start is not None and end is not None:
-            held = [i for i in replay.overlapping(start, end) if i.known_from is None or i.known_from <= as_of]
+            held = [
+                i
+                for i in replay.overlapping(start, end)
+                if i.known_from is None or i.known_from <= as_of
+            ]
             found = evaluate_all(replay.agreement, held, as_of)
             counted = Counter(f.qualification for f in found)
             deaths = sum(i.fatalities.best or 0 for i in held)
-            record["centre_records"] = {"incidents": len(held), "fatalities_best": deaths,
-                                        **{q: counted.get(q, 0) for q in QUALIFICATIONS}}  # fmt: skip
+            record["centre_records"] = {
+                "incidents": len(held),
+                "fatalities_best": deaths,
+                **{q: counted.get(q, 0) for q in QUALIFICATIONS},
+            }
             record["assessment"] = (
                 f"recorded, not confirmed: the centre holds {len(held)} incident(s) overlapping the "
                 f"period ({counted.get('violation', 0)} violation(s), "
                 f"{counted.get('undetermined', 0)} undetermined; {deaths} deaths, best estimate)"
             )
         else:
-            record["assessment"] = "recorded, not confirmed: the claimed period is not given as date-times"
+            record["assessment"] = (
+                "recorded, not confirmed: the claimed period is not given as date-times"
+            )
         out.append(record)
     return out

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,7 @@ class Store:
     def import_batch(self, batch: Batch) -> ImportSummary:
         conn = self.conn
         added = revised = unchanged = 0
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         conn.execute("BEGIN IMMEDIATE")
         try:
             cur = conn.execute(
@@ -161,7 +161,14 @@ class Store:
                 conn.execute(
                     "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (batch_id, problem.file, problem.line, problem.field, problem.reason, problem.raw),
+                    (
+                        batch_id,
+                        problem.file,
+                        problem.line,
+                        problem.field,
+                        problem.reason,
+                        problem.raw,
+                    ),
                 )
             conn.execute(
                 "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
@@ -172,7 +179,13 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         return ImportSummary(
-            batch.kind, batch.file, added, revised, unchanged, len(batch.problems), tuple(batch.problems)
+            batch.kind,
+            batch.file,
+            added,
+            revised,
+            unchanged,
+            len(batch.problems),
+            tuple(batch.problems),
         )
 
     def _put_incident(self, incident: Incident, batch_id: int) -> str:
@@ -181,16 +194,25 @@ class Store:
         row = self.conn.execute(
             "SELECT revision, hash FROM incidents WHERE key=?", (incident.key,)
         ).fetchone()
-        start = incident.window.start.astimezone(timezone.utc).isoformat()
-        end = incident.window.end.astimezone(timezone.utc).isoformat()
+        start = incident.window.start.astimezone(UTC).isoformat()
+        end = incident.window.end.astimezone(UTC).isoformat()
         if row is None:
             revision, outcome = 1, "added"
             self.conn.execute(
                 "INSERT INTO incidents(key, source_system, source_id, revision, hash, start_utc, "
                 "end_utc, body, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (incident.key, incident.source_system, incident.source_id, revision, digest,
-                 start, end, body, batch_id),
-            )  # fmt: skip
+                (
+                    incident.key,
+                    incident.source_system,
+                    incident.source_id,
+                    revision,
+                    digest,
+                    start,
+                    end,
+                    body,
+                    batch_id,
+                ),
+            )
         elif row[1] == digest:
             return "unchanged"
         else:

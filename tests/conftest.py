@@ -1,0 +1,55 @@
+"""Tiny fixtures: the bundled agreement, the real UCDP Sept 2016 fixture, fresh stores."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ceasefire.agreements import load_agreement
+from ceasefire.intake.ucdp import parse_ucdp
+from ceasefire.model.agreement import Agreement
+from ceasefire.model.incidents import Incident
+from ceasefire.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+UCDP_SEPT = SHARED / "events" / "ucdp_ged_syria_2016-09-05_to_2016-09-26.csv"
+UCDP_FULL = SHARED / "events" / "ucdp_ged_syria_2016_2019.csv.gz"
+TZ = ZoneInfo("Asia/Damascus")
+
+
+@pytest.fixture(scope="session")
+def agreement() -> Agreement:
+    return load_agreement("syria-2016-09")
+
+
+@pytest.fixture(scope="session")
+def sept_rows() -> list[dict[str, str]]:
+    with UCDP_SEPT.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="session")
+def sept_incidents() -> list[Incident]:
+    batch = parse_ucdp(UCDP_SEPT, TZ)
+    assert not batch.problems
+    return batch.records
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    fresh = Store.memory()
+    yield fresh
+    fresh.close()
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
