@@ -60,7 +60,8 @@ def test_unknown_and_partial_names_are_not_guessed() -> None:
     assert not registry.resolve("Brigade of Nobody", date(2016, 9, 14)).resolved
     partial = registry.resolve_list("Ahrar al-Sham, Brigade of Nobody", date(2016, 9, 14), "ucdp")
     assert partial.actor_ids == ("AHRAR",)
-    assert partial.confidence < 1.0 and partial.method == "member-split-partial"
+    assert partial.confidence < 1.0
+    assert partial.method == "member-split-partial"
 
 
 def test_normalise_folds_spellings() -> None:

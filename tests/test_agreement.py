@@ -105,7 +105,8 @@ def test_overlapping_phases_are_an_error(tmp_path: Path) -> None:
     )
     problems = check_agreement(str(path))
     overlap = [p for p in problems if "overlaps phase 'cessation'" in p.message]
-    assert overlap and overlap[0].line == _line_of(path, "id: overlap") + 1
+    assert overlap
+    assert overlap[0].line == _line_of(path, "id: overlap") + 1
 
 
 def test_invalid_geometry_is_located(tmp_path: Path) -> None:
@@ -117,7 +118,8 @@ def test_invalid_geometry_is_located(tmp_path: Path) -> None:
                    bowtie + "      admin1: [Aleppo]\n      note:")  # fmt: skip
     problems = check_agreement(str(path))
     geo = [p for p in problems if p.field == "zones.0.geometry"]
-    assert geo and "Self-intersection" in geo[0].message
+    assert geo
+    assert "Self-intersection" in geo[0].message
     assert geo[0].line == _line_of(path, "type: Polygon")
 
 
@@ -125,7 +127,8 @@ def test_not_yaml_and_not_a_mapping(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("agreement: [unclosed\n", encoding="utf-8")
     (problem,) = check_agreement(str(bad))
-    assert problem.field == "(yaml)" and problem.line >= 1
+    assert problem.field == "(yaml)"
+    assert problem.line >= 1
     listy = tmp_path / "list.yaml"
     listy.write_text("- 1\n- 2\n", encoding="utf-8")
     assert "must be a YAML mapping" in check_agreement(str(listy))[0].message
@@ -146,7 +149,8 @@ def test_unknown_agreement_name_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="syria-2016-09"):
         resolve_agreement_path("no-such-agreement")
     result = CliRunner().invoke(cli, ["agreement", "show", "no-such-agreement"])
-    assert result.exit_code == 2 and "bundled names" in result.output
+    assert result.exit_code == 2
+    assert "bundled names" in result.output
 
 
 def test_show_prints_the_bundled_file() -> None:

@@ -51,7 +51,8 @@ def test_end_before_start_is_quarantined(
     rows = [dict(sept_rows[0])]
     rows[0]["date_end"] = "2016-09-01"
     summary = import_file(store, "ucdp", write_csv(tmp_path / "u.csv", rows), TZ)
-    assert summary.quarantined == 1 and "before date_start" in summary.problems[0].reason
+    assert summary.quarantined == 1
+    assert "before date_start" in summary.problems[0].reason
 
 
 def test_changed_row_becomes_a_revision(

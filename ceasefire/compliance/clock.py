@@ -18,7 +18,7 @@ Agreement day N runs from ``start + (N-1)·24h`` to ``start + N·24h``.  For eac
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -119,6 +119,9 @@ class _ViolenceMetric:
         ]
         self.items.sort(key=lambda item: (item[0].start, item[0].end))
         self.starts = [item[0].start for item in self.items]
+        self._days: dict[
+            tuple[datetime, datetime], tuple[list[datetime], list[tuple[float, float, float]]]
+        ] = {}
         self.longest = max((item[0].end - item[0].start for item in self.items), default=DAY)
         tz = agreement.timezone
         base = p["baseline"]
@@ -157,8 +160,36 @@ class _ViolenceMetric:
                 low += value
         return estimate, low, high
 
+    def day_sums(
+        self, start: datetime, end: datetime, as_of: datetime | None
+    ) -> tuple[float, float, float]:
+        """Like :meth:`sum`, from per-day contributions sorted by when they became known."""
+        cached = self._days.get((start, end))
+        if cached is None:
+            contributions = []
+            lo = bisect_left(self.starts, start - self.longest)
+            hi = bisect_left(self.starts, end)
+            for window, value, known in self.items[lo:hi]:
+                if window.end <= start:
+                    continue
+                share, overlaps, inside = _allocate(window, start, end)
+                when = known if known is not None else window.start
+                contributions.append(
+                    (when, value * share, value if inside else 0.0, value if overlaps else 0.0)
+                )
+            contributions.sort(key=lambda c: c[0])
+            times = [c[0] for c in contributions]
+            prefix = [(0.0, 0.0, 0.0)]
+            for _, e, lo_v, hi_v in contributions:
+                pe, pl, ph = prefix[-1]
+                prefix.append((pe + e, pl + lo_v, ph + hi_v))
+            cached = self._days[(start, end)] = (times, prefix)
+        times, prefix = cached
+        count = len(times) if as_of is None else bisect_right(times, as_of)
+        return prefix[count]
+
     def day(self, start: datetime, end: datetime, as_of: datetime | None) -> dict[str, Any]:
-        estimate, low, high = self.sum(start, end, as_of)
+        estimate, low, high = self.day_sums(start, end, as_of)
         decisive = estimate if self.decide_on == "estimate" else high
         state = MET if decisive <= self.threshold else UNMET
         return {

@@ -84,8 +84,8 @@ def phase_windows(agreement: Agreement, as_of: datetime | None = None) -> dict[s
             elif decision.kind == "end_phase":
                 last[1] = decision.effective
                 renewals.append(decision)
-        frozen = tuple((s, e) for s, e in intervals if s is not None)
-        windows[phase.id] = PhaseWindow(phase.id, frozen, tuple(renewals))  # type: ignore[arg-type]
+        frozen: tuple[Interval, ...] = tuple((s, e) for s, e in intervals if s is not None)
+        windows[phase.id] = PhaseWindow(phase.id, frozen, tuple(renewals))
     return windows
 
 
@@ -101,4 +101,4 @@ def merged_intervals(windows: list[PhaseWindow]) -> list[Interval]:
                     merged[-1][1] = e
                 continue
         merged.append([s, e])
-    return [(s, e) for s, e in merged]  # type: ignore[misc]
+    return [(s, e) for s, e in merged if s is not None]

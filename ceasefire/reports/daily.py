@@ -49,10 +49,12 @@ class Replay:
         self.convoys = list(convoys)
         self.claims = sorted(claims, key=lambda c: (c.reported_at, c.id))
         self.metrics = prepare_metrics(agreement, self.incidents)
-        self._starts = [i.window.start for i in self.incidents]
-        self._longest = max(
-            (i.window.end - i.window.start for i in self.incidents), default=timedelta(days=1)
-        )
+        self._by_day: dict[date, list[int]] = defaultdict(list)
+        for index, incident in enumerate(self.incidents):
+            first = incident.window.start.astimezone(self.tz).date()
+            last = (incident.window.end - timedelta(microseconds=1)).astimezone(self.tz).date()
+            for n in range((last - first).days + 1):
+                self._by_day[first + timedelta(days=n)].append(index)
         self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
         self._saturated = self._saturation()
         self._clocks: dict[datetime, Clock] = {}
@@ -63,8 +65,10 @@ class Replay:
         if self._full_clock.window_end is not None:
             moments.append(self._full_clock.window_end)
         moments.extend(d.decided_at for d in self.agreement.decisions)
+        horizon = self._full_clock.window_end or self.agreement.start.instant
         for metric in self.metrics.values():
-            moments.extend(k for _, _, k in metric.items if k is not None)
+            # only incidents that can change the clock: those before the end of its window
+            moments.extend(k for w, _, k in metric.items if k is not None and w.start < horizon)
         moments.extend(e.window.start for c in self.convoys for e in c.events)
         return max(moments)
 
@@ -76,9 +80,17 @@ class Replay:
         return self._clocks[as_of]
 
     def overlapping(self, start: datetime, end: datetime) -> list[Incident]:
-        lo = bisect_left(self._starts, start - self._longest)
-        hi = bisect_left(self._starts, end)
-        return [i for i in self.incidents[lo:hi] if i.window.end > start]
+        """Incidents whose window overlaps [start, end), in start order (via a local-day index)."""
+        first = start.astimezone(self.tz).date()
+        last = (end - timedelta(microseconds=1)).astimezone(self.tz).date()
+        hits: set[int] = set()
+        for n in range((last - first).days + 1):
+            hits.update(self._by_day.get(first + timedelta(days=n), ()))
+        return [
+            self.incidents[i]
+            for i in sorted(hits)
+            if self.incidents[i].window.end > start and self.incidents[i].window.start < end
+        ]
 
     def cutoff(self, day: date) -> datetime:
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)

@@ -12,7 +12,8 @@ __all__ = ["render_html", "render_json", "render_markdown"]
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    # compact, so that the C encoder runs; sorted keys keep it byte-stable
+    return json.dumps(report, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _esc(text: Any) -> str:

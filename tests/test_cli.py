@@ -1,0 +1,79 @@
+"""The CLI as a user drives it: the demo, import, evaluate, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ceasefire.cli import cli
+from tests.conftest import UCDP_SEPT
+
+
+def test_demo_prints_the_clock_and_writes_reports(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "demo"])
+    assert result.exit_code == 0, result.output
+    assert "ucdp: added 313" in result.output
+    assert "never_reached" in result.output
+    assert "cessation" in result.output
+    assert len(list((ws / "reports").glob("daily-*.md"))) == 9  # 12–20 Sept
+    again = CliRunner().invoke(cli, ["--workspace", str(ws), "demo"])
+    assert "ucdp: added 0, revised 0, unchanged 313" in again.output
+
+
+def test_workspace_from_environment(tmp_path: Path) -> None:
+    ws = tmp_path / "envws"
+    result = CliRunner().invoke(
+        cli, ["import", "ucdp", str(UCDP_SEPT)], env={"CEASEFIRE_WORKSPACE": str(ws)}
+    )
+    assert result.exit_code == 0
+    assert "added 313" in result.output
+    assert (ws / "ceasefire.sqlite").exists()
+
+
+def test_evaluate_jsonl_shape(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = str(tmp_path / "ws")
+    runner.invoke(cli, ["--workspace", ws, "import", "ucdp", str(UCDP_SEPT)])
+    result = runner.invoke(
+        cli, ["--workspace", ws, "evaluate", "--agreement", "syria-2016-09", "--format", "jsonl"]
+    )
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == 313
+    row = next(r for r in lines if r["incident"] == "ucdp:227762")
+    assert {"incident", "qualification", "codes", "obligations", "bearers", "explanation"} <= set(
+        row
+    )
+    assert row["qualification"] == "undetermined"
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = str(tmp_path / "ws")
+    binary = tmp_path / "x.csv"
+    binary.write_bytes(bytes(range(256)) * 10)
+    result = runner.invoke(cli, ["--workspace", ws, "import", "ucdp", str(binary)])
+    assert result.exit_code == 2
+    assert "error:" in result.output
+    assert "Traceback" not in result.output
+    missing = runner.invoke(cli, ["--workspace", ws, "import", "acled", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
+    jl = tmp_path / "r.jsonl"
+    jl.write_text('{"id": "a"\nnot json\n[1]\n', encoding="utf-8")
+    result = runner.invoke(cli, ["--workspace", ws, "import", "reports", str(jl)])
+    assert result.exit_code == 0
+    assert "quarantined 3" in result.output
+    assert f"{jl}:2: (json): is not valid JSON" in result.output
+
+
+def test_module_entry_point_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "ceasefire", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("ceasefire, version")

@@ -1,0 +1,126 @@
+"""Daily reports: outline, traceable numbers, determinism, hostile text escaped."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ceasefire.cli import cli
+from ceasefire.reports import Replay, render_html, render_json, render_markdown
+from ceasefire.service import bundled_data, import_file, replay_from_store
+from ceasefire.store import Store
+from tests.conftest import TZ, UCDP_SEPT
+
+
+@pytest.fixture(scope="module")
+def replay() -> Replay:
+    store = Store.memory()
+    import_file(store, "ucdp", UCDP_SEPT, TZ)
+    import_file(store, "humanitarian", bundled_data("humanitarian/syria-2016-09.jsonl"), TZ)
+    import_file(store, "reports", bundled_data("reports/claims-2016-09.jsonl"), TZ)
+    from ceasefire.agreements import load_agreement
+
+    return replay_from_store(store, load_agreement("syria-2016-09"))
+
+
+def test_outline_and_header(replay: Replay) -> None:
+    report = replay.report(date(2016, 9, 14))
+    header = report["header"]
+    assert header["report_number"] == 3
+    assert header["as_of"] == "2016-09-15T00:00:00+03:00"
+    assert header["phase"] == "cessation"
+    for section in (
+        "summary",
+        "incidents_by_governorate",
+        "zones",
+        "airspace",
+        "humanitarian",
+        "claims",
+        "annex",
+    ):
+        assert section in report
+    md = render_markdown(report)
+    for title in ("## 1. Summary", "## 2. Incidents by governorate", "## 3. Zones", "## 4. Airspace",
+                  "## 5. Humanitarian access", "## 6. Claims ledger", "## 7. Annex"):  # fmt: skip
+        assert title in md
+
+
+def test_every_number_is_traceable(replay: Replay) -> None:
+    report = replay.report(date(2016, 9, 14))
+    annex = {row["incident"] for row in report["annex"]}
+    summary = report["summary"]["incidents"]
+    assert summary["total"] == len(annex) == len(summary["incidents"])
+    assert set(summary["incidents"]) == annex
+    assert sum(g["total"] for g in report["incidents_by_governorate"]) == summary["total"]
+    assert summary["fatalities_best"] == sum(r["fatalities"] or 0 for r in report["annex"])
+    # the UCDP fixture has 2 events dated 14 Sept (227762, 319410) besides longer windows
+    assert {"ucdp:227762", "ucdp:319410"} <= annex
+
+
+def test_report_uses_only_what_was_known(replay: Replay) -> None:
+    # UCDP events of 20 Sept were first reported on the 20th: not in the report of the 19th
+    report = replay.report(date(2016, 9, 19))
+    assert not any(r["start"].startswith("2016-09-20") for r in report["annex"])
+    assert all(r["start"] < "2016-09-20" for r in report["annex"])
+
+
+def test_convoys_claims_and_conflicting_tolls(replay: Replay) -> None:
+    report = replay.report(date(2016, 9, 19))
+    convoys = {c["convoy"]: c for c in report["humanitarian"]["convoys"]}
+    assert convoys["un-cilvegozu-1"]["status"] == "blocked"
+    attack = convoys["un-sarc-urum-al-kubra"]
+    assert attack["status"] == "attacked"
+    values = sorted(c["value"] for e in attack["events_today"] for c in e["casualty_claims"])
+    assert values == [10, 14, 18]
+    md = render_markdown(report)
+    assert "not averaged" in md
+    day1 = replay.report(date(2016, 9, 13))
+    (claim,) = day1["claims"]
+    assert claim["claimant"] == "RUS"
+    assert claim["value"] == 23
+    assert claim["assessment"].startswith("recorded, not confirmed")
+
+
+def test_reports_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    outputs = []
+    for run in ("a", "b"):
+        ws = tmp_path / run
+        result = CliRunner().invoke(cli, ["--workspace", str(ws), "demo", "--first", "2016-09-13",
+                                          "--last", "2016-09-14"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append({p.name: p.read_bytes() for p in sorted((ws / "reports").iterdir())})
+    assert outputs[0] == outputs[1]
+    assert set(outputs[0]) == {
+        f"daily-2016-09-1{d}.{e}" for d in (3, 4) for e in ("md", "html", "json")
+    }
+
+
+def test_hostile_text_is_escaped_in_html(tmp_path: Path) -> None:
+    line = {
+        "id": "r1", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
+        "reporter": {"name": "<img src=x onerror=alert(1)>", "type": "party"},
+        "time": {"at": "2016-09-15"}, "place": {"name": "<script>alert(1)</script>", "admin1": "Aleppo Governorate"},
+        "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
+    }  # fmt: skip
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    store = Store.memory()
+    assert import_file(store, "reports", path, TZ).added == 1
+    from ceasefire.agreements import load_agreement
+
+    html = render_html(
+        replay_from_store(store, load_agreement("syria-2016-09")).report(date(2016, 9, 15))
+    )
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_json_render_is_valid_and_sorted(replay: Replay) -> None:
+    text = render_json(replay.report(date(2016, 9, 16)))
+    assert json.loads(text)["header"]["date"] == "2016-09-16"
+    assert text == render_json(json.loads(text))
