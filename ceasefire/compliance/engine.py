@@ -29,7 +29,7 @@ from ceasefire.model.agreement import Agreement, Coverage, Obligation
 from ceasefire.model.incidents import Axis, Incident
 from ceasefire.model.timewindow import Relation
 
-__all__ = ["Finding", "evaluate", "evaluate_all", "incident_codes"]
+__all__ = ["REASON_CODES", "Finding", "evaluate", "evaluate_all", "incident_codes"]
 
 VIOLATION = "violation"
 NOT_VIOLATION = "not_violation"
@@ -61,6 +61,31 @@ ACTIONS_BY_PREFIX = {
     "AIR": ("fly",),
 }
 ATTRIBUTING_WORDS = ("strongly_suggested", "implicated", "established")
+# every code a finding can carry (docs/compliance.md documents each; a test checks it)
+REASON_CODES = {
+    "ATK.UNSPEC": "attack, means not coded by the source",
+    "ATK.AIR": "attack from the air",
+    "ATK.IND": "indirect fire: artillery, rockets, mortars",
+    "ATK.DIR": "direct fire",
+    "ATK.GND": "ground assault or armed clash",
+    "CIV.ATTACK": "attack on civilians",
+    "TER.GAIN": "acquiring territory",
+    "HUM.DENY": "humanitarian access denied or obstructed",
+    "HUM.PERMIT": "permits withheld",
+    "HUM.INSPECT": "convoy inspected where inspection is prohibited",
+    "HUM.ATTACK": "attack on a humanitarian convoy, staff or warehouse",
+    "SEP.COMMINGLE": "a side joins covered or unknown groups with excluded ones",
+    "NV.NO_TERM": "no term of the agreement governs this kind of incident",
+    "NV.EXCLUDED_ACTOR": "an excluded group is on one side",
+    "NV.BEFORE_START": "entirely before the start",
+    "NV.AFTER_END": "entirely after the end",
+    "NV.PHASE_LAPSED": "inside a gap where the phase had lapsed",
+    "NV.PHASE_NOT_ACTIVE": "the phase of the applicable terms never began",
+    "OOS.NON_PARTY": "a side is not party to the agreement",
+    "UNDET.BOUNDARY": "the time window contains a start or end instant",
+    "UNDET.COVERAGE_UNKNOWN": "whether an actor is bound is unknown",
+    "UNDET.ATTRIBUTION": "the perpetrator is not identified",
+}
 
 
 @dataclass(frozen=True)

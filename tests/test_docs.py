@@ -1,0 +1,36 @@
+"""Docs tested against the code, and the curated public API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ceasefire
+from ceasefire.compliance.engine import REASON_CODES
+from tests.conftest import ROOT
+
+
+def test_every_reason_code_is_documented() -> None:
+    text = (ROOT / "docs" / "compliance.md").read_text(encoding="utf-8")
+    missing = [code for code in REASON_CODES if f"### {code}\n" not in text]
+    assert not missing
+
+
+def test_engine_emits_only_documented_codes() -> None:
+    source = (ROOT / "ceasefire" / "compliance" / "engine.py").read_text(encoding="utf-8")
+    import re
+
+    emitted = set(re.findall(r'codes\.append\("([A-Z]+\.[A-Z_]+)"\)', source))
+    assert emitted and emitted <= set(REASON_CODES)
+
+
+def test_public_api_is_sorted_and_importable() -> None:
+    assert ceasefire.__all__ == sorted(ceasefire.__all__)
+    for name in ceasefire.__all__:
+        assert hasattr(ceasefire, name), name
+
+
+def test_readme_shows_the_two_commands() -> None:
+    readme = Path(ROOT / "README.md").read_text(encoding="utf-8")
+    assert "scripts/demo" in readme and "scripts/test" in readme
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "scripts/test" in ci
