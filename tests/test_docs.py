@@ -20,7 +20,8 @@ def test_engine_emits_only_documented_codes() -> None:
     import re
 
     emitted = set(re.findall(r'codes\.append\("([A-Z]+\.[A-Z_]+)"\)', source))
-    assert emitted and emitted <= set(REASON_CODES)
+    assert emitted
+    assert emitted <= set(REASON_CODES)
 
 
 def test_public_api_is_sorted_and_importable() -> None:
@@ -31,6 +32,7 @@ def test_public_api_is_sorted_and_importable() -> None:
 
 def test_readme_shows_the_two_commands() -> None:
     readme = Path(ROOT / "README.md").read_text(encoding="utf-8")
-    assert "scripts/demo" in readme and "scripts/test" in readme
+    assert "scripts/demo" in readme
+    assert "scripts/test" in readme
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test" in ci
