@@ -332,10 +332,19 @@ def incident(ctx: click.Context, key: str, agreement_name: str | None) -> None:
 @cli.command("demo")
 @click.option("--first", default="2016-09-12", help="First report date.")
 @click.option("--last", default="2016-09-20", help="Last report date.")
+@click.option(
+    "--workspace",
+    "demo_workspace",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Workspace for the demo (overrides the global option).",
+)
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, first: str, last: str) -> None:
+def demo(ctx: click.Context, first: str, last: str, demo_workspace: str | None) -> None:
     """Replay the US–Russia cessation of 12–19 Sept 2016 from UCDP events, end to end."""
+    if demo_workspace is not None:
+        ctx.obj["settings"] = Settings.from_env(demo_workspace, None)
     from rich.console import Console
     from rich.table import Table
 

@@ -21,7 +21,7 @@ def test_demo_prints_the_clock_and_writes_reports(tmp_path: Path) -> None:
     assert "never_reached" in result.output
     assert "cessation" in result.output
     assert len(list((ws / "reports").glob("daily-*.md"))) == 9  # 12–20 Sept
-    again = CliRunner().invoke(cli, ["--workspace", str(ws), "demo"])
+    again = CliRunner().invoke(cli, ["demo", "--workspace", str(ws)])
     assert "ucdp: added 0, revised 0, unchanged 313" in again.output
 
 

@@ -54,7 +54,8 @@ def coverage_of(agreement: Agreement, actor_id: str) -> tuple[Coverage, str]:
             ex.lineage and actor.lineage_key == registry.get(ex.actor).lineage_key
         ):
             via = "" if actor_id == ex.actor else f" (lineage of {ex.actor})"
-            return Coverage.EXCLUDED, f"{actor_id} is excluded{via}: {ex.rule}".rstrip(": ")
+            rule = f" under the rule '{ex.rule}'" if ex.rule else ""
+            return Coverage.EXCLUDED, f"{actor_id} is excluded{via}{rule}"
     for party in agreement.parties:
         if actor_id in party.actors:
             where = f"group {party.group}" if party.group else "a party"

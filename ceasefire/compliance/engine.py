@@ -261,12 +261,11 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:
                 named = ", ".join(sorted({a.actor_id or a.name for a in others}))
                 facts.append(f"side {side.label.upper()} joins excluded and other groups ({named})")
                 codes.append("SEP.COMMINGLE")
-        who = ", ".join(sorted({a.actor_id or a.name for a in excluded}))
+        reasons = "; ".join(sorted({a.reason for a in excluded}))
         return finish(
             NOT_VIOLATION,
-            f"Not a violation: {who} {'is' if len({a.actor_id for a in excluded}) == 1 else 'are'} "
-            f"excluded from {agreement.id} ({excluded[0].reason}); action involving an excluded "
-            "group is outside the cessation.",
+            f"Not a violation: {reasons} of {agreement.id}; action involving an excluded group is "
+            "outside the cessation.",
         )
 
     one_sided = incident.category == "one_sided" or (
