@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ceasefire.intake.common import Batch, RowProblem, read_csv_rows
+from ceasefire.intake.common import BadField, Batch, parse_csv_batch
 from ceasefire.model.incidents import (
     Axis,
     Fatalities,
@@ -102,22 +102,16 @@ _MONTHS["sept"] = 9
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -](\d{4})")
 
 
-class _Bad(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-
-
 def _int(row: dict[str, str], name: str, lo: int) -> int:
     text = row.get(name, "").strip()
     if not text:
-        raise _Bad(name, "is empty; a whole number is required")
+        raise BadField(name, "is empty; a whole number is required")
     try:
         value = int(float(text)) if text.endswith(".0") else int(text)
     except ValueError:
-        raise _Bad(name, f"{text!r} is not a whole number") from None
+        raise BadField(name, f"{text!r} is not a whole number") from None
     if value < lo:
-        raise _Bad(name, f"{value} is below {lo}")
+        raise BadField(name, f"{value} is below {lo}")
     return value
 
 
@@ -126,9 +120,9 @@ def _float(row: dict[str, str], name: str, lo: float, hi: float) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise _Bad(name, f"{text!r} is not a number") from None
+        raise BadField(name, f"{text!r} is not a number") from None
     if not lo <= value <= hi:
-        raise _Bad(name, f"{value} is outside {lo}..{hi}")
+        raise BadField(name, f"{value} is outside {lo}..{hi}")
     return value
 
 
@@ -138,13 +132,15 @@ def _date(row: dict[str, str], name: str) -> date:
     match = _DAY_MONTH_YEAR.fullmatch(text)
     month = _MONTHS.get(match.group(2).lower()) if match else None
     if match and month is None:
-        raise _Bad(name, f"{text!r}: {match.group(2)!r} is not a month name; expected {expected}")
+        raise BadField(
+            name, f"{text!r}: {match.group(2)!r} is not a month name; expected {expected}"
+        )
     try:
         if match and month:
             return date(int(match.group(3)), month, int(match.group(1)))
         return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
     except ValueError:
-        raise _Bad(name, f"{text!r} is not a valid date ({expected})") from None
+        raise BadField(name, f"{text!r} is not a valid date ({expected})") from None
 
 
 def _names(text: str) -> list[str]:
@@ -154,11 +150,11 @@ def _names(text: str) -> list[str]:
 def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     source_id = row["event_id_cnty"].strip()
     if not source_id:
-        raise _Bad("event_id_cnty", "is empty")
+        raise BadField("event_id_cnty", "is empty")
     day = _date(row, "event_date")
     prec = PRECISION.get(row["time_precision"].strip())
     if prec is None:
-        raise _Bad("time_precision", f"{row['time_precision']!r} must be 1, 2 or 3")
+        raise BadField("time_precision", f"{row['time_precision']!r} must be 1, 2 or 3")
     if prec is Precision.DAY:
         first = last = day
     elif prec is Precision.WEEK:
@@ -172,7 +168,7 @@ def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     lon = _float(row, "longitude", -180, 180)
     where_prec = WHERE_PREC.get(row["geo_precision"].strip())
     if where_prec is None:
-        raise _Bad("geo_precision", f"{row['geo_precision']!r} must be 1, 2 or 3")
+        raise BadField("geo_precision", f"{row['geo_precision']!r} must be 1, 2 or 3")
     fatalities = _int(row, "fatalities", 0)
     actors: list[IncidentActor] = []
     for column in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"):
@@ -214,23 +210,11 @@ def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
 
 
 def parse_acled(path: Path, tz: ZoneInfo) -> Batch:
-    batch = Batch(kind="acled", file=str(path))
-    seen: dict[str, int] = {}
-    for line, row in read_csv_rows(path, REQUIRED, "ACLED"):
-        if "__error__" in row:
-            batch.problems.append(RowProblem(str(path), line, "(row)", row["__error__"]))
-            continue
-        try:
-            incident = acled_row_to_incident(row, tz)
-        except _Bad as exc:
-            batch.problems.append(
-                RowProblem(str(path), line, exc.field, str(exc), ",".join(row.values())[:2000])
-            )
-            continue
-        if incident.source_id in seen:
-            reason = f"event_id_cnty {incident.source_id} repeats line {seen[incident.source_id]}"
-            batch.problems.append(RowProblem(str(path), line, "event_id_cnty", reason))
-            continue
-        seen[incident.source_id] = line
-        batch.records.append(incident)
-    return batch
+    return parse_csv_batch(
+        path,
+        "acled",
+        REQUIRED,
+        "ACLED",
+        lambda row: acled_row_to_incident(row, tz),
+        "event_id_cnty",
+    )

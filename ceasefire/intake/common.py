@@ -5,14 +5,22 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ceasefire.errors import IntakeError
 
-__all__ = ["MAX_FIELD", "Batch", "RowProblem", "open_text", "read_csv_rows"]
+__all__ = [
+    "MAX_FIELD",
+    "BadField",
+    "Batch",
+    "RowProblem",
+    "open_text",
+    "parse_csv_batch",
+    "read_csv_rows",
+]
 
 MAX_FIELD = 1_000_000  # characters in one CSV field; larger means a broken or hostile file
 
@@ -39,6 +47,44 @@ class Batch:
     file: str
     records: list[Any] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+
+
+class BadField(ValueError):
+    """Raised by a row converter: the named field is wrong, and why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def parse_csv_batch(
+    path: Path,
+    kind: str,
+    required: tuple[str, ...],
+    what: str,
+    convert: Callable[[dict[str, str]], Any],
+    id_field: str,
+) -> Batch:
+    """Convert every row; bad rows and repeated ids go to the batch's problems with their line."""
+    batch = Batch(kind=kind, file=str(path))
+    seen: dict[str, int] = {}
+    for line, row in read_csv_rows(path, required, what):
+        if "__error__" in row:
+            batch.problems.append(RowProblem(str(path), line, "(row)", row["__error__"]))
+            continue
+        try:
+            record = convert(row)
+        except BadField as exc:
+            raw = ",".join(row.values())[:2000]
+            batch.problems.append(RowProblem(str(path), line, exc.field, str(exc), raw))
+            continue
+        if record.source_id in seen:
+            reason = f"{id_field} {record.source_id} repeats line {seen[record.source_id]}"
+            batch.problems.append(RowProblem(str(path), line, id_field, reason))
+            continue
+        seen[record.source_id] = line
+        batch.records.append(record)
+    return batch
 
 
 def open_text(path: Path) -> io.TextIOWrapper:

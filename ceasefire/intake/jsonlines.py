@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ceasefire.errors import IntakeError
-from ceasefire.intake.common import Batch, RowProblem, open_text
+from ceasefire.intake.common import BadField, Batch, RowProblem, open_text
 from ceasefire.model.humanitarian import (
     CONVOY_STATUSES,
     FINDING_STATUSES,
@@ -38,12 +38,6 @@ from ceasefire.model.timewindow import Precision, TimeWindow
 __all__ = ["Claim", "humanitarian_incidents", "parse_humanitarian", "parse_reports"]
 
 MAX_LINE = 1_000_000
-
-
-class _Bad(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -129,10 +123,10 @@ def _str(obj: dict[str, Any], key: str, required: bool = True) -> str:
     value = obj.get(key)
     if value is None or value == "":
         if required:
-            raise _Bad(key, "is missing")
+            raise BadField(key, "is missing")
         return ""
     if not isinstance(value, str):
-        raise _Bad(key, f"must be a string, not {type(value).__name__}")
+        raise BadField(key, f"must be a string, not {type(value).__name__}")
     return value
 
 
@@ -140,30 +134,30 @@ def _int(obj: dict[str, Any], key: str, required: bool = False) -> int | None:
     value = obj.get(key)
     if value is None:
         if required:
-            raise _Bad(key, "is missing")
+            raise BadField(key, "is missing")
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _Bad(key, f"must be a whole number ≥ 0, not {value!r}")
+        raise BadField(key, f"must be a whole number ≥ 0, not {value!r}")
     return value
 
 
 def _refs(obj: dict[str, Any]) -> tuple[str, ...]:
     value = obj.get("refs", [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _Bad("refs", "must be a list of source keys")
+        raise BadField("refs", "must be a list of source keys")
     return tuple(value)
 
 
 def _instant(text: Any, field: str, tz: ZoneInfo) -> tuple[datetime, bool]:
     """(instant, was_date_only)."""
     if not isinstance(text, str):
-        raise _Bad(field, f"must be an ISO date or date-time, not {text!r}")
+        raise BadField(field, f"must be an ISO date or date-time, not {text!r}")
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz), True
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise _Bad(field, f"{text!r} is not a valid ISO date or date-time") from None
+        raise BadField(field, f"{text!r} is not a valid ISO date or date-time") from None
     return (value if value.tzinfo else value.replace(tzinfo=tz)), False
 
 
@@ -185,33 +179,33 @@ def _window(obj: dict[str, Any], tz: ZoneInfo, prefix: str = "") -> TimeWindow:
         if end_date_only:
             end += timedelta(days=1)
         if end <= start:
-            raise _Bad(prefix + "until", f"{obj['until']} is not after {obj['from']}")
+            raise BadField(prefix + "until", f"{obj['until']} is not after {obj['from']}")
         try:
             precision = Precision(precision_text) if precision_text else Precision.DAY
         except ValueError:
-            raise _Bad(prefix + "precision", f"{precision_text!r} is not a precision") from None
+            raise BadField(prefix + "precision", f"{precision_text!r} is not a precision") from None
         return TimeWindow(start, end, precision, f"{obj['from']}/{obj['until']}")
-    raise _Bad(prefix + "at", "give 'at' (a date or date-time) or both 'from' and 'until'")
+    raise BadField(prefix + "at", "give 'at' (a date or date-time) or both 'from' and 'until'")
 
 
 def _judgements(items: Any, field: str, tz: ZoneInfo) -> tuple[Judgement, ...]:
     if items is None:
         return ()
     if not isinstance(items, list):
-        raise _Bad(field, "must be a list")
+        raise BadField(field, "must be a list")
     out = []
     for i, item in enumerate(items):
         f = f"{field}[{i}]"
         if not isinstance(item, dict):
-            raise _Bad(f, "must be an object")
+            raise BadField(f, "must be an object")
         try:
             axis = Axis(_str(item, "axis"))
         except ValueError:
-            raise _Bad(f + ".axis", f"must be one of {[a.value for a in Axis]}") from None
+            raise BadField(f + ".axis", f"must be one of {[a.value for a in Axis]}") from None
         known, _ = _instant(item.get("known_from"), f + ".known_from", tz)
         actors = item.get("actors", [])
         if not isinstance(actors, list):
-            raise _Bad(f + ".actors", "must be a list of actor ids")
+            raise BadField(f + ".actors", "must be a list of actor ids")
         out.append(
             Judgement(
                 axis=axis,
@@ -230,30 +224,30 @@ def _judgements(items: Any, field: str, tz: ZoneInfo) -> tuple[Judgement, ...]:
 def _convoy_event(obj: dict[str, Any], index: int, tz: ZoneInfo) -> ConvoyEvent:
     prefix = f"events[{index}]."
     if not isinstance(obj, dict):
-        raise _Bad(prefix[:-1], "must be an object")
+        raise BadField(prefix[:-1], "must be an object")
     status = obj.get("status")
     if status not in CONVOY_STATUSES:
-        raise _Bad(prefix + "status", f"{status!r} must be one of {list(CONVOY_STATUSES)}")
+        raise BadField(prefix + "status", f"{status!r} must be one of {list(CONVOY_STATUSES)}")
     occurrence = obj.get("occurrence", "alleged")
     if occurrence not in OCCURRENCE_LEVELS:
-        raise _Bad(
+        raise BadField(
             prefix + "occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}"
         )
     casualties = []
     for j, c in enumerate(obj.get("casualties", [])):
         if not isinstance(c, dict) or not isinstance(c.get("value"), int):
-            raise _Bad(f"{prefix}casualties[{j}]", "must be {qualifier, value, ref}")
+            raise BadField(f"{prefix}casualties[{j}]", "must be {qualifier, value, ref}")
         casualties.append(
             (str(c.get("qualifier", "exact")), int(c["value"]), str(c.get("ref", "")))
         )
     by = obj.get("by", [])
     if not isinstance(by, list):
-        raise _Bad(prefix + "by", "must be a list of actor ids")
+        raise BadField(prefix + "by", "must be a list of actor ids")
     lat, lon = obj.get("lat"), obj.get("lon")
     if lat is not None and (not isinstance(lat, (int, float)) or not -90 <= lat <= 90):
-        raise _Bad(prefix + "lat", f"{lat!r} is not a latitude")
+        raise BadField(prefix + "lat", f"{lat!r} is not a latitude")
     if lon is not None and (not isinstance(lon, (int, float)) or not -180 <= lon <= 180):
-        raise _Bad(prefix + "lon", f"{lon!r} is not a longitude")
+        raise BadField(prefix + "lon", f"{lon!r} is not a longitude")
     return ConvoyEvent(
         status=status,
         window=_window(obj, tz, prefix),
@@ -291,7 +285,7 @@ def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
             elif kind == "convoy":
                 events = obj.get("events")
                 if not isinstance(events, list) or not events:
-                    raise _Bad("events", "must be a non-empty list of status events")
+                    raise BadField("events", "must be a non-empty list of status events")
                 convoy = Convoy(
                     id=_str(obj, "id"),
                     organisation=_str(obj, "organisation"),
@@ -306,8 +300,8 @@ def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
                 batch.records.append(convoy)
                 batch.records.extend(humanitarian_incidents(convoy))
             else:
-                raise _Bad("type", f"{kind!r} must be 'route' or 'convoy'")
-        except _Bad as exc:
+                raise BadField("type", f"{kind!r} must be 'route' or 'convoy'")
+        except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc)))
     return batch
 
@@ -377,12 +371,12 @@ def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
             kind = obj.get("kind", "incident")
             report_id = _str(obj, "id")
             if report_id in seen:
-                raise _Bad("id", f"{report_id!r} repeats line {seen[report_id]}")
+                raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
             reported_at, _ = _instant(obj.get("reported_at"), "reported_at", tz)
             if kind == "claim":
                 period = obj.get("period") or {}
                 if not isinstance(period, dict):
-                    raise _Bad("period", "must be {from, to}")
+                    raise BadField("period", "must be {from, to}")
                 record = Claim(
                     id=report_id,
                     claimant=_str(obj, "claimant"),
@@ -399,8 +393,8 @@ def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
             elif kind == "incident":
                 record = _report_incident(obj, report_id, reported_at, tz)
             else:
-                raise _Bad("kind", f"{kind!r} must be 'incident' or 'claim'")
-        except _Bad as exc:
+                raise BadField("kind", f"{kind!r} must be 'incident' or 'claim'")
+        except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc)))
             continue
         seen[report_id] = number
@@ -413,32 +407,32 @@ def _report_incident(
 ) -> Incident:
     when = obj.get("time")
     if not isinstance(when, dict):
-        raise _Bad("time", "must be an object with 'at' or 'from'/'until'")
+        raise BadField("time", "must be an object with 'at' or 'from'/'until'")
     window = _window(when, tz, "time.")
     if window.start > reported_at:
-        raise _Bad(
+        raise BadField(
             "time",
             f"the incident ({window.start.isoformat()}) is after the report ({reported_at.isoformat()})",
         )
     place = obj.get("place") or {}
     if not isinstance(place, dict):
-        raise _Bad("place", "must be an object")
+        raise BadField("place", "must be an object")
     lat, lon = place.get("lat"), place.get("lon")
     if lat is not None and (not isinstance(lat, (int, float)) or not -90 <= lat <= 90):
-        raise _Bad("place.lat", f"{lat!r} is not a latitude")
+        raise BadField("place.lat", f"{lat!r} is not a latitude")
     if lon is not None and (not isinstance(lon, (int, float)) or not -180 <= lon <= 180):
-        raise _Bad("place.lon", f"{lon!r} is not a longitude")
+        raise BadField("place.lon", f"{lon!r} is not a longitude")
     actors = obj.get("actors", [])
     if not isinstance(actors, list) or not all(
         isinstance(a, dict) and isinstance(a.get("name"), str) for a in actors
     ):
-        raise _Bad("actors", "must be a list of {name, role}")
+        raise BadField("actors", "must be a list of {name, role}")
     reporter = obj.get("reporter") or {}
     if not isinstance(reporter, dict) or not isinstance(reporter.get("name"), str):
-        raise _Bad("reporter", "must be {name, type}")
+        raise BadField("reporter", "must be {name, type}")
     occurrence = obj.get("occurrence", "alleged")
     if occurrence not in OCCURRENCE_LEVELS:
-        raise _Bad("occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}")
+        raise BadField("occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}")
     fat = obj.get("fatalities") or {}
     native = tuple(
         sorted((k, json.dumps(v, sort_keys=True, ensure_ascii=False)) for k, v in obj.items())

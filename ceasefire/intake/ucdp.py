@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ceasefire.intake.common import Batch, RowProblem, read_csv_rows
+from ceasefire.intake.common import BadField, Batch, parse_csv_batch
 from ceasefire.model.incidents import (
     Axis,
     Fatalities,
@@ -91,12 +91,6 @@ PRECISION = {
 }
 
 
-class _Bad(ValueError):
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-
-
 def _int(
     row: dict[str, str],
     name: str,
@@ -108,13 +102,13 @@ def _int(
     if not text:
         if optional:
             return None
-        raise _Bad(name, "is empty; a whole number is required")
+        raise BadField(name, "is empty; a whole number is required")
     try:
         value = int(float(text)) if text.endswith(".0") else int(text)
     except ValueError:
-        raise _Bad(name, f"{text!r} is not a whole number") from None
+        raise BadField(name, f"{text!r} is not a whole number") from None
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise _Bad(name, f"{value} is outside {lo}..{hi}")
+        raise BadField(name, f"{value} is outside {lo}..{hi}")
     return value
 
 
@@ -123,9 +117,9 @@ def _float(row: dict[str, str], name: str, lo: float, hi: float) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise _Bad(name, f"{text!r} is not a number") from None
+        raise BadField(name, f"{text!r} is not a number") from None
     if not lo <= value <= hi:
-        raise _Bad(name, f"{value} is outside {lo}..{hi}")
+        raise BadField(name, f"{value} is outside {lo}..{hi}")
     return value
 
 
@@ -134,24 +128,24 @@ def _date(row: dict[str, str], name: str) -> date:
     try:
         return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
     except ValueError:
-        raise _Bad(name, f"{text!r} is not a valid date (YYYY-MM-DD)") from None
+        raise BadField(name, f"{text!r} is not a valid date (YYYY-MM-DD)") from None
 
 
 def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     source_id = row["id"].strip()
     if not source_id:
-        raise _Bad("id", "is empty")
+        raise BadField("id", "is empty")
     if source_id.endswith(".0"):
         source_id = source_id[:-2]
     category = CATEGORY.get(row["type_of_violence"].strip())
     if category is None:
-        raise _Bad("type_of_violence", f"{row['type_of_violence']!r} must be 1, 2 or 3")
+        raise BadField("type_of_violence", f"{row['type_of_violence']!r} must be 1, 2 or 3")
     first, last = _date(row, "date_start"), _date(row, "date_end")
     if last < first:
-        raise _Bad("date_end", f"{last} is before date_start {first}; the row is impossible")
+        raise BadField("date_end", f"{last} is before date_start {first}; the row is impossible")
     prec = PRECISION.get(row["date_prec"].strip())
     if prec is None:
-        raise _Bad("date_prec", f"{row['date_prec']!r} must be 1..5")
+        raise BadField("date_prec", f"{row['date_prec']!r} must be 1..5")
     if prec is Precision.DAY and first != last:
         prec = Precision.DAYS
     stated = str(first) if first == last else f"{first}/{last}"
@@ -161,7 +155,7 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     where_prec = _int(row, "where_prec", 1, 7)
     side_a, side_b = row["side_a"].strip(), row["side_b"].strip()
     if not side_a:
-        raise _Bad("side_a", "is empty; every UCDP event has a side A")
+        raise BadField("side_a", "is empty; every UCDP event has a side A")
     low = _int(row, "low", 0, optional=True)
     best = _int(row, "best", 0)
     high = _int(row, "high", 0, optional=True)
@@ -225,29 +219,6 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
 
 
 def parse_ucdp(path: Path, tz: ZoneInfo) -> Batch:
-    batch = Batch(kind="ucdp", file=str(path))
-    seen: dict[str, int] = {}
-    for line, row in read_csv_rows(path, REQUIRED, "UCDP GED"):
-        if "__error__" in row:
-            batch.problems.append(RowProblem(str(path), line, "(row)", row["__error__"]))
-            continue
-        try:
-            incident = ucdp_row_to_incident(row, tz)
-        except _Bad as exc:
-            batch.problems.append(
-                RowProblem(str(path), line, exc.field, str(exc), ",".join(row.values())[:2000])
-            )
-            continue
-        if incident.source_id in seen:
-            batch.problems.append(
-                RowProblem(
-                    str(path),
-                    line,
-                    "id",
-                    f"id {incident.source_id} repeats line {seen[incident.source_id]}",
-                )
-            )
-            continue
-        seen[incident.source_id] = line
-        batch.records.append(incident)
-    return batch
+    return parse_csv_batch(
+        path, "ucdp", REQUIRED, "UCDP GED", lambda row: ucdp_row_to_incident(row, tz), "id"
+    )
