@@ -328,6 +328,74 @@ def incident(ctx: click.Context, key: str, agreement_name: str | None) -> None:
     click.echo(json.dumps(out, sort_keys=True, ensure_ascii=False, indent=2))
 
 
+# -- news -------------------------------------------------------------------------------------------
+@cli.group()
+def ingest() -> None:
+    """Ingest sources that need the news → evidence pipeline."""
+
+
+@ingest.command("news")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--published", default=None, help="Publication date for .txt/.html files.")
+@click.option("--source", default=None, help="Source (outlet) for .txt/.html files.")
+@click.option("--agreement", "agreement_name", default=None, help="Judge the incidents too.")
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None
+)
+@click.option("--store/--no-store", default=True, help="Store the incidents as alleged (default).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@click.pass_context
+@handle_errors
+def ingest_news_cmd(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    published: str | None,
+    source: str | None,
+    agreement_name: str | None,
+    config_path: Path | None,
+    store: bool,
+    fmt: str,
+) -> None:
+    """Articles (JSON lines, or folders of .txt/.html) → sourced incidents, claims and conflicts."""
+    from ceasefire.pipeline.ingest import ingest_news
+
+    settings = _settings(ctx)
+    evidence, batch = ingest_news(list(paths), settings.timezone, source, published, config_path)
+    if agreement_name:
+        from ceasefire.compliance.engine import evaluate_all
+
+        agreement_obj = load_agreement(agreement_name)
+        findings = {f.incident: f.to_json() for f in evaluate_all(agreement_obj, batch.records)}
+        for inc in evidence["incidents"]:
+            inc["finding"] = findings.get(f"news:{inc['id']}")
+    if store:
+        with Store(settings.workspace) as db:
+            evidence["store"] = db.import_batch(batch).to_json()
+    if fmt == "json":
+        evidence.pop("timings", None)
+        click.echo(json.dumps(evidence, sort_keys=True, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"documents {len(evidence['documents'])}, quarantined {len(evidence['quarantined'])}, "
+               f"syndication groups {len(evidence['syndication_groups'])}, stories {len(evidence['stories'])}, "
+               f"incidents {len(evidence['incidents'])}, claims {len(evidence['claims'])}, "
+               f"conflicts {len(evidence['conflicts'])}")  # fmt: skip
+    for q in evidence["quarantined"]:
+        click.echo(f"  quarantined: {q['document']}:{q['line']}: {q['stage']}: {q['reason']}")
+
+
+@cli.group()
+def pipeline() -> None:
+    """Inspect the news pipeline."""
+
+
+@pipeline.command("stages")
+def pipeline_stages() -> None:
+    """List the registered stages with what they require and assign."""
+    from ceasefire.pipeline.registry import registered
+
+    click.echo(json.dumps(registered(), indent=2, sort_keys=True))
+
+
 # -- demo -----------------------------------------------------------------------------------------
 @cli.command("demo")
 @click.option("--first", default="2016-09-12", help="First report date.")

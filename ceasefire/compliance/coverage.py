@@ -88,7 +88,7 @@ def _resolve_sides(agreement: Agreement, incident: Incident, on: date) -> tuple[
     for label, roles in SIDE_ROLES:
         members: list[SideActor] = []
         for ia in incident.actors_in(*roles):
-            if incident.source_system == "humanitarian" and ia.name in agreement.registry:
+            if incident.source_system in ("humanitarian", "news") and ia.name in agreement.registry:
                 res_ids: tuple[str, ...] = (ia.name,)
                 confidence = 1.0
             else:

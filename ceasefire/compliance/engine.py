@@ -137,7 +137,7 @@ def incident_codes(incident: Incident) -> tuple[str, ...]:
     """The taxonomy code(s) of what happened, from the source's own coding."""
     if incident.source_system == "ucdp":
         return ("CIV.ATTACK",) if incident.category == "one_sided" else ("ATK.UNSPEC",)
-    if incident.source_system == "acled":
+    if incident.source_system in ("acled", "news"):
         code = ACLED_CODES.get(incident.sub_category)
         return (code,) if code else ()
     if incident.source_system == "humanitarian":
@@ -370,6 +370,16 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:
             phase,
             zones,
             one_sided,
+        )
+    if side_b.empty:
+        codes.append("UNDET.ATTRIBUTION")
+        doubts.append("the source names only one side and gives no direction")
+        return finish(
+            UNDETERMINED,
+            "Cannot determine: only one side is named, so who acted against whom is not established.",
+            obligations=tuple(in_force),
+            phase=phase,
+            zones=zones,
         )
     unknown = [a for a in (*side_a.actors, *side_b.actors) if a.coverage is Coverage.UNKNOWN]
     if unknown:

@@ -1,0 +1,384 @@
+"""The Syria gazetteer: places, their spellings, and a name index for matching running text.
+
+The data is ``ceasefire/data/gazetteer/places.csv.gz`` (built by ``scripts/build_gazetteer.py``
+from OCHA COD-AB and GeoNames; see the ATTRIBUTION.md beside it).  Constructing a
+:class:`Gazetteer` does no I/O; the file is read the first time a lookup needs it.
+
+Names meet through :func:`place_key`: case, accents, apostrophes, hyphens and Arabic articles
+are folded (``normalise_name``), and so are the transliteration habits that differ between
+outlets: doubled letters (Raqqa/Raqa), ``ou``/``oo``/``u`` (Douma/Duma), ``ee``/``i``
+(Deen/Din), a final ``-eh``/``-ah``/``-a`` (Hasakeh/Hasaka).  Arabic script keeps its letters; hamza seats, ``ة``/``ه``, ``ى``/``ي`` and the
+article ``ال`` are folded.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+
+from ceasefire.errors import ConfigError
+from ceasefire.model.actors import normalise_name
+
+__all__ = ["BLOCKED_NAMES", "Gazetteer", "GazetteerHit", "Place", "Token", "place_key", "tokenise"]
+
+KINDS = (
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "populated_place",
+    "neighbourhood",
+    "feature",
+    "foreign",
+)
+ARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "ad",
+        "an",
+        "ar",
+        "as",
+        "ash",
+        "at",
+        "az",
+        "ul",
+        "ez",
+        "es",
+        "ed",
+        "er",
+        "et",
+        "en",
+        "il",
+    }
+)
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+_ARABIC_FOLD = str.maketrans(
+    {"ة": "ه", "ى": "ي", "ـ": None, "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"}
+)
+_DOUBLE = re.compile(r"([a-z])\1+")
+_VOWELS = set("aeiou")
+# A word of letters (Latin or Arabic) with inner apostrophes ("A'zaz"); digits are not names.
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’`‘][^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_NOT_POSSESSIVE = frozenset({"hamas", "amas"})  # the movement, not "Hama's"
+# Names of people and groups that are also hamlet names in GeoNames/UCDP ("Assad", "Rami"):
+# never matched on their own; the hamlets stay reachable by their other names.
+BLOCKED_NAMES = (
+    "Assad", "Asad", "Bashar", "Hafez", "Rami", "Ali", "Hassan", "Hussein", "Omar", "Ahmad",
+    "Ahmed", "Mohammed", "Muhammad", "Mohamed", "Khaled", "Khalid", "Abdullah", "Ibrahim",
+    "Mustafa", "Mahmoud", "Youssef", "Yusuf", "Salman", "Faisal", "Hamza", "Abdel", "Abu",
+    "Nusra", "Daesh", "Islam", "Jaish", "Ahrar", "Hezbollah", "Hizballah", "Sham", "Fateh",
+    "Tahrir", "Jabhat", "Liwa", "Faylaq", "Ansar", "Observatory", "Coalition",
+)  # fmt: skip
+
+
+def _fold_word(word: str) -> str:
+    """Fold one already-normalised word (lower case, no punctuation)."""
+    if _ARABIC.search(word):
+        word = word.translate(_ARABIC_FOLD)
+        if word.startswith("ال") and len(word) > 4:
+            word = word[2:]
+        return word
+    word = word.replace("ee", "i").replace("oo", "u")
+    word = _DOUBLE.sub(r"\1", word)
+    word = word.replace("ou", "u")
+    if len(word) > 3 and word.endswith("h") and word[-2] in _VOWELS:
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("e") and word[-2] not in _VOWELS:
+        word = word[:-1] + "a"
+    return word
+
+
+def place_key(name: str) -> str:
+    """The index key of a place name: ``place_key("Deir el-Zour") == place_key("Deir Ezzor")``?
+
+    Not always: keys fold spelling habits, not every transliteration; variants the fold cannot
+    reach are listed as alternate names in the gazetteer instead.
+    """
+    words = normalise_name(name.translate(_ARABIC_FOLD)).split()
+    kept = [w for w in words if w not in ARTICLES] or words
+    return " ".join(_fold_word(w) for w in kept)
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    key: str  # folded word; "" for an article ("al", "el", …)
+    article: bool
+    capital: bool  # starts with an upper-case letter, or is Arabic script
+    hyphen_after: bool
+
+
+def tokenise(text: str) -> list[Token]:
+    """Words of ``text`` with their folded keys; a possessive ``'s`` is left out of the span."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        possessive = _POSSESSIVE.search(word)
+        if possessive:
+            end -= len(possessive.group())
+            word = word[: possessive.start()]
+        key, article, arabic = _word_key(word)
+        tokens.append(
+            Token(
+                start=start,
+                end=end,
+                key=key,
+                article=article,
+                capital=arabic or word[:1].isupper(),
+                hyphen_after=text[end : end + 1] in {"-", "‐"},
+            )
+        )
+    return tokens
+
+
+@lru_cache(maxsize=65536)
+def _word_key(word: str) -> tuple[str, bool, bool]:
+    """(folded key, is an article, is Arabic script) of one word; cached, words repeat a lot."""
+    folded = normalise_name(word.translate(_ARABIC_FOLD)).replace(" ", "")
+    article = folded in ARTICLES
+    return ("" if article else _fold_word(folded)), article, bool(_ARABIC.search(word))
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    alt_names: tuple[str, ...]
+    lat: float | None  # None for foreign names (kept only to recognise them)
+    lon: float | None
+    kind: str  # see KINDS
+    precision: int  # UCDP where_prec of a bare mention of this place
+    admin1: str
+    admin1_pcode: str
+    admin2: str
+    admin2_pcode: str
+    city: str  # parent city of a neighbourhood ("Aleppo")
+    population: int
+    source: str
+    source_id: str
+
+    @property
+    def foreign(self) -> bool:
+        return self.kind == "foreign"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.alt_names)
+
+
+@dataclass(frozen=True)
+class GazetteerHit:
+    """A span of text whose words name one or more gazetteer places."""
+
+    start: int
+    end: int
+    text: str
+    key: str
+    candidates: tuple[Place, ...]
+    token_index: int  # index of the first token of the span
+    token_count: int
+
+
+_BLOCKED = frozenset(place_key(name) for name in BLOCKED_NAMES)
+
+
+def _default_path() -> Path:
+    return Path(str(resources.files("ceasefire") / "data" / "gazetteer" / "places.csv.gz"))
+
+
+def _float(value: str) -> float | None:
+    return float(value) if value else None
+
+
+class Gazetteer:
+    """Places by folded name.  ``exclude_sources`` drops rows by their ``source`` prefix.
+
+    Evaluating on UCDP GED?  Pass ``exclude_sources=("ucdp_ged_derived",)`` so the village names
+    derived from GED itself do not leak into the geocoder.
+    """
+
+    max_tokens = 6
+
+    def __init__(
+        self, path: Path | str | None = None, *, exclude_sources: Iterable[str] = ()
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.exclude_sources = tuple(exclude_sources)
+        self._places: tuple[Place, ...] | None = None
+        self._index: dict[str, tuple[Place, ...]] = {}
+        self._by_name: dict[str, Place] = {}
+        self._first_words: frozenset[str] = frozenset()
+        self._cities: frozenset[str] = frozenset()
+
+    # -- loading -------------------------------------------------------------------------
+    def load(self) -> Gazetteer:
+        """Read the file now (it is otherwise read at the first lookup)."""
+        if self._places is None:
+            self._places = tuple(self._read())
+            index: dict[str, list[Place]] = {}
+            for place in self._places:
+                for name in place.names():
+                    key = place_key(name)
+                    if not key or key in _BLOCKED:
+                        continue
+                    bucket = index.setdefault(key, [])
+                    if place not in bucket:
+                        bucket.append(place)
+                self._by_name.setdefault(place.name, place)
+            self._index = {key: tuple(bucket) for key, bucket in index.items()}
+            self._first_words = frozenset(key.split(" ", 1)[0] for key in self._index)
+            self._cities = frozenset(p.city for p in self._places if p.city)
+        return self
+
+    def _read(self) -> Iterator[Place]:
+        path = self.path or _default_path()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot read the gazetteer {path}: {exc}. Rebuild it with scripts/build_gazetteer.py."
+            ) from exc
+        if path.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        for line, row in enumerate(csv.DictReader(io.StringIO(raw.decode("utf-8"))), start=2):
+            if any(row["source"].startswith(prefix) for prefix in self.exclude_sources):
+                continue
+            if row["kind"] not in KINDS:
+                raise ConfigError(
+                    f"{path}:{line}: kind: {row['kind']!r} is not one of {', '.join(KINDS)}."
+                )
+            yield Place(
+                id=row["id"],
+                name=row["name"],
+                alt_names=tuple(a for a in row["alt_names"].split("|") if a),
+                lat=_float(row["lat"]),
+                lon=_float(row["lon"]),
+                kind=row["kind"],
+                precision=int(row["precision"]),
+                admin1=row["admin1"],
+                admin1_pcode=row["admin1_pcode"],
+                admin2=row["admin2"],
+                admin2_pcode=row["admin2_pcode"],
+                city=row["city"],
+                population=int(row["population"] or 0),
+                source=row["source"],
+                source_id=row["source_id"],
+            )
+
+    # -- lookups -------------------------------------------------------------------------
+    @property
+    def places(self) -> tuple[Place, ...]:
+        self.load()
+        assert self._places is not None
+        return self._places
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def lookup(self, name: str) -> tuple[Place, ...]:
+        """Every place one of whose names folds to the same key as ``name``."""
+        return self.lookup_key(place_key(name))
+
+    def lookup_key(self, key: str) -> tuple[Place, ...]:
+        self.load()
+        return self._index.get(key, ())
+
+    @property
+    def cities(self) -> frozenset[str]:
+        """Names of the cities that have neighbourhoods ("Aleppo", "Damascus", …)."""
+        self.load()
+        return self._cities
+
+    def get(self, name: str) -> Place | None:
+        """The first place whose primary name is exactly ``name``."""
+        self.load()
+        return self._by_name.get(name)
+
+    def scan(self, text: str, tokens: list[Token] | None = None) -> list[GazetteerHit]:
+        """Longest-first matches of gazetteer names over the words of ``text``.
+
+        A span must hold a capitalised (or Arabic) word, may not start on a loose article
+        ("at", "as" before a space), and takes a possessive or a stripped possessive
+        ("Aleppo's", "Aleppos") when the bare name is a town, district or governorate.
+        """
+        self.load()
+        tokens = tokenise(text) if tokens is None else tokens
+        hits: list[GazetteerHit] = []
+        i = 0
+        while i < len(tokens):
+            first = tokens[i]
+            loose_article = (
+                first.article
+                and not first.hyphen_after
+                and first.key == ""
+                and text[first.start : first.end].lower() not in {"al", "el"}
+            )
+            if loose_article:
+                i += 1
+                continue
+            known = first.key in self._first_words or (
+                first.key.endswith("s") and first.key[:-1] in self._first_words
+            )
+            if not known and not (first.article and i + 1 < len(tokens)):
+                i += 1
+                continue
+            hit = self._match_at(text, tokens, i)
+            if hit is None:
+                i += 1
+                continue
+            hits.append(hit)
+            i += hit.token_count
+        return hits
+
+    def _match_at(self, text: str, tokens: list[Token], i: int) -> GazetteerHit | None:
+        limit = min(self.max_tokens, len(tokens) - i)
+        for n in range(limit, 0, -1):
+            span = tokens[i : i + n]
+            if not any(t.capital for t in span if not t.article):
+                continue
+            if span[-1].article:
+                continue
+            words = [t.key for t in span if not t.article]
+            if not words:
+                continue
+            # a gap other than space or hyphen (a comma, a full stop) ends a name
+            if any(not _joins(text[a.end : b.start]) for a, b in pairwise(span)):
+                continue
+            key = " ".join(words)
+            found = self._index.get(key)
+            if (
+                not found
+                and len(words[-1]) > 4
+                and words[-1].endswith("s")
+                and key not in _NOT_POSSESSIVE
+            ):
+                stripped = " ".join([*words[:-1], words[-1][:-1]])
+                found = tuple(p for p in self._index.get(stripped, ()) if _takes_bare_possessive(p))
+                if found:
+                    key = stripped
+            if found:
+                start, end = span[0].start, span[-1].end
+                return GazetteerHit(start, end, text[start:end], key, found, i, n)
+        return None
+
+
+def _joins(gap: str) -> bool:
+    return gap in {" ", "-", "‐", " - "} or (
+        gap.strip() == "" and "\n" not in gap and len(gap) <= 2
+    )
+
+
+def _takes_bare_possessive(place: Place) -> bool:
+    """ "Aleppos" (an apostrophe lost in transit) reads as Aleppo's for well-known places only."""
+    return place.kind in {"country", "admin1", "admin2"} or place.population >= 20000

@@ -1,0 +1,231 @@
+"""Actors in text: curated names first, statistical NER second, fuzzy matches gated.
+
+1. Every name of the actor registry (canonical, aliases, Arabic, UCDP/ACLED names) is matched on
+   word boundaries, longest first, with Arabic articles folded ("al-Nusra" = "Nusra").  Short
+   all-capital aliases ("IS", "SDF", "US") only match the same capitals in the text.  The name is
+   resolved *at the document's date*, so "al-Nusra" in Sept 2016 is Jabhat Fateh al-Sham.
+2. spaCy ORG/NORP entities that no curated name covers are fuzzy-matched (rapidfuzz) against the
+   registry: a score ≥ ``accept`` is accepted, one between ``review`` and ``accept`` goes to the
+   review queue (``review=True``, never silently accepted), lower is dropped.
+3. Reporting sources ("said the Syrian Observatory", "according to SANA") are sources, not actors.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from ceasefire.agreements.loader import default_registry
+from ceasefire.model.actors import ActorRegistry
+from ceasefire.pipeline.nlp import parsed
+from ceasefire.pipeline.records import ActorMention, Document
+from ceasefire.pipeline.registry import StageContext, stage
+
+__all__ = ["REPORTING_SOURCES", "ActorMatcher", "find_actors"]
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_ARTICLES = {"al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "ul", "the"}
+MAX_WORDS = 10
+# outlets, monitors and offices that report events; they are sources, never actors
+REPORTING_SOURCES = (
+    "Syrian Observatory for Human Rights", "Syrian Observatory", "SOHR", "SANA", "Reuters", "AFP",
+    "Agence France-Presse", "Associated Press", "AP", "state media", "state television",
+    "state TV", "activists", "the Observatory", "Local Coordination Committees", "TASS", "RIA Novosti",
+    "Al Jazeera", "Al Arabiya", "the health ministry", "the defence ministry", "the defense ministry",
+    "Anadolu", "the monitor", "White Helmets", "Syria Civil Defence",
+)  # fmt: skip
+_ACCORDING = re.compile(r"(according to|quoted by|citing|via)\s+(the\s+)?$", re.I)
+# "…, said the Observatory." — the speaker closes the clause
+_SAID_BEFORE = re.compile(r"(said|says|told|reported|added)\s+(the\s+)?$", re.I)
+_CLAUSE_END = re.compile(r"^\s*([.,;:]|$)")
+_REPORT_AFTER = re.compile(
+    r"^\s*(said|says|reported|reports|told|announced|claimed|confirmed|added|stated)\b", re.I
+)
+
+
+def _fold(word: str) -> str:
+    text = unicodedata.normalize("NFKD", word)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("’", "'").replace("'", "").lower()
+
+
+def _words(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, original, folded) for every word, with attached articles split off."""
+    out = []
+    for m in _WORD.finditer(text):
+        out.append((m.start(), m.end(), m.group(), _fold(m.group())))
+    return out
+
+
+@dataclass(frozen=True)
+class _Name:
+    actor_id: str
+    name: str
+    exact_case: str | None  # the alias must appear with these capitals
+    source: bool  # a reporting source, not an actor
+
+
+class ActorMatcher:
+    """Longest-match lookup of registry names over folded word sequences."""
+
+    def __init__(self, registry: ActorRegistry) -> None:
+        self.registry = registry
+        self.table: dict[tuple[str, ...], list[_Name]] = {}
+        for actor in registry:
+            names = {actor.canonical_name, *actor.aliases, *actor.arabic, actor.id}
+            names.update(n.partition(":")[2] for n in actor.source_names)
+            for name in names:
+                self._add(name, actor.id, source=False)
+        for name in REPORTING_SOURCES:
+            self._add(name, "", source=True)
+
+    def _add(self, name: str, actor_id: str, source: bool) -> None:
+        key = self._key(name)
+        if not key or len(key) > MAX_WORDS:
+            return
+        short_caps = len(name) <= 5 and name.isupper()
+        entry = _Name(actor_id, name, name if short_caps else None, source)
+        bucket = self.table.setdefault(key, [])
+        if entry not in bucket:
+            bucket.append(entry)
+
+    @staticmethod
+    def _key(name: str) -> tuple[str, ...]:
+        return tuple(
+            w for w in (_fold(m.group()) for m in _WORD.finditer(name)) if w not in _ARTICLES
+        )
+
+    def find(self, text: str, on: date) -> list[ActorMention]:
+        words = _words(text)
+        mentions: list[ActorMention] = []
+        i = 0
+        while i < len(words):
+            if words[i][3] in _ARTICLES:
+                i += 1
+                continue
+            hit = None
+            # gather up to MAX_WORDS content words starting at i
+            content: list[int] = []
+            j = i
+            while j < len(words) and len(content) < MAX_WORDS:
+                if words[j][3] not in _ARTICLES:
+                    content.append(j)
+                j += 1
+            for n in range(len(content), 0, -1):
+                key = tuple(words[k][3] for k in content[:n])
+                entries = self.table.get(key)
+                if not entries:
+                    continue
+                start, end = words[content[0]][0], words[content[n - 1]][1]
+                surface = text[start:end]
+                usable = [e for e in entries if e.exact_case is None or e.exact_case == surface]
+                if usable:
+                    hit = (content[0], content[n - 1], usable)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            first, last, entries = hit
+            start, end = words[first][0], words[last][1]
+            # include a leading article in the span ("al-Nusra")
+            if (
+                first > 0
+                and words[first - 1][3] in _ARTICLES - {"the"}
+                and words[first - 1][1] >= start - 1
+            ):
+                start = words[first - 1][0]
+            surface = text[start:end]
+            mentions.append(self._mention(text, start, end, surface, entries, on))
+            i = last + 1
+        return mentions
+
+    def _mention(
+        self, text: str, start: int, end: int, surface: str, entries: list[_Name], on: date
+    ) -> ActorMention:
+        before = text[max(0, start - 40) : start]
+        after = text[end : end + 30]
+        reporting_cue = bool(
+            _ACCORDING.search(before)
+            or (_SAID_BEFORE.search(before) and _CLAUSE_END.match(after))
+            or _REPORT_AFTER.match(after)
+        )
+        if any(e.source for e in entries):
+            return ActorMention(start, end, surface, None, 1.0, "source", is_reporting_source=True)
+        ids = sorted({e.actor_id for e in entries})
+        resolved = {
+            self.registry.resolve(self.registry.get(a).canonical_name, on).actor_ids[0] for a in ids
+        }
+        if len(resolved) != 1:
+            return ActorMention(start, end, surface, None, 0.5, "ambiguous", review=True)
+        actor_id = resolved.pop()
+        method = "exact" if actor_id in ids else "lineage"
+        # "Russia said …", "the UN envoy said …": here the actor speaks, it does not act
+        return ActorMention(
+            start, end, surface, actor_id, 1.0 if method == "exact" else 0.9, method,
+            is_reporting_source=reporting_cue,
+        )  # fmt: skip
+
+    def fuzzy(
+        self, surface: str, on: date, accept: float, review: float
+    ) -> tuple[str | None, float]:
+        from rapidfuzz import fuzz, process
+
+        choices = {
+            " ".join(k): v[0].actor_id
+            for k, v in self.table.items()
+            if not v[0].source and len(" ".join(k)) > 5
+        }
+        words = self._key(surface)
+        query = " ".join(words)
+        if len(words) < 2 or len(query) <= 8:
+            return None, 0.0  # one word ("Syrian", "Aleppo") is never matched fuzzily
+        best = process.extractOne(query, list(choices), scorer=fuzz.token_sort_ratio)
+        if best is None or best[1] < review:
+            return None, 0.0
+        actor_id = self.registry.resolve(
+            self.registry.get(choices[best[0]]).canonical_name, on
+        ).actor_ids[0]
+        return actor_id, float(best[1])
+
+
+def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(a[0] < e and s < a[1] for s, e in spans)
+
+
+def find_actors(matcher: ActorMatcher, doc: Document, ents: list[tuple[int, int, str, str]],
+                accept: float, review: float) -> list[ActorMention]:  # fmt: skip
+    on = doc.published.date() if doc.published else date.today()  # noqa: DTZ011 - only when undated
+    mentions = matcher.find(doc.text, on)
+    taken = [(m.start, m.end) for m in mentions]
+    for start, end, label, surface in ents:
+        if label not in ("ORG", "NORP") or _overlaps((start, end), taken):
+            continue
+        actor_id, score = matcher.fuzzy(surface, on, accept, review)
+        if actor_id is None:
+            continue
+        if score >= accept:
+            mentions.append(ActorMention(start, end, surface, actor_id, score / 100, "fuzzy"))
+        else:
+            mentions.append(
+                ActorMention(start, end, surface, actor_id, score / 100, "fuzzy", review=True)
+            )
+        taken.append((start, end))
+    return sorted(mentions, key=lambda m: (m.start, m.end))
+
+
+@stage("ceasefire.actors.v1", requires=("text", "published"), assigns=("actors",))
+def resolve_actors(docs: list[Document], ctx: StageContext) -> list[Document]:
+    """Actor mentions resolved to registry ids at the document's date; reporting sources marked."""
+    matcher: ActorMatcher = ctx.resource("actors.matcher", lambda: ActorMatcher(default_registry()))
+    accept = float(ctx.args.get("accept", 90))
+    review = float(ctx.args.get("review", 75))
+    spacy_docs: dict[str, Any] = parsed(ctx, docs)
+    out = []
+    for doc in docs:
+        ents = [(e.start_char, e.end_char, e.label_, e.text) for e in spacy_docs[doc.id].ents]
+        out.append(replace(doc, actors=tuple(find_actors(matcher, doc, ents, accept, review))))
+    return out

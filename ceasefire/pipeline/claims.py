@@ -1,0 +1,873 @@
+"""Numeric claims in news text, the claims table, conflicts between sources, and story briefs.
+
+A *claim* is a count the text gives for a quantity ("at least 40 people were killed"), with its
+qualifier, its scope (one ``incident``, a ``period`` such as "since the truce began", or the whole
+``conflict``), who the text says gives it, and the span of the number phrase in ``Document.text``.
+The extractor is rule-based and keeps only definite numbers: "dozens" and "hundreds" are not
+claims, nor are years, dates, ages, times, percentages, money or resolution numbers.
+
+Known limits: a range is read at its high end ("40 to 50 killed" is as many as 50; "40-50" is
+not read); counts joined by "and" are not summed ("30 soldiers and 39 rebels"); the words around
+a number decide its quantity, so an unusual construction is missed rather than guessed.
+
+Counts are never averaged.  :func:`find_conflicts` compares the interval each qualifier implies
+("at least 40" is [40, ∞), "about 40" is [36, 44]) between independent sources of one story, and
+:func:`story_briefs` states a conflict in words built only from the extracted values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ceasefire.pipeline.records import ClaimMention, Document
+from ceasefire.pipeline.registry import StageContext, stage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
+__all__ = [
+    "QUALIFIERS",
+    "attribution",
+    "claims_table",
+    "extract_claims",
+    "extract_claims_stage",
+    "find_conflicts",
+    "interval",
+    "parse_number_words",
+    "story_briefs",
+]
+
+QUALIFIERS = ("exact", "at_least", "more_than", "as_many_as", "about", "estimated")
+
+# ---------------------------------------------------------------------------------------------
+# numbers
+
+_UNITS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "  # noqa: SIM905
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_NUMBER_WORDS = frozenset([*_UNITS, *_TENS, *_SCALES, "dozen"])
+_WORD_ALT = "|".join(sorted(_NUMBER_WORDS, key=lambda w: (-len(w), w)))
+_NUMBER = re.compile(
+    rf"(?<![\w$£€.,/:#-])(?:"
+    rf"(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?:\s+(?P<scale>hundred|thousand|million)\b)?"
+    rf"|(?P<words>(?:an?\s+(?=dozen|hundred|thousand|million))?(?:{_WORD_ALT})"
+    rf"(?:(?:\s+and\s+|[\s-]+)(?:{_WORD_ALT}))*)"
+    rf")(?![\w$£€%]|[-/:.,]\w)",
+    re.IGNORECASE,
+)
+
+
+def parse_number_words(text: str) -> tuple[int, int] | None:
+    """Value of a leading English number phrase and how many characters of ``text`` it uses.
+
+    ``"twenty-five people"`` → ``(25, 11)``; ``"a dozen"`` → ``(12, 7)``; ``"dozens"`` → ``None``.
+    """
+    tokens = list(re.finditer(r"[A-Za-z]+", text))
+    total = current = used = 0
+    last = ""  # kind of the previous number word: unit | teen | tens | hundred | scale | dozen | a
+    for tok in tokens:
+        word = tok.group(0).lower()
+        between = text[used : tok.start()] if used else text[: tok.start()]
+        if used and not re.fullmatch(r"\s+and\s+|[\s-]+", between):
+            break
+        if not used and between.strip():
+            break
+        if word in ("a", "an") and not used:
+            kind, value = "a", 1
+        elif word == "and" and last in ("hundred", "scale"):
+            continue
+        elif word in _UNITS:
+            kind, value = ("teen" if _UNITS[word] >= 10 else "unit"), _UNITS[word]
+        elif word in _TENS:
+            kind, value = "tens", _TENS[word]
+        elif word in ("dozen", "hundred"):
+            kind, value = word, 0
+        elif word in _SCALES:
+            kind, value = "scale", 0
+        else:
+            break
+        allowed = {
+            "unit": ("", "tens", "hundred", "scale"),
+            "teen": ("", "hundred", "scale"),
+            "tens": ("", "hundred", "scale"),
+            "hundred": ("a", "unit", "teen", "tens"),
+            "scale": ("a", "unit", "teen", "tens", "hundred"),
+            "dozen": ("a", "unit"),
+            "a": ("",),
+        }[kind]
+        if last not in allowed or (kind == "hundred" and current >= 100):
+            break
+        if kind in ("unit", "teen", "tens"):
+            current += value
+        elif kind == "a":
+            current = 1
+        elif kind == "hundred":
+            current *= 100
+        elif kind == "dozen":
+            current *= 12
+        else:
+            total += current * _SCALES[word]
+            current = 0
+        last, used = kind, tok.end()
+        if kind == "dozen":
+            break
+    if last in ("", "a"):
+        return None
+    return total + current, used
+
+
+# ---------------------------------------------------------------------------------------------
+# cue lexicons
+
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+           r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")  # fmt: skip
+_MONTH_ABBR = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_QUALIFIER_CUES = (
+    (
+        "at_least",
+        r"at\s+least|no\s+fewer\s+than|no\s+less\s+than|not\s+less\s+than|a\s+minimum\s+of",
+    ),
+    (
+        "as_many_as",
+        r"as\s+many\s+as|up\s+to|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|a\s+maximum\s+of",
+    ),
+    ("more_than", r"more\s+than|over|upwards\s+of|in\s+excess\s+of|above|exceeding"),
+    ("estimated", r"an\s+estimated|estimated|est\."),
+    ("about", r"about|around|nearly|almost|some|roughly|approximately|close\s+to|circa|approx\."),
+    ("exact", r"only|just|exactly|a\s+total\s+of|a\s+total|in\s+total"),
+)
+_QUALIFIER = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{k}>{p})" for k, p in _QUALIFIER_CUES) + r")\s+$", re.IGNORECASE
+)
+_REJECT_BEFORE = re.compile(
+    r"(?:\b(?:resolution|res\.|no\.|nos\.|number|article|paragraph|section|clause|chapter|phase|page"
+    r"|route|highway|flight|brigade|division|regiment|battalion|aged|ages?\s+of|between\s+the\s+ages\s+of"
+    r"|quarters?\s+of|half|halves\s+of|thirds?\s+of|fifths?\s+of|tenths?\s+of)"
+    rf"|\b(?:{_MONTHS})\.?|[$£€#]|\bus\$|\busd|\beur)\s*$",
+    re.IGNORECASE,
+)
+_REJECT_AFTER = re.compile(
+    r"^\s*(?:%|percent\b|per\s*cent\b|years?[\s-]+old\b|-?years?\b|yrs\b|months?\b|weeks?\b|days?\b"
+    r"|nights?\b|hours?\b|hrs\b|minutes?\b|mins?\b|seconds?\b|decades?\b|centur(?:y|ies)\b|km\b|kms\b"
+    r"|kilomet(?:er|re)s?\b|miles?\b|met(?:er|re)s?\b|m\b|kg\b|kilo(?:gram)?s?\b|tons?\b|tonnes?\b|feet\b"
+    r"|ft\b|inch(?:es)?\b|degrees?\b|°|times\b|am\b|pm\b|a\.m\.|p\.m\.|gmt\b|utc\b|o'clock\b|dollars?\b"
+    r"|euros?\b|pounds\b|usd\b|lira\b|liras\b|billion\b|percentage\b|per\s+cent\b"
+    rf"|(?:{_MONTHS})\b)",
+    re.IGNORECASE,
+)
+_SUBCOUNT = re.compile(
+    r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|incl\.|of\s+those)\s+"
+    r"(?:[^.;:]{0,50}?\band\s+)?$",
+    re.IGNORECASE,
+)
+_PARTITIVE = re.compile(r"^\s+of\s+(?:them|whom|the|those|these|its|their|which)\b", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
+_RANGE_START = re.compile(rf"^\s*(?:to|or)\s+(?:\d|(?:{_WORD_ALT})\b)", re.IGNORECASE)
+_RANGE_END = re.compile(
+    rf"(?:\bbetween\s+(?:\d[\d,]*|{_WORD_ALT})\s+and|\b(?:\d[\d,]*|{_WORD_ALT})\s+(?:to|or))\s+$",
+    re.IGNORECASE,
+)
+_NOT_A_COUNT = re.compile(r"\b(?:no|any|every|each|this|that|the)\s+$", re.IGNORECASE)  # "no one"
+
+# (quantity, pattern) for a verb or noun right before the number: "killed at least 22"
+_BACKWARD = (
+    ("killed", r"killed|killing|kills|kill|massacred|executed|executing|(?:claimed|claiming|cost|costing|took|taking)"
+               r"\s+the\s+lives\s+of|(?:death\s+)?toll\s+(?:has\s+|had\s+)?(?:rose|risen|rises|climbed|climbs"
+               r"|reached|reaches|jumped|hit|stood|stands|increased|was|is|now|had\s+been)(?:\s+to|\s+at)?"
+               r"|(?:death\s+)?toll(?:\s+(?:since|from|in|for)\s+[^,.;]{1,40}?)?\s+(?:of|to|at)"
+               r"|deaths\s+of|killing\s+of|bodies\s+of|number\s+of\s+(?:dead|deaths|killed)\s+(?:rose\s+)?to"),
+    ("wounded", r"wounded|wounding|wounds|injured|injuring|injures|injure|hurting|injuries\s+to"),
+    ("displaced", r"displaced|displacing|displaces|uprooted|uprooting|displacement\s+of"),
+    ("detained", r"arrested|arresting|arrests|detained|detaining|detains|abducted|abducting|kidnapped"
+                 r"|kidnapping|arrest\s+of|detention\s+of|abduction\s+of"),
+)  # fmt: skip
+_BACKWARD_RE = tuple(
+    (
+        q,
+        re.compile(
+            rf"\b(?:{p})\s+(?:another\s+|a\s+further\s+|an\s+additional\s+)?$", re.IGNORECASE
+        ),
+    )
+    for q, p in _BACKWARD
+)
+_AUX_BEFORE = re.compile(
+    r"\b(?:were|was|been|be|are|is|being|get|got)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+)
+
+# words after the number: nouns (close) and verbs (within the clause)
+_NOUN_TRIGGERS = {
+    "deaths": "killed", "dead": "killed", "fatalities": "killed", "bodies": "killed", "corpses": "killed",
+    "injuries": "wounded", "injured": "wounded", "wounded": "wounded",
+    "violations": "violations", "breaches": "violations", "infringements": "violations",
+    "trucks": "trucks", "lorries": "trucks", "truckloads": "trucks",
+    "detainees": "detained", "displaced": "displaced",
+}  # fmt: skip
+_VERB_TRIGGERS = {
+    "killed": "killed", "dead": "killed", "died": "killed", "die": "killed", "dies": "killed",
+    "perished": "killed", "martyred": "killed", "slain": "killed", "executed": "killed", "lost": "killed",
+    "wounded": "wounded", "injured": "wounded", "hurt": "wounded",
+    "displaced": "displaced", "fled": "displaced", "flee": "displaced", "uprooted": "displaced",
+    "arrested": "detained", "detained": "detained", "abducted": "detained", "kidnapped": "detained",
+}  # fmt: skip
+_TRANSITIVE = {"killed", "executed", "wounded", "injured", "hurt", "displaced", "uprooted", "arrested",
+               "detained", "abducted", "kidnapped"}  # fmt: skip
+_OBJECT_START = {"a", "an", "the", "his", "her", "their", "its", "at", "more", "over", "some", "about",
+                 "nearly", "dozens", "scores", "hundreds", "thousands", "up", "as", "another"}  # fmt: skip
+_NON_PERSON = {
+    "rockets", "rocket", "shells", "shell", "bombs", "bomb", "strikes", "airstrikes", "raids", "missiles",
+    "mortars", "attacks", "explosions", "blasts", "vehicles", "tanks", "jets", "planes", "warplanes",
+    "helicopters", "drones", "car", "cars", "villages", "towns", "buildings", "hospitals", "schools",
+    "sorties", "shots", "rounds", "grenades", "mines", "barrel", "ambulances", "convoys",
+}  # fmt: skip
+_PERSON_NOUNS = {"people", "civilians", "persons", "fighters", "soldiers", "children", "women", "men",
+                 "rebels", "militants", "troops", "members", "residents", "refugees", "families"}  # fmt: skip
+_AUX_WORDS = {"were", "was", "been", "be", "are", "is", "being", "reportedly", "reported", "also",
+              "later"}  # fmt: skip
+_CLAUSE_WORDS = {"when", "after", "before", "because", "while", "whereas", "but", "although",
+                 "though"}  # fmt: skip
+_VERB_WINDOW, _NOUN_WINDOW = 12, 4
+
+# ---------------------------------------------------------------------------------------------
+# scope
+
+_WAR_WORDS = r"war|conflict|uprising|revolt|revolution|crisis|hostilities"
+_WAR = rf"(?:{_WAR_WORDS})"
+_NUMWORD = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_CONFLICT_CUES = re.compile(
+    "|".join((
+        rf"\bsince\s+the\s+(?:start|beginning|outbreak|onset)\s+of\s+(?:the\s+|syria'?s\s+)?(?:[\w-]+\s+)?{_WAR}",
+        rf"\bsince\s+(?:the|an|its|syria'?s|the\s+country'?s)\s+(?:[\w-]+\s+){{0,2}}(?:{_WAR_WORDS}|protests|unrest)\b"
+        r"[^.;]{0,50}?\b(?:began|begun|started|erupted|broke\s+out)",
+        r"\bsince\s+(?:anti-government\s+)?protests\b[^.;]{0,50}?\b(?:began|started|erupted|broke\s+out)",
+        r"\bmillions\s+(?:more\s+)?(?:have\s+been\s+|were\s+)?(?:displaced|forced|uprooted|fled)",
+        r"\bhalf\s+(?:of\s+)?the\s+(?:country'?s\s+|pre-war\s+)?population\b|\binternally\s+displaced\b",
+        r"\b(?:across|throughout)\s+the\s+war-[a-z]+\s+country\b",
+        r"\b(?:killed|died|dead|displaced|uprooted|wounded|injured|lives)\s+(?:[\w-]+\s+){0,3}?(?:in|during|throughout"
+        r"|over\s+the\s+course\s+of)\s+(?:the|syria'?s)\s+(?:[\w-]+\s+){0,2}(?:war|conflict|uprising|crisis)\b(?!-)",
+        rf"\b{_WAR}\b[^.;]{{0,80}}?\b(?:has|have|had)\s+(?:so\s+far\s+|now\s+)?(?:killed|left|claimed|displaced|forced|cost|uprooted)",
+        r"\b(?:has|have|had)\s+since\s+(?:killed|left|claimed|displaced|cost|uprooted)",
+        rf"\b(?:in|over|across|after)\s+(?:the\s+(?:past|last)\s+|more\s+than\s+)?{_NUMWORD}\s+years\b",
+        rf"\b{_NUMWORD}[\s-]+years?(?:-old)?\s+(?:of\s+)?(?:civil\s+)?{_WAR}",
+        rf"\btoll\s+(?:from|of|in)\s+(?:the|syria'?s)\s+(?:[\w-]+\s+){{0,2}}{_WAR}\b",
+    )),
+    re.IGNORECASE,
+)  # fmt: skip
+_SINCE_YEAR = re.compile(rf"\b(?:since|from)\s+(?:(?:early|late|mid)[\s-]+)?(?:(?P<month>{_MONTHS})\s+)?(?P<year>(?:19|20)\d\d)\b",
+                         re.IGNORECASE)  # fmt: skip
+_PERIOD_CUES = re.compile(
+    r"\bsince\s+(?:the\s+)?(?:start\s+of\s+the\s+|beginning\s+of\s+the\s+)?(?:truce|ceasefire|cease-fire|cessation"
+    rf"|agreement|deal|lull|week|month|year|weekend)\b|\bsince\s+(?:last\s+)?(?:{_WEEKDAYS}|{_MONTHS}|week|month)\b"
+    r"|\bsince\s+(?:it|the\s+[\w-]+)\s+(?:came|went|took|entered)\s+(?:into\s+)?(?:effect|force)\b"
+    r"|\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:days|weeks|months|hours|week|month|year)\b"
+    r"|\bso\s+far\s+this\b|\b(?:this|last)\s+(?:week|month|year)\s+alone\b"
+    r"|\b(?:during|throughout)\s+the\s+(?:truce|ceasefire|cessation)\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_CUE_REACH = 120  # characters between a number and a scope cue
+_CLAUSE_BREAK = re.compile(r"[;:]|\s[-–—]\s|,?\s+\b(?:bringing|raising|pushing|taking|while|whereas|but)\b",
+                           re.IGNORECASE)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# attribution
+
+_SOURCE_NOUNS = {
+    "activists", "activist", "medics", "medic", "doctors", "doctor", "officials", "official", "sources",
+    "source", "monitor", "monitors", "observatory", "ministry", "agency", "envoy", "spokesman",
+    "spokeswoman", "spokesperson", "residents", "resident", "witnesses", "witness", "rescuers", "workers",
+    "group", "hospital", "army", "military", "police", "governor", "council", "command", "commander",
+    "media", "television", "tv", "committee", "committees", "coalition", "officer", "minister",
+    "director", "chief", "team", "organisation", "organization", "mission", "office", "authorities",
+    "agencies", "groups", "organisations", "organizations", "officers", "journalists", "reporters",
+    "correspondents", "volunteers",
+}  # fmt: skip
+_SOURCE_MODIFIERS = {
+    "health", "interior", "defence", "defense", "foreign", "state", "news", "local", "medical", "civil",
+    "rescue", "opposition", "government", "pro-government", "rebel", "monitoring", "rights", "security",
+    "britain-based", "uk-based", "london-based", "human", "humanitarian", "aid", "special", "senior",
+    "regional", "international", "war", "relief",
+}  # fmt: skip
+_CONNECTORS = {"of", "for", "and"}
+_PRONOUNS = {"it", "he", "she", "they", "we"}
+_SAY_VERBS = r"said|says|say|reported|reports|told|announced|stated|confirmed|estimated|estimates|documented|added"
+_ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
+_SAY = re.compile(rf"\b(?:{_SAY_VERBS})\b", re.IGNORECASE)
+_REPORT_OF = re.compile(r"^(?:an?|the)\s+(?:statement|report|tally|count|toll|figures?)\s+(?:by|from|of)\s+",
+                        re.IGNORECASE)  # fmt: skip
+_NOT_SOURCE = re.compile(rf"^(?:{_WEEKDAYS}|{_MONTHS}|I)$", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z]|[A-Za-z]|[^\sA-Za-z]")
+
+
+def _source_word(word: str) -> bool:
+    bare = re.sub(r"(?:'s|’s|')$", "", word)
+    lower = bare.lower()
+    if lower in _SOURCE_NOUNS or lower in _SOURCE_MODIFIERS:
+        return True
+    return bare[:1].isupper() and bare[:1].isalpha() and not _NOT_SOURCE.match(bare)
+
+
+def _normalise_source(words: list[str]) -> str:
+    articles = [i for i, w in enumerate(words) if w.lower() in ("the", "a", "an")]
+    if articles:
+        words = words[articles[-1] + 1 :]
+    while words and words[0].lower() in _CONNECTORS:
+        words = words[1:]
+    while words and words[-1].lower() in _CONNECTORS:
+        words = words[:-1]
+    words = [re.sub(r"(?:'s|’s|')$", "", w) for w in words][-8:]
+    if not words or not any(w.lower() in _SOURCE_NOUNS or w[:1].isupper() for w in words):
+        return ""
+    phrase = " ".join(words)
+    if re.search(r"observatory|\bsohr\b", phrase, re.IGNORECASE):
+        return "Syrian Observatory for Human Rights"
+    if all(w.lower() in _SOURCE_NOUNS | _SOURCE_MODIFIERS for w in words):
+        return phrase.lower()
+    return phrase
+
+
+def _source_after(text: str) -> str:
+    text = _REPORT_OF.sub("", text.lstrip())
+    words: list[str] = []
+    for tok in _WORD.findall(text)[:10]:
+        if not words and tok.lower() in ("the", "a", "an"):
+            continue
+        if (tok.lower() in _CONNECTORS and words) or _source_word(tok):
+            words.append(tok)
+        else:
+            break
+    return _normalise_source(words)
+
+
+def _source_before(text: str) -> str | None:
+    """The reporting source right before a verb of saying; ``None`` for a pronoun ("it said")."""
+    tokens = _WORD.findall(text)
+    if tokens and tokens[-1].lower() in _PRONOUNS:
+        return None
+    words: list[str] = []
+    for tok in reversed(tokens[-9:]):
+        if tok.lower() in _CONNECTORS | {"the", "a", "an"} or _source_word(tok):
+            words.insert(0, tok)
+        else:
+            break
+    return _normalise_source(words)
+
+
+def attribution(sentence: str) -> str | None:
+    """Who the sentence says gives its numbers; "" for the outlet's own voice, None for "it said"."""
+    match = _ACCORDING.search(sentence)
+    if match and (found := _source_after(sentence[match.end() :])):
+        return found
+    pronoun = False
+    for say in _SAY.finditer(sentence):
+        before = _source_before(sentence[: say.start()])
+        if before is None:
+            pronoun = True
+        elif before:
+            return before
+        if after := _source_after(sentence[say.end() :]):
+            return after
+    return None if pronoun else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# extraction
+
+
+@dataclass(frozen=True)
+class _Number:
+    start: int  # of the number itself
+    end: int
+    value: int
+    approximate: bool  # "a dozen", "a hundred"
+
+
+def _numbers(text: str, start: int, end: int) -> Iterable[_Number]:
+    for m in _NUMBER.finditer(text, start, end):
+        if m.group("digits"):
+            raw = m.group("digits").replace(",", "")
+            scale = _SCALES.get((m.group("scale") or "").lower(), 1)
+            number = float(raw) * scale
+            if number != int(number):
+                continue
+            yield _Number(m.start(), m.end(), int(number), False)
+            continue
+        parsed = parse_number_words(m.group("words"))
+        if parsed is None:
+            continue
+        value, used = parsed
+        words = m.group("words")[:used]
+        approx = bool(re.match(r"an?\s", words, re.IGNORECASE))
+        yield _Number(m.start(), m.start() + used, value, approx)
+
+
+def _forward_quantity(after: str) -> str | None:
+    """The quantity a number is the subject of, from the words after it ("40 people were killed")."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*|[.;:!?]", after)
+    count = 0
+    for i, tok in enumerate(tokens):
+        lower = tok.lower()
+        if lower in ".;:!?":
+            return None
+        if lower in _CLAUSE_WORDS:
+            return None
+        if tok[0].isdigit() or lower in _NUMBER_WORDS:
+            if not any(
+                t.lower() in ("including", "whom", "them") for t in tokens[max(0, i - 3) : i]
+            ):
+                return None
+            continue
+        count += 1
+        if count > _VERB_WINDOW:
+            return None
+        if (count <= _NOUN_WINDOW and lower in _NOUN_TRIGGERS) or lower in _VERB_TRIGGERS:
+            if lower == "lost" and " ".join(tokens[i + 1 : i + 3]).lower() != "their lives":
+                continue
+            if lower in _TRANSITIVE and _active(tokens, i):
+                return None
+            return _NOUN_TRIGGERS.get(lower) or _VERB_TRIGGERS[lower]
+        if lower in _NON_PERSON or lower == "among":
+            return None  # a weapon, not a victim; or a part of a toll ("six women were among the dead")
+    return None
+
+
+def _active(tokens: list[str], i: int) -> bool:
+    """A verb with an object after it and no auxiliary before it: "two gunmen killed a guard"."""
+    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    prev = tokens[i - 1].lower() if i > 0 else ""
+    if prev in _AUX_WORDS:
+        return False
+    return bool(nxt) and (nxt in _OBJECT_START or nxt[0].isdigit() or nxt in _UNITS or nxt in _TENS)
+
+
+def _quantity(
+    text: str, sent_start: int, qual_start: int, num: _Number, sent_end: int
+) -> str | None:
+    head = text[sent_start:qual_start]
+    for quantity, pattern in _BACKWARD_RE:
+        match = pattern.search(head)
+        if match and not _AUX_BEFORE.search(head[: match.start()]):
+            return quantity
+    return _forward_quantity(text[num.end : sent_end])
+
+
+def _scope(sentence: str, offset: int, as_of: date | None) -> str:
+    """incident | period | conflict for the number at ``offset``: the nearest cue of its clause wins."""
+    breaks = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(sentence)), len(sentence)]
+    lo = max(b for b in breaks if b <= offset)
+    hi = min(b for b in breaks if b > offset)
+    cues: list[tuple[int, int, str]] = []  # (distance, order, scope)
+    for order, (pattern, kind) in enumerate(
+        ((_CONFLICT_CUES, "conflict"), (_SINCE_YEAR, "since"), (_PERIOD_CUES, "period"))
+    ):
+        for m in pattern.finditer(sentence):
+            if m.start() >= hi or m.end() <= lo:
+                continue
+            distance = max(m.start() - offset, offset - m.end(), 0)
+            if distance > _CUE_REACH:
+                continue
+            if kind == "since":
+                kind = "conflict"
+                if as_of is not None:
+                    started = date(
+                        int(m.group("year")), _month_number(m.group("month") or "jan"), 1
+                    )
+                    kind = "conflict" if (as_of - started).days > 365 else "period"
+            cues.append((distance, order, kind))
+    return min(cues)[2] if cues else "incident"
+
+
+def _month_number(name: str) -> int:
+    return _MONTH_ABBR.index(name[:3].lower()) + 1
+
+
+def _is_year(text: str, num: _Number) -> bool:
+    raw = text[num.start : num.end]
+    if not re.fullmatch(r"(?:19|20)\d\d", raw):
+        return False
+    nxt = re.match(r"\s+(?:[a-z-]+\s+)?([a-z]+)", text[num.end : num.end + 40])
+    return not (nxt and (nxt.group(1) in _PERSON_NOUNS or nxt.group(1) in _VERB_TRIGGERS))
+
+
+def _sentence_claims(
+    text: str, s: int, e: int, as_of: date | None, source: str
+) -> list[ClaimMention]:
+    out: list[ClaimMention] = []
+    for num in _numbers(text, s, e):
+        before, after = text[s : num.start], text[num.end : e]
+        if _REJECT_BEFORE.search(before) or _REJECT_AFTER.match(after) or _is_year(text, num):
+            continue
+        if _PARTITIVE.match(after) or re.match(r"one\s+of\b", text[num.start : e], re.IGNORECASE):
+            continue
+        if _NOT_A_COUNT.search(before) and text[num.start : num.end].lower() == "one":
+            continue
+        if _RANGE_START.match(after) or (_BETWEEN.search(before) and re.match(r"\s+and\s", after)):
+            continue  # the low end of a range: the claim is read at the high end
+        qual = _QUALIFIER.search(before)
+        qual_start = s + qual.start() if qual else num.start
+        if _SUBCOUNT.search(text[s:qual_start]):
+            continue
+        ranged = _RANGE_END.search(text[s:qual_start])
+        if ranged:
+            qual_start = s + ranged.start()  # "between 40 and 50": as many as 50
+        quantity = _quantity(text, s, qual_start, num, e)
+        if quantity is None or (num.value == 0 and quantity != "violations"):
+            continue
+        qualifier = next((k for k, _ in _QUALIFIER_CUES if qual and qual.group(k)), "exact")
+        if qualifier == "exact" and num.approximate:
+            qualifier = "about"
+        if ranged:
+            qualifier = "as_many_as"
+        out.append(ClaimMention(
+            start=qual_start, end=num.end, text=text[qual_start : num.end], quantity=quantity,
+            value=num.value, qualifier=qualifier, scope=_scope(text[s:e], num.start - s, as_of),
+            attribution=source, as_of=as_of,
+        ))  # fmt: skip
+    return out
+
+
+def extract_claims(doc: Document) -> tuple[ClaimMention, ...]:
+    """Every definite count in ``doc.text`` with its quantity, qualifier, scope and attribution."""
+    as_of = doc.published.date() if doc.published else None
+    sentences = doc.sentences or ((0, len(doc.text)),)
+    claims: list[ClaimMention] = []
+    last_source = ""
+    for s, e in sentences:
+        found = attribution(doc.text[s:e])
+        source = last_source if found is None else found
+        if found:
+            last_source = found
+        claims.extend(_sentence_claims(doc.text, s, e, as_of, source))
+    return tuple(sorted(claims, key=lambda c: (c.start, c.end)))
+
+
+@stage("ceasefire.claims.v1", requires=("text", "sentences", "published"), assigns=("claims",))
+def extract_claims_stage(docs: list[Document], ctx: StageContext) -> list[Document]:
+    """Counts with qualifiers (killed, wounded, displaced, detained, violations, trucks), rule-based."""
+    return [replace(doc, claims=extract_claims(doc)) for doc in docs]
+
+
+# ---------------------------------------------------------------------------------------------
+# the claims table and conflicts
+
+_Key = tuple[str, str, str, int, str]  # story, quantity, scope, value, qualifier
+
+
+def _story(doc: Document) -> str:
+    return doc.story or doc.id
+
+
+def _group(doc: Document) -> str:
+    return doc.syndication_group or f"doc:{doc.id}"
+
+
+def _claim_id(key: _Key) -> str:
+    story, quantity, scope, value, qualifier = key
+    return f"{story}/{quantity}/{scope}/{qualifier}/{value}"
+
+
+def claims_table(docs: list[Document]) -> list[dict[str, Any]]:
+    """One entry per (story, quantity, scope, value, qualifier), with every document carrying it.
+
+    ``independent_sources`` counts distinct syndication groups (wire copies count once; a document
+    without a group is its own).  ``attribution`` joins the distinct named sources with "; ".
+    """
+    found: dict[_Key, list[tuple[Document, ClaimMention]]] = defaultdict(list)
+    for doc in docs:
+        for claim in doc.claims:
+            found[(_story(doc), claim.quantity, claim.scope, claim.value, claim.qualifier)].append(
+                (doc, claim)
+            )
+    table = []
+    for key in sorted(found, key=lambda k: (k[0], k[1], k[2], k[3], QUALIFIERS.index(k[4]))):
+        members = found[key]
+        table.append({
+            "id": _claim_id(key),
+            "story": key[0],
+            "quantity": key[1],
+            "value": key[3],
+            "qualifier": key[4],
+            "scope": key[2],
+            "attribution": "; ".join(sorted({c.attribution for _, c in members if c.attribution})),
+            "documents": sorted({d.id for d, _ in members}),
+            "independent_sources": len({_group(d) for d, _ in members}),
+            "spans": [{"document": d.id, "start": c.start, "end": c.end}
+                      for d, c in sorted(members, key=lambda m: (m[0].id, m[1].start))],
+        })  # fmt: skip
+    return table
+
+
+def interval(value: int, qualifier: str) -> tuple[float, bool, float, bool]:
+    """(low, low open, high, high open) the qualifier allows: "more than 50" → (50, True, inf, False)."""
+    if qualifier == "at_least":
+        return float(value), False, math.inf, False
+    if qualifier == "more_than":
+        return float(value), True, math.inf, False
+    if qualifier == "as_many_as":
+        return 0.0, False, float(value), False
+    if qualifier in ("about", "estimated"):
+        return 0.9 * value, False, 1.1 * value, False
+    return float(value), False, float(value), False
+
+
+def _disjoint(a: tuple[float, bool, float, bool], b: tuple[float, bool, float, bool]) -> bool:
+    def below(x: tuple[float, bool, float, bool], y: tuple[float, bool, float, bool]) -> bool:
+        return x[2] < y[0] or (x[2] == y[0] and (x[3] or y[1]))
+
+    return below(a, b) or below(b, a)
+
+
+@dataclass(frozen=True)
+class _Toll:
+    doc: Document
+    claim: ClaimMention
+    towns: frozenset[str]  # places below governorate named in the claim's sentence
+    regions: frozenset[str]  # their governorates
+    days: tuple[date, date] | None  # the dates the sentence names
+
+
+def _toll(doc: Document, claim: ClaimMention) -> _Toll:
+    s, e = doc.sentence_of(claim.start)
+    usable = [p for p in doc.places if not p.metonymy and p.kind != "country"]
+    places = [p for p in usable if s <= p.start < e]
+    if not places:  # the lead names the place of the story's incident
+        lead_end = (
+            doc.sentences[min(1, len(doc.sentences) - 1)][1] if doc.sentences else len(doc.text)
+        )
+        places = [p for p in usable if p.start < lead_end]
+    towns = frozenset(p.city or p.name for p in places if not p.kind.startswith("admin"))
+    dates = [d for d in doc.dates if s <= d.start < e]
+    days = (min(d.first for d in dates), max(d.last for d in dates)) if dates else None
+    return _Toll(doc, claim, towns, frozenset(p.admin1 for p in places if p.admin1), days)
+
+
+def _comparable(a: _Toll, b: _Toll, max_days: int) -> bool:
+    """Could the two counts be about the same incident? Different places or days say no."""
+    if a.claim.as_of and b.claim.as_of and abs((a.claim.as_of - b.claim.as_of).days) > max_days:
+        return False
+    if a.towns and b.towns and not a.towns & b.towns:
+        return False
+    if a.regions and b.regions and not a.regions & b.regions:
+        return False
+    return not (a.days and b.days and (a.days[1] < b.days[0] or b.days[1] < a.days[0]))
+
+
+def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, Any]]:
+    """Incident counts of one quantity in one story that independent sources give incompatibly.
+
+    Each document contributes its toll: its largest incident-scope value of the quantity (smaller
+    counts in the same document are usually parts of it, "16 of them in Douma").  Two tolls
+    conflict when their qualifier intervals are disjoint, their documents are in different
+    syndication groups (a wire copy never conflicts with itself), and they could be about the
+    same incident: published at most ``max_days`` apart, and not naming different towns,
+    governorates or dates in their sentences.  ``claims`` are ids of :func:`claims_table` entries.
+    """
+    tolls: dict[tuple[str, str], list[_Toll]] = defaultdict(list)
+    for doc in docs:
+        best: dict[str, list[ClaimMention]] = defaultdict(list)
+        for claim in doc.claims:
+            if claim.scope != "incident":
+                continue
+            kept = best[claim.quantity]
+            if not kept or claim.value > kept[0].value:
+                best[claim.quantity] = [claim]
+            elif claim.value == kept[0].value:
+                kept.append(claim)
+        for quantity, claims in best.items():
+            tolls[(_story(doc), quantity)].extend(_toll(doc, c) for c in claims)
+    conflicts = []
+    for (story, quantity), members in sorted(tolls.items()):
+        involved: set[_Key] = set()
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if _group(a.doc) == _group(b.doc) or not _comparable(a, b, max_days):
+                    continue
+                if _disjoint(
+                    interval(a.claim.value, a.claim.qualifier),
+                    interval(b.claim.value, b.claim.qualifier),
+                ):
+                    involved.add((story, quantity, "incident", a.claim.value, a.claim.qualifier))
+                    involved.add((story, quantity, "incident", b.claim.value, b.claim.qualifier))
+        if involved:
+            ordered = sorted(involved, key=lambda k: (k[3], QUALIFIERS.index(k[4])))
+            conflicts.append({
+                "quantity": quantity,
+                "story": story,
+                "values": sorted({k[3] for k in involved}),
+                "claims": [_claim_id(k) for k in ordered],
+            })  # fmt: skip
+    return conflicts
+
+
+# ---------------------------------------------------------------------------------------------
+# story briefs
+
+_LEAD_PARAGRAPHS, _LEAD_SENTENCES = 2, 6
+_NEAR_DUPLICATE = 0.75
+_MMR_LAMBDA = 0.7
+_STOP = frozenset(
+    "a an the of in on at to for from by with and or but is are was were be been has have had it its "  # noqa: SIM905
+    "this that these those as said says their they he she his her who which after before over into "
+    "than also not no".split()
+)
+_QUALIFIER_WORDS = {"exact": "", "at_least": "at least ", "more_than": "more than ",
+                    "as_many_as": "as many as ", "about": "about ", "estimated": "an estimated "}  # fmt: skip
+_QUANTITY_WORDS = {"killed": "the number killed", "wounded": "the number wounded",
+                   "displaced": "the number displaced", "detained": "the number detained",
+                   "violations": "the number of violations", "trucks": "the number of trucks"}  # fmt: skip
+
+
+@dataclass
+class _Candidate:
+    text: str
+    words: frozenset[str]
+    sources: set[str]
+    claims: bool
+    events: bool
+    position: int
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
+
+
+def _lead(doc: Document) -> list[tuple[int, int]]:
+    paragraphs = [m.end() for m in re.finditer(r"\n\s*\n|\n", doc.text)]
+    limit = (
+        paragraphs[_LEAD_PARAGRAPHS - 1] if len(paragraphs) >= _LEAD_PARAGRAPHS else len(doc.text)
+    )
+    sentences = doc.sentences or ((0, len(doc.text)),)
+    return [(s, e) for s, e in sentences if s < limit][:_LEAD_SENTENCES]
+
+
+def _candidates(docs: list[Document]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for doc in sorted(docs, key=lambda d: d.id):
+        for position, (s, e) in enumerate(_lead(doc)):
+            text = " ".join(doc.text[s:e].split())
+            words = _words(text)
+            if len(words) < 3:
+                continue
+            claims = any(s <= c.start < e for c in doc.claims)
+            events = any(s <= ev.start < e or ev.start <= s < ev.end for ev in doc.events)
+            twin = next(
+                (c for c in out if _jaccard(c.words, words) >= _NEAR_DUPLICATE),
+                None,
+            )
+            if twin is not None:
+                twin.sources.add(doc.id)
+                twin.claims, twin.events = twin.claims or claims, twin.events or events
+                twin.position = min(twin.position, position)
+                continue
+            out.append(_Candidate(text, words, {doc.id}, claims, events, position))
+    return out
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _similarities(cands: list[_Candidate], model: SentenceTransformer | None) -> list[list[float]]:
+    if model is None:
+        return [[_overlap(a.words, b.words) for b in cands] for a in cands]
+    from ceasefire.pipeline.embeddings import embed
+
+    vectors = embed(model, [c.text for c in cands])
+    matrix = vectors @ vectors.T
+    return [[round(float(x), 6) for x in row] for row in matrix]
+
+
+def _select(cands: list[_Candidate], sims: list[list[float]], k: int) -> list[int]:
+    weights = [len(c.sources) for c in cands]
+    total = sum(weights)
+    relevance = []
+    for i, c in enumerate(cands):
+        centrality = sum(w * sims[i][j] for j, w in enumerate(weights) if j != i) / max(
+            total - weights[i], 1
+        )
+        relevance.append(
+            centrality
+            + 0.15 * c.claims
+            + 0.10 * c.events
+            + 0.05 * math.log(len(c.sources))
+            + 0.05 / (1 + c.position)
+        )
+    chosen: list[int] = []
+    while len(chosen) < min(k, len(cands)):
+        best, best_score = -1, -math.inf
+        for i in range(len(cands)):
+            if i in chosen:
+                continue
+            redundancy = max((sims[i][j] for j in chosen), default=0.0)
+            score = round(_MMR_LAMBDA * relevance[i] - (1 - _MMR_LAMBDA) * redundancy, 9)
+            if score > best_score:
+                best, best_score = i, score
+        chosen.append(best)
+    return chosen
+
+
+def _conflict_sentence(
+    conflict: dict[str, Any], table: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    parts, sources = [], set()
+    for claim_id in conflict["claims"]:
+        entry = table[claim_id]
+        said = f" per {entry['attribution']}" if entry["attribution"] else ""
+        parts.append(
+            f"{_QUALIFIER_WORDS[entry['qualifier']]}{entry['value']:,}{said} ({', '.join(entry['documents'])})"
+        )
+        sources.update(entry["documents"])
+    noun = _QUANTITY_WORDS.get(conflict["quantity"], f"the number {conflict['quantity']}")
+    return {
+        "text": f"Sources disagree on {noun}: {'; '.join(parts)}.",
+        "sources": sorted(sources),
+        "generated": True,
+    }
+
+
+def story_briefs(
+    docs: list[Document], max_sentences: int = 5, model: SentenceTransformer | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Story id → an extractive summary: ``{text, sources, generated}`` per sentence.
+
+    Sentences come from the documents' leads, chosen by maximal marginal relevance over sentence
+    embeddings (``model``, e.g. :func:`ceasefire.pipeline.embeddings.load_minilm`) or, without a
+    model, over word overlap.  Sentences carrying claims or events are preferred; near-identical
+    sentences (wire copies) are one sentence listing every document.  A story with conflicting
+    counts ends with a generated sentence that states the extracted values and their documents.
+    """
+    stories: dict[str, list[Document]] = defaultdict(list)
+    for doc in docs:
+        stories[_story(doc)].append(doc)
+    table = {entry["id"]: entry for entry in claims_table(docs)}
+    conflicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for conflict in find_conflicts(docs):
+        conflicts[conflict["story"]].append(conflict)
+    briefs: dict[str, list[dict[str, Any]]] = {}
+    for story in sorted(stories):
+        stated = [_conflict_sentence(c, table) for c in conflicts[story]]
+        cands = _candidates(stories[story])
+        budget = max(1, max_sentences - len(stated))
+        chosen = _select(cands, _similarities(cands, model), budget) if cands else []
+        summary: list[dict[str, Any]] = [
+            {"text": cands[i].text, "sources": sorted(cands[i].sources), "generated": False}
+            for i in chosen
+        ]
+        briefs[story] = [*summary, *stated][: max(max_sentences, 0)]
+    return briefs

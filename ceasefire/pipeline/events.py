@@ -1,0 +1,178 @@
+"""Events in text: ACLED event type and sub-type per sentence, actors with roles, modality.
+
+A trigger lexicon (ordered: the most specific trigger wins) types each sentence; the sentence's
+actor mentions (reporting sources excluded) become ACLED actor 1 / actor 2 in order of mention —
+ACLED semantics, no direction implied; the place and date come from the same sentence, else from
+the document's main place and date.  Modality comes from cue words around the trigger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from ceasefire.pipeline.records import (
+    ActorMention,
+    DateMention,
+    Document,
+    EventMention,
+    PlaceMention,
+)
+from ceasefire.pipeline.registry import StageContext, stage
+
+__all__ = ["TRIGGERS", "classify_sentence", "modality"]
+
+_GOV = {"SYR_GOV", "SAA", "SyAAF", "NDF", "TIGER", "RU_VKS", "RUS", "HEZBOLLAH", "IRGC"}
+
+# (pattern, event type, sub-event type); first match wins
+TRIGGERS: tuple[tuple[str, str, str], ...] = (
+    (r"chemical|chlorine|sarin|toxic gas|gas attack", "Explosions/Remote violence", "Chemical weapon"),
+    (r"suicide (?:bomb|attack|car)|car bomb|(?:vehicle|truck)[- ]borne", "Explosions/Remote violence", "Suicide bomb"),
+    (r"air ?strikes?|air ?raids?|warplanes?|jets?|barrel bombs?|helicopters?|aerial|drone strikes?|bombing raids?|airstrikes?", "Explosions/Remote violence", "Air/drone strike"),
+    (r"shell(?:ing|ed|s)|artillery|mortars?|rockets?|missiles?|mlrs|grad", "Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    (r"roadside bomb|landmines?|mines?|ied|explosive device|explosions?|blasts?|exploded", "Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    (r"captur(?:ed|es|ing)|seiz(?:ed|es)|took control|retook|recaptured|regained|advanced into|overran", "Battles", "TERRITORY"),
+    (r"clash(?:es|ed)?|fighting|fought|battles?|offensive|assault|ambush(?:ed)?|firefights?", "Battles", "Armed clash"),
+    (r"executed|execution|massacre|beheaded|sniper|shot dead|gunned down", "Violence against civilians", "Attack"),
+    (r"kidnapp(?:ed|ing)|abduct(?:ed|ion)", "Violence against civilians", "Abduction/forced disappearance"),
+    (r"protest(?:s|ers|ed)?|demonstrat(?:ion|ions|ors|ed)", "Protests", "Peaceful protest"),
+    (r"ceasefire|cease-fire|truce|cessation of hostilities|agreement|deal", "Strategic developments", "Agreement"),
+)  # fmt: skip
+_COMPILED = tuple((re.compile(rf"\b(?:{p})\b", re.I), t, s) for p, t, s in TRIGGERS)
+_VIOLENT = re.compile(r"\b(killed|kills|killing|dead|died|wounded|injured|casualties)\b", re.I)
+_DENIED = re.compile(
+    r"\b(denied|denies|deny|did not|didn't|no (?:\w+ )?(?:were|was) (?:killed|hit)|refuted|rejected claims)\b",
+    re.I,
+)
+_PLANNED = re.compile(
+    r"\b(will|plans? to|planning|intends? to|is expected to|are expected to|threatened to|prepar(?:e|es|ing) to)\b",
+    re.I,
+)
+_HYPOTHETICAL = re.compile(r"\b(if|would|could|might|unless|in case)\b", re.I)
+_ANNOUNCED = re.compile(r"\b(announced|declared|agreed to|vowed)\b", re.I)
+
+
+def modality(sentence: str, trigger_at: int) -> str:
+    """happened | announced | planned | hypothetical | denied, from cues in the sentence."""
+    if _DENIED.search(sentence):
+        return "denied"
+    head = sentence[: max(trigger_at, 0)]
+    if _HYPOTHETICAL.search(head):
+        return "hypothetical"
+    if _PLANNED.search(head):
+        return "planned"
+    if _ANNOUNCED.search(head):
+        return "announced"
+    return "happened"
+
+
+def classify_sentence(sentence: str) -> tuple[str, str, str, int] | None:
+    """(event type, sub-event type, trigger, offset) of the first matching trigger family."""
+    for pattern, event_type, sub in _COMPILED:
+        m = pattern.search(sentence)
+        if m:
+            if event_type == "Strategic developments" and _VIOLENT.search(sentence):
+                continue
+            return event_type, sub, m.group(), m.start()
+    if _VIOLENT.search(sentence):
+        m = _VIOLENT.search(sentence)
+        assert m is not None
+        return "Violence against civilians", "Attack", m.group(), m.start()
+    return None
+
+
+_TARGETS = {"CIVILIANS", "UN", "SARC"}  # victims or aid bodies: targets, never actor 1 / actor 2
+
+
+def _roles(
+    mentions: list[ActorMention], trigger_at: int, limit: int = 2
+) -> list[tuple[str | None, str, str]]:
+    """ACLED actor 1 / actor 2: the (at most two) armed actors nearest the trigger, in text order;
+    civilians and aid bodies as targets.  Mentions further away (guarantors named in passing,
+    "the US-Russian truce") are left out rather than guessed into the event."""
+    armed: dict[str, ActorMention] = {}
+    targets: dict[str, ActorMention] = {}
+    for m in mentions:
+        assert m.actor_id is not None
+        bucket = targets if m.actor_id in _TARGETS else armed
+        bucket.setdefault(m.actor_id, m)
+    nearest = sorted(armed.values(), key=lambda m: abs(m.start - trigger_at))[:limit]
+    roles: list[tuple[str | None, str, str]] = [
+        (m.actor_id, m.text, f"actor{n + 1}")
+        for n, m in enumerate(sorted(nearest, key=lambda m: m.start))
+    ]
+    roles.extend((m.actor_id, m.text, "target") for m in targets.values())
+    return roles
+
+
+def _in(span_start: int, span_end: int, start: int, end: int) -> bool:
+    return start <= span_start and span_end <= end
+
+
+def _main(doc: Document, name: str) -> Any:
+    value = doc.meta.get(name)
+    return value
+
+
+@stage(
+    "ceasefire.events.v1",
+    requires=("text", "sentences", "actors", "places", "dates"),
+    assigns=("events",),
+)
+def extract_events(docs: list[Document], ctx: StageContext) -> list[Document]:
+    """ACLED-typed events per sentence with actors, place, date and modality."""
+    max_sentences = int(ctx.args.get("max_sentences", 12))
+    out = []
+    for doc in docs:
+        main_place: PlaceMention | None = _main(doc, "main_place")
+        main_date: DateMention | None = _main(doc, "main_date")
+        events = []
+        for start, end in doc.sentences[:max_sentences]:
+            sentence = doc.text[start:end]
+            found = classify_sentence(sentence)
+            if found is None:
+                continue
+            event_type, sub, trigger, offset = found
+            in_sentence = [
+                a for a in doc.actors
+                if _in(a.start, a.end, start, end) and not a.is_reporting_source and not a.review and a.actor_id
+            ]  # fmt: skip
+            roles = _roles(in_sentence, start + offset)
+            if sub == "TERRITORY":
+                first = roles[0][0] if roles and roles[0][2] == "actor1" else None
+                sub = (
+                    "Government regains territory"
+                    if first in _GOV
+                    else "Non-state actor overtakes territory"
+                )
+            place = next(
+                (
+                    p
+                    for p in doc.places
+                    if _in(p.start, p.end, start, end) and not p.metonymy and p.precision < 6
+                ),
+                main_place,
+            )
+            same_area = (
+                place is not None and main_place is not None and place.admin1 == main_place.admin1
+            )
+            if (
+                same_area
+                and place is not None
+                and main_place is not None
+                and place.precision > main_place.precision
+            ):
+                place = (
+                    main_place  # "in Daraa province" after "in Inkhil": keep the more precise place
+                )
+            when = next((d for d in doc.dates if _in(d.start, d.end, start, end)), main_date)
+            events.append(
+                EventMention(
+                    start=start, end=end, event_type=event_type, sub_event_type=sub, trigger=trigger,
+                    modality=modality(sentence, offset), actors=tuple(roles), place=place, date=when,
+                    confidence=0.6 if _VIOLENT.search(sentence) else 0.4,
+                )
+            )  # fmt: skip
+        out.append(replace(doc, events=tuple(events)))
+    return out

@@ -1,0 +1,45 @@
+"""``ceasefire ingest news``: read, run the pipeline, assemble the evidence, store the incidents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ceasefire.intake.common import Batch
+from ceasefire.intake.news import read_news
+from ceasefire.pipeline.evidence import assemble, news_incidents
+from ceasefire.pipeline.runner import PipelineConfig, default_config, run_pipeline
+
+__all__ = ["ingest_news"]
+
+
+def ingest_news(
+    paths: list[Path],
+    tz: ZoneInfo,
+    source: str | None = None,
+    published: str | None = None,
+    config_path: Path | None = None,
+    errors: str = "quarantine",
+    shared: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], Batch]:
+    """The evidence JSON and a batch of alleged incidents ready for :meth:`Store.import_batch`."""
+    from ceasefire.pipeline.claims import claims_table, find_conflicts, story_briefs
+    from ceasefire.pipeline.embeddings import load_minilm
+
+    intake = read_news(paths, tz, source, published)
+    config = PipelineConfig.from_file(config_path) if config_path else default_config()
+    result = run_pipeline(intake.documents, config, errors, shared)
+    model = result.resources.get("embeddings.minilm") or result.resources.setdefault(
+        "embeddings.minilm", load_minilm()
+    )
+    claims = claims_table(result.documents)
+    conflicts = find_conflicts(result.documents)
+    briefs = story_briefs(result.documents, model=model)
+    evidence = assemble(
+        result.documents, [*intake.problems, *result.quarantined], briefs, claims, conflicts
+    )
+    evidence["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
+    batch = Batch(kind="news", file=", ".join(str(p) for p in paths))
+    batch.records.extend(news_incidents(evidence, tz))
+    return evidence, batch
