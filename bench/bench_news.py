@@ -60,7 +60,6 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=200)
     args = parser.parse_args()
     from ceasefire.pipeline.claims import claims_table, find_conflicts, story_briefs
-
     from ceasefire.pipeline.embeddings import load_minilm
     from ceasefire.pipeline.runner import run_pipeline
 
