@@ -64,7 +64,7 @@ def main() -> int:
     from ceasefire.pipeline.runner import run_pipeline
 
     cores = len(os.sched_getaffinity(0))
-    torch.set_num_threads(1)
+    torch.set_num_threads(cores)
     docs = articles(args.articles)
     words = sum(len(d.raw.split()) for d in docs) / len(docs)
     nlp = load_spacy()
@@ -80,14 +80,14 @@ def main() -> int:
     t0 = time.perf_counter()
     result = run_pipeline(docs, shared=shared)
     claims = claims_table(result.documents)
-    find_conflicts(result.documents)
-    story_briefs(result.documents, model=model)
+    conflicts = find_conflicts(result.documents)
+    story_briefs(result.documents, model=model, claims=claims, conflicts_found=conflicts)
     full = time.perf_counter() - t0
 
     n = len(docs)
     out = io.StringIO()
     print(
-        f"articles: {n} (mean {words:.0f} words), process CPU affinity {cores} core(s), torch threads 1",
+        f"articles: {n} (mean {words:.0f} words), process CPU affinity {cores} core(s), torch threads {cores}",
         file=out,
     )
     print(

@@ -36,3 +36,19 @@ def test_readme_shows_the_two_commands() -> None:
     assert "scripts/test" in readme
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test" in ci
+
+
+def test_pipeline_registry_matches_its_snapshot_and_docs() -> None:
+    import json
+
+    from ceasefire.pipeline.registry import registered
+
+    snapshot = json.loads(
+        (ROOT / "tests" / "data" / "registry_snapshot.json").read_text(encoding="utf-8")
+    )
+    current = registered()
+    assert current == snapshot, (
+        "a stage was renamed or changed its requires/assigns: update the snapshot"
+    )
+    text = (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    assert all(f"### {name}\n" in text for name in current)

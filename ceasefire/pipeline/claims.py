@@ -714,7 +714,7 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
 # ---------------------------------------------------------------------------------------------
 # story briefs
 
-_LEAD_PARAGRAPHS, _LEAD_SENTENCES = 2, 6
+_LEAD_PARAGRAPHS, _LEAD_SENTENCES = 2, 4
 _NEAR_DUPLICATE = 0.75
 _MMR_LAMBDA = 0.7
 _STOP = frozenset(
@@ -842,7 +842,11 @@ def _conflict_sentence(
 
 
 def story_briefs(
-    docs: list[Document], max_sentences: int = 5, model: SentenceTransformer | None = None
+    docs: list[Document],
+    max_sentences: int = 5,
+    model: SentenceTransformer | None = None,
+    claims: list[dict[str, Any]] | None = None,
+    conflicts_found: list[dict[str, Any]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Story id → an extractive summary: ``{text, sources, generated}`` per sentence.
 
@@ -855,16 +859,19 @@ def story_briefs(
     stories: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         stories[_story(doc)].append(doc)
-    table = {entry["id"]: entry for entry in claims_table(docs)}
+    table = {entry["id"]: entry for entry in (claims if claims is not None else claims_table(docs))}
     conflicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for conflict in find_conflicts(docs):
+    for conflict in conflicts_found if conflicts_found is not None else find_conflicts(docs):
         conflicts[conflict["story"]].append(conflict)
     briefs: dict[str, list[dict[str, Any]]] = {}
     for story in sorted(stories):
         stated = [_conflict_sentence(c, table) for c in conflicts[story]]
         cands = _candidates(stories[story])
         budget = max(1, max_sentences - len(stated))
-        chosen = _select(cands, _similarities(cands, model), budget) if cands else []
+        # one independent source: redundancy is lexical (wire furniture), embeddings add nothing
+        independent = {d.syndication_group or d.id for d in stories[story]}
+        story_model = model if len(independent) > 1 else None
+        chosen = _select(cands, _similarities(cands, story_model), budget) if cands else []
         summary: list[dict[str, Any]] = [
             {"text": cands[i].text, "sources": sorted(cands[i].sources), "generated": False}
             for i in chosen

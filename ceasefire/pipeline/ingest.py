@@ -35,7 +35,7 @@ def ingest_news(
     )
     claims = claims_table(result.documents)
     conflicts = find_conflicts(result.documents)
-    briefs = story_briefs(result.documents, model=model)
+    briefs = story_briefs(result.documents, model=model, claims=claims, conflicts_found=conflicts)
     evidence = assemble(
         result.documents, [*intake.problems, *result.quarantined], briefs, claims, conflicts
     )
