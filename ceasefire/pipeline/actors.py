@@ -223,7 +223,8 @@ def resolve_actors(docs: list[Document], ctx: StageContext) -> list[Document]:
     matcher: ActorMatcher = ctx.resource("actors.matcher", lambda: ActorMatcher(default_registry()))
     accept = float(ctx.args.get("accept", 90))
     review = float(ctx.args.get("review", 75))
-    spacy_docs: dict[str, Any] = parsed(ctx, docs)
+    limit = ctx.args.get("ner_chars")
+    spacy_docs: dict[str, Any] = parsed(ctx, docs, int(limit) if limit else None)
     out = []
     for doc in docs:
         ents = [(e.start_char, e.end_char, e.label_, e.text) for e in spacy_docs[doc.id].ents]

@@ -54,11 +54,24 @@ def load_spacy() -> Language:
     return nlp
 
 
-def parsed(ctx: StageContext, docs: list[Document]) -> dict[str, Doc]:
-    """spaCy parses of the documents' texts, made once and shared by every stage of the run."""
+def ner_span(doc: Document, limit: int | None) -> str:
+    """The prefix of the text that NER reads: whole sentences up to ``limit`` characters.
+
+    Events, main places and dates come from an article's lead; the curated actor and place
+    matchers read the whole text without NER.  ``None`` reads everything."""
+    if limit is None or len(doc.text) <= limit:
+        return doc.text
+    end = max((e for _, e in doc.sentences if e <= limit), default=limit)
+    return doc.text[:end]
+
+
+def parsed(ctx: StageContext, docs: list[Document], limit: int | None = None) -> dict[str, Doc]:
+    """spaCy parses (tokenizer + NER) of the documents' texts — or of their leads when ``limit``
+    is set — made once and shared by every stage of the run."""
     nlp: Any = ctx.resource(SPACY_RESOURCE, load_spacy)
     cache: dict[str, Doc] = ctx.resources.setdefault("spacy.docs", {})
-    todo = [d for d in docs if d.id not in cache or cache[d.id].text != d.text]
-    for doc, sp in zip(todo, nlp.pipe((d.text for d in todo), batch_size=32), strict=True):
+    wanted = {d.id: ner_span(d, limit) for d in docs}
+    todo = [d for d in docs if d.id not in cache or cache[d.id].text != wanted[d.id]]
+    for doc, sp in zip(todo, nlp.pipe((wanted[d.id] for d in todo), batch_size=32), strict=True):
         cache[doc.id] = sp
     return cache

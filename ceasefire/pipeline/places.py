@@ -424,7 +424,7 @@ def _entities(docs: list[Document], ctx: StageContext) -> dict[str, list[tuple[i
     missing = []
     for doc in docs:
         sp = cache.get(doc.id)
-        if sp is not None and sp.text == doc.text:
+        if sp is not None and doc.text.startswith(sp.text):  # the whole text or its lead
             out[doc.id] = [(e.start_char, e.end_char, e.label_) for e in sp.ents]
         else:
             missing.append(doc)
