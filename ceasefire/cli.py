@@ -396,6 +396,63 @@ def pipeline_stages() -> None:
     click.echo(json.dumps(registered(), indent=2, sort_keys=True))
 
 
+# -- territory ------------------------------------------------------------------------------------
+@cli.group()
+def control() -> None:
+    """Territorial control over time (bundled: Aleppo's neighbourhoods, Sept–Dec 2016)."""
+
+
+def _control_answer_json(answer: Any) -> dict[str, Any]:
+    return {
+        "status": answer.status,
+        "actors": list(answer.actors),
+        "area_id": answer.area_id,
+        "area_name": answer.area_name,
+        "version": answer.version,
+        "valid_from": answer.valid_from.isoformat() if answer.valid_from else None,
+        "valid_to": answer.valid_to.isoformat() if answer.valid_to else None,
+        "sources": list(answer.sources),
+        "confidence": answer.confidence,
+        "reason": answer.reason,
+    }
+
+
+@control.command("at")
+@click.option("--date", "day", required=True)
+@click.option("--lat", type=click.FloatRange(-90, 90), required=True)
+@click.option("--lon", type=click.FloatRange(-180, 180), required=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@handle_errors
+def control_at(day: str, lat: float, lon: float, fmt: str) -> None:
+    """Who held the point on the date, with the evidence (or "unknown" and why)."""
+    from ceasefire.geo.control import load_aleppo_2016
+
+    answer = _control_answer_json(load_aleppo_2016().at(lat, lon, _parse_date(day, "--date")))
+    if fmt == "json":
+        click.echo(json.dumps(answer, sort_keys=True, ensure_ascii=False, indent=2))
+    else:
+        who = ", ".join(answer["actors"]) or "—"
+        click.echo(f"{answer['status']} ({who}) in {answer['area_name'] or '—'}; "
+                   f"sources {', '.join(answer['sources']) or '—'} {answer['reason']}".rstrip())  # fmt: skip
+
+
+@control.command("map")
+@click.option("--date", "day", required=True)
+@click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@handle_errors
+def control_map(day: str, fmt: str, output: Path | None) -> None:
+    """The control map on the date as RFC 7946 GeoJSON."""
+    from ceasefire.geo.control import load_aleppo_2016
+
+    text = json.dumps(load_aleppo_2016().to_geojson(_parse_date(day, "--date")), sort_keys=True,
+                      ensure_ascii=False) + "\n"  # fmt: skip
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomic(output, text)
+
+
 # -- demo -----------------------------------------------------------------------------------------
 @cli.command("demo")
 @click.option("--first", default="2016-09-12", help="First report date.")

@@ -114,10 +114,13 @@ def test_invalid_geometry_is_located(tmp_path: Path) -> None:
         "      geometry: {type: Polygon, coordinates: [[[37.0, 36.2], [37.2, 36.3], [37.2, 36.2],"
         " [37.0, 36.3], [37.0, 36.2]]]}\n      status: approximate\n"
     )
-    path = _broken(tmp_path, "      geometry: null\n      status: undelineated\n      admin1: [Aleppo]\n      note:",
-                   bowtie + "      admin1: [Aleppo]\n      note:")  # fmt: skip
+    path = _broken(
+        tmp_path,
+        "      geometry: null\n      status: undelineated\n      admin1: [Aleppo]\n      operator: SARC",
+        bowtie + "      admin1: [Aleppo]\n      operator: SARC",
+    )
     problems = check_agreement(str(path))
-    geo = [p for p in problems if p.field == "zones.0.geometry"]
+    geo = [p for p in problems if p.field == "zones.1.geometry"]
     assert geo
     assert "Self-intersection" in geo[0].message
     assert geo[0].line == _line_of(path, "type: Polygon")

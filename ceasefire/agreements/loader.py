@@ -811,6 +811,7 @@ class _Builder:
                     "active_in",
                     "rules",
                     "reference_feature",
+                    "reference_line",
                     "note",
                     "refs",
                     "operator",
@@ -827,7 +828,21 @@ class _Builder:
             status = self.get(item, path, "status", str, default="")
             if status and status not in ZONE_STATUS:
                 self.error((*path, "status"), f"{status!r} must be one of {sorted(ZONE_STATUS)}")
-            if geometry is None and status in ("delineated", "approximate"):
+            reference_line = self.get(item, path, "reference_line", str, required=False)
+            if reference_line is not None:
+                line_file = _data_dir() / "zones" / f"{reference_line}.geojson"
+                if not line_file.is_file():
+                    names = sorted(p.stem for p in (_data_dir() / "zones").glob("*.geojson"))
+                    self.error(
+                        (*path, "reference_line"),
+                        f"{reference_line!r} is not a packaged line; use one of {names}",
+                    )
+                if status not in ("approximate", "delineated"):
+                    self.error(
+                        (*path, "status"),
+                        "a zone with a reference line is 'approximate' or 'delineated'",
+                    )
+            elif geometry is None and status in ("delineated", "approximate"):
                 self.error((*path, "status"), f"is {status!r} but the geometry is null")
             if geometry is not None:
                 self._check_geometry(geometry, (*path, "geometry"))
@@ -883,6 +898,7 @@ class _Builder:
                     reference_feature=str(item.get("reference_feature") or ""),
                     note=str(item.get("note") or ""),
                     refs=self.str_list(item, path, "refs"),
+                    reference_line=reference_line,
                 )
             )
         return tuple(out)

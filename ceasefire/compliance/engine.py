@@ -85,6 +85,9 @@ REASON_CODES = {
     "UNDET.BOUNDARY": "the time window contains a start or end instant",
     "UNDET.COVERAGE_UNKNOWN": "whether an actor is bound is unknown",
     "UNDET.ATTRIBUTION": "the perpetrator is not identified",
+    "POS.BAND": "a weapon class inside a prohibited distance band",
+    "NV.OUTSIDE_BAND": "a reported position outside every band that applies",
+    "UNDET.SPATIAL": "a position's uncertainty crosses a band edge",
 }
 
 
@@ -171,6 +174,7 @@ class _Context:
         self.agreement = agreement
         self.as_of = as_of
         self.windows: dict[str, PhaseWindow] = phase_windows(agreement, as_of)
+        self.lines: dict[str, Any] = {}
 
 
 def evaluate(agreement: Agreement, incident: Incident, as_of: datetime | None = None) -> Finding:
@@ -353,6 +357,9 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:
     if not inside and incident.continuing:
         facts.append("a continuing situation that lasted into the phase")
 
+    if any(c.startswith("POS.") for c in codes):
+        return _bands(ctx, incident, side_a, finish, facts, doubts, codes, candidates, phase)
+
     # 5./6. coverage and attribution
     if perpetrator is not None or (
         incident.actors_in("target") and not incident.actors_in("perpetrator")
@@ -507,6 +514,80 @@ def _directed(
     )
 
 
+LINE_UNCERTAINTY_M = 0.0  # the reference line's own error is stated in every reason instead
+
+
+def _bands(ctx: _Context, incident: Incident, side_a: Side, finish: Callable[..., Finding],
+           facts: list[str], doubts: list[str], codes: list[str], candidates: list[Obligation],
+           phase: str | None) -> Finding:  # fmt: skip
+    """A reported weapon position against the distance bands of the zones of the terms in force."""
+    from ceasefire.compliance.coverage import coverage_of
+    from ceasefire.geo.zones import (
+        Outcome,
+        evaluate_zone_rule,
+        load_reference_line,
+        precision_radius_m,
+    )
+
+    agreement = ctx.agreement
+    weapon = incident.sub_category
+    bearers = side_a.ids
+    place = incident.place
+    radius = place.radius_m if place.radius_m is not None else precision_radius_m(place.precision)
+    facts.append(f"reported position of {weapon or 'an unnamed weapon class'} at "
+                 f"({place.lat}, {place.lon}) ± {radius:,.0f} m")  # fmt: skip
+    results = []
+    for obligation in candidates:
+        if not obligation.zone:
+            continue
+        zone = agreement.zone(obligation.zone)
+        line = None
+        if zone.reference_line:
+            path = _zone_line_path(zone.reference_line)
+            line = ctx.lines.setdefault(zone.reference_line, load_reference_line(path))
+        for rule in zone.rules:
+            members = set(agreement.expand(rule.bearer))
+            if not members & set(bearers):
+                continue
+            result = evaluate_zone_rule(rule, line, place.lon, place.lat, radius, weapon,
+                                        line_uncertainty_m=LINE_UNCERTAINTY_M)  # fmt: skip
+            if result.result in (Outcome.NOT_APPLICABLE,):
+                continue
+            results.append((obligation, zone, rule, result))
+    if not results:
+        codes.append("NV.OUTSIDE_BAND")
+        return finish(NOT_VIOLATION, "Not a violation: no distance band of a zone in force applies "
+                      f"to {', '.join(bearers) or 'the reported actor'} with {weapon!r} here.", phase=phase)  # fmt: skip
+    for _, zone, rule, result in results:
+        facts.append(f"{zone.id} band {rule.side} {rule.min_distance_m} m ({', '.join(rule.weapon_classes)}): "
+                     f"{result.result} — {result.reason}")  # fmt: skip
+    violated = [r for r in results if r[3].result == Outcome.VIOLATION]
+    unsure = [r for r in results if r[3].result in (Outcome.UNDETERMINED, Outcome.CANNOT_EVALUATE)]
+    bound = [b for b in bearers if coverage_of(agreement, b)[0] is Coverage.COVERED]
+    if violated and bound:
+        codes.append("POS.BAND")
+        obligations = tuple(sorted({o.id for o, _, _, _ in violated}))
+        return finish(VIOLATION, f"Violation of {', '.join(obligations)}: {weapon} closer to "
+                      f"{violated[0][1].id}'s reference line than its band allows.", obligations=obligations,
+                      bearers=tuple(bound), attribution="as reported (position report)", phase=phase)  # fmt: skip
+    if unsure:
+        codes.append("UNDET.SPATIAL")
+        doubts.extend(r[3].reason for r in unsure)
+        return finish(UNDETERMINED, "Cannot determine: the reported position's uncertainty crosses a band "
+                      "edge, or the band cannot be measured; it is not guessed.", phase=phase)  # fmt: skip
+    codes.append("NV.OUTSIDE_BAND")
+    return finish(
+        NOT_VIOLATION, f"Not a violation: {weapon} outside every band that applies.", phase=phase
+    )
+
+
+def _zone_line_path(name: str) -> Any:
+    from importlib import resources
+    from pathlib import Path
+
+    return Path(str(resources.files("ceasefire") / "data" / "zones" / f"{name}.geojson"))
+
+
 def _zone_notes(
     ctx: _Context, incident: Incident, candidates: list[Obligation]
 ) -> tuple[dict[str, str], ...]:
@@ -526,7 +607,7 @@ def _zone_notes(
         zone = agreement.zone(zone_id)
         if zone.admin1 and admin1 not in {_norm_admin(a) for a in zone.admin1}:
             continue
-        if zone.geometry is None:
+        if zone.geometry is None and zone.reference_line is None:
             notes.append(
                 {
                     "zone": zone.id,

@@ -402,6 +402,14 @@ def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
     return batch
 
 
+def _radius(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise BadField("place.radius_m", f"must be a distance in metres ≥ 0, not {value!r}")
+    return float(value)
+
+
 def _report_incident(
     obj: dict[str, Any], report_id: str, reported_at: datetime, tz: ZoneInfo
 ) -> Incident:
@@ -447,6 +455,7 @@ def _report_incident(
             lon,
             place.get("precision"),
             admin1=str(place.get("admin1", "")),
+            radius_m=_radius(place.get("radius_m")),
         ),
         actors=tuple(IncidentActor(a["name"], str(a.get("role", "side_a"))) for a in actors),
         category=_str(obj, "category"),

@@ -148,6 +148,7 @@ class Zone:
     reference_feature: str = ""
     note: str = ""
     refs: tuple[str, ...] = ()
+    reference_line: str | None = None  # a packaged line (data/zones/<name>.geojson) the bands use
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,11 @@ class Place:
     admin2: str = ""
     admin3: str = ""
     country: str = ""
+    radius_m: float | None = None  # a stated precision radius, when the source gives one
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "radius_m": self.radius_m,
             "name": self.name,
             "lat": self.lat,
             "lon": self.lon,

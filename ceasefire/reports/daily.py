@@ -258,7 +258,13 @@ def _zones(
         active = not zone.active_in or any(
             status["phases"].get(p, {}).get("state") == "in_force" for p in zone.active_in
         )
-        if zone.geometry is None:
+        if zone.reference_line is not None:
+            positions = [f.incident for f in findings if any(c.startswith(("POS.", "NV.OUTSIDE_BAND", "UNDET.SPATIAL"))
+                                                             for c in f.codes)]  # fmt: skip
+            result = "evaluated" if positions else "no_position_reports"
+            reason = (f"bands measured from an approximate reference line ({zone.reference_line}); "
+                      f"{len(positions)} position report(s) judged today")  # fmt: skip
+        elif zone.geometry is None:
             result, reason = "cannot_evaluate", f"no geometry (status: {zone.status})"
         else:
             result, reason = "no_observations", "no positions or flights were reported in the zone"
