@@ -164,17 +164,26 @@ def quarantine(ctx: click.Context) -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text"]), default="text")
 @click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
+@click.option("--control/--no-control", default=True,
+              help="Add who held the ground (bundled Aleppo neighbourhood control, Sept–Dec 2016).")  # fmt: skip
 @click.pass_context
 @handle_errors
-def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | None) -> None:
+def evaluate(
+    ctx: click.Context, agreement_name: str, fmt: str, as_of: str | None, control: bool
+) -> None:
     """Judge every stored incident against every term of the agreement."""
     from ceasefire.service import evaluate_store
 
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_instant(as_of, settings, "--as-of") if as_of else None
+    control_map = None
+    if control:
+        from ceasefire.geo.control import load_aleppo_2016
+
+        control_map = load_aleppo_2016()
     with Store(settings.workspace) as store:
-        pairs = evaluate_store(store, agreement_obj, when)
+        pairs = evaluate_store(store, agreement_obj, when, control_map)
     pairs.sort(key=lambda p: p[0].key)
     if fmt == "jsonl":
         for _, finding in pairs:

@@ -120,12 +120,12 @@ def replay_from_store(store: Store, agreement: Agreement) -> Replay:
 
 
 def evaluate_store(
-    store: Store, agreement: Agreement, as_of: datetime | None = None
+    store: Store, agreement: Agreement, as_of: datetime | None = None, control: Any = None
 ) -> list[tuple[Incident, Finding]]:
     incidents = list(store.incidents())
     if as_of is not None:
         incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
-    return list(zip(incidents, evaluate_all(agreement, incidents, as_of), strict=True))
+    return list(zip(incidents, evaluate_all(agreement, incidents, as_of, control), strict=True))
 
 
 def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[str, Any]:

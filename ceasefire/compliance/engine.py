@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ceasefire.compliance.coverage import Side, incident_sides
+from ceasefire.compliance.coverage import Side, coverage_of, incident_sides
 from ceasefire.compliance.phases import PhaseWindow, merged_intervals, phase_windows
 from ceasefire.model.agreement import Agreement, Coverage, Obligation
 from ceasefire.model.incidents import Axis, Incident
@@ -88,6 +88,7 @@ REASON_CODES = {
     "POS.BAND": "a weapon class inside a prohibited distance band",
     "NV.OUTSIDE_BAND": "a reported position outside every band that applies",
     "UNDET.SPATIAL": "a position's uncertainty crosses a band edge",
+    "NV.EXCLUDED_GROUND": "the ground was held only by an excluded group",
 }
 
 
@@ -108,6 +109,7 @@ class Finding:
     zones: tuple[dict[str, str], ...] = ()
     as_of: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    control: dict[str, Any] | None = None  # who held the ground (territory), when known
 
     @property
     def explanation(self) -> str:
@@ -133,6 +135,7 @@ class Finding:
             "trail": {"rule": self.rule, "facts": list(self.facts), "doubts": list(self.doubts)},
             "zones": [dict(z) for z in self.zones],
             "as_of": self.as_of,
+            "control": self.control,
         }
 
 
@@ -170,21 +173,29 @@ def _describe(side: Side) -> str:
 class _Context:
     """Per-run caches: phase windows as known at ``as_of``."""
 
-    def __init__(self, agreement: Agreement, as_of: datetime | None) -> None:
+    def __init__(self, agreement: Agreement, as_of: datetime | None, control: Any = None) -> None:
         self.agreement = agreement
         self.as_of = as_of
+        self.control = control
         self.windows: dict[str, PhaseWindow] = phase_windows(agreement, as_of)
         self.lines: dict[str, Any] = {}
 
 
-def evaluate(agreement: Agreement, incident: Incident, as_of: datetime | None = None) -> Finding:
-    return _evaluate(_Context(agreement, as_of), incident)
+def evaluate(
+    agreement: Agreement, incident: Incident, as_of: datetime | None = None, control: Any = None
+) -> Finding:
+    """One finding. ``control`` (a :class:`ceasefire.geo.control.ControlMap`) adds who held the
+    ground at the incident's place and time, and lets ground held only by an excluded group count."""
+    return _evaluate(_Context(agreement, as_of, control), incident)
 
 
 def evaluate_all(
-    agreement: Agreement, incidents: Iterable[Incident], as_of: datetime | None = None
+    agreement: Agreement,
+    incidents: Iterable[Incident],
+    as_of: datetime | None = None,
+    control: Any = None,
 ) -> list[Finding]:
-    ctx = _Context(agreement, as_of)
+    ctx = _Context(agreement, as_of, control)
     return [_evaluate(ctx, i) for i in incidents]
 
 
@@ -198,6 +209,14 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:
     attribution_j = incident.latest(Axis.ATTRIBUTION, ctx.as_of)
     side_a, side_b = incident_sides(agreement, incident)
     parties = tuple(sorted({*side_a.ids, *side_b.ids}))
+    ground = None
+    if ctx.control is not None:
+        from ceasefire.compliance.territory import control_at_incident
+
+        ground = control_at_incident(ctx.control, incident, agreement.timezone)
+        if ground is not None:
+            held = f" by {', '.join(ground.actors)}" if ground.actors else ""
+            facts.append(f"ground: {ground.status}{held} ({ground.reason})")
     facts.append(f"side A: {_describe(side_a)}")
     if not side_b.empty:
         facts.append(f"side B: {_describe(side_b)}")
@@ -236,6 +255,7 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:
             doubts=tuple(dict.fromkeys(doubts)),
             zones=zones,
             as_of=ctx.as_of.isoformat() if ctx.as_of else None,
+            control=ground.to_json() if ground is not None else None,
         )
 
     if incident.notes.startswith("data quality:"):
@@ -385,6 +405,25 @@ def _evaluate(ctx: _Context, incident: Incident) -> Finding:
             UNDETERMINED,
             "Cannot determine: only one side is named, so who acted against whom is not established.",
             obligations=tuple(in_force),
+            phase=phase,
+            zones=zones,
+        )
+    if (
+        ground is not None
+        and ground.status == "held"
+        and ground.actors
+        and all(
+            coverage_of(agreement, a)[0] is Coverage.EXCLUDED
+            for a in ground.actors
+            if a in agreement.registry
+        )
+        and all(a in agreement.registry for a in ground.actors)
+    ):
+        codes.append("NV.EXCLUDED_GROUND")
+        return finish(
+            NOT_VIOLATION,
+            f"Not a violation: the ground was held only by {', '.join(ground.actors)}, excluded from "
+            f"{agreement.id}, at the time ({', '.join(ground.areas)}).",
             phase=phase,
             zones=zones,
         )
