@@ -462,6 +462,27 @@ def control_map(day: str, fmt: str, output: Path | None) -> None:
         _write_atomic(output, text)
 
 
+@cli.command("zones")
+@click.option("--agreement", "agreement_name", required=True)
+@click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@handle_errors
+def zones_cmd(agreement_name: str, fmt: str, output: Path | None) -> None:
+    """The agreement's zones, reference lines and distance bands as RFC 7946 GeoJSON."""
+    from ceasefire.geo.zone_export import zones_geojson
+
+    text = (
+        json.dumps(
+            zones_geojson(load_agreement(agreement_name)), sort_keys=True, ensure_ascii=False
+        )
+        + "\n"
+    )
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomic(output, text)
+
+
 # -- demo -----------------------------------------------------------------------------------------
 @cli.command("demo")
 @click.option("--first", default="2016-09-12", help="First report date.")

@@ -115,8 +115,15 @@ def claims_from_store(store: Store) -> list[Claim]:
     ]
 
 
-def replay_from_store(store: Store, agreement: Agreement) -> Replay:
-    return Replay(agreement, store.incidents(), convoys_from_store(store), claims_from_store(store))
+def replay_from_store(store: Store, agreement: Agreement, control: Any = "bundled") -> Replay:
+    """A replay of the stored records; ``control`` defaults to the bundled Aleppo control map."""
+    if control == "bundled":
+        from ceasefire.geo.control import load_aleppo_2016
+
+        control = load_aleppo_2016()
+    return Replay(
+        agreement, store.incidents(), convoys_from_store(store), claims_from_store(store), control
+    )
 
 
 def evaluate_store(

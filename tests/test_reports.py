@@ -45,7 +45,7 @@ def test_outline_and_header(replay: Replay) -> None:
         assert section in report
     md = render_markdown(report)
     for title in ("## 1. Summary", "## 2. Incidents by governorate", "## 3. Zones", "## 4. Airspace",
-                  "## 5. Humanitarian access", "## 6. Claims ledger", "## 7. Annex"):  # fmt: skip
+                  "## 5. Humanitarian access", "## 6. Claims ledger", "## 7. Territory", "## 8. Annex"):  # fmt: skip
         assert title in md
 
 
@@ -124,3 +124,31 @@ def test_json_render_is_valid_and_sorted(replay: Replay) -> None:
     text = render_json(replay.report(date(2016, 9, 16)))
     assert json.loads(text)["header"]["date"] == "2016-09-16"
     assert text == render_json(json.loads(text))
+
+
+def test_territory_section_places_incidents_in_neighbourhoods(replay: Replay) -> None:
+    report = replay.report(date(2016, 9, 14))
+    terr = report["territory"]
+    assert terr["mapped"]
+    assert len(terr["areas"]) == 109
+    # hand-labelled control of 12 Sept carried to 14 Sept; every area has a status and sources
+    assert sum(terr["by_status"].values()) == 109
+    assert all(a["sources"] for a in terr["areas"] if a["status"] != "unknown")
+    placed = {i for a in terr["areas"] for i in a["incidents"]}
+    annex = {r["incident"]: r for r in report["annex"]}
+    assert placed <= set(annex)
+    for key in placed:
+        assert annex[key]["control"]["at_coded_point"] is not None
+    assert "## 7. Territory" in render_markdown(report)
+
+
+def test_reports_without_control_data_say_so() -> None:
+    store = Store.memory()
+    import_file(store, "ucdp", UCDP_SEPT, TZ)
+    from ceasefire.agreements import load_agreement
+
+    report = replay_from_store(store, load_agreement("syria-2016-09"), control=None).report(
+        date(2016, 9, 14)
+    )
+    assert report["territory"] == {"mapped": False, "areas": [], "by_status": {}}
+    assert "No control data for this day." in render_markdown(report)

@@ -3,6 +3,7 @@ store → compliance engine, against the Castello bands measured from the approx
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -121,3 +122,25 @@ def test_control_cli(tmp_path: Path) -> None:
     )
     assert fc["type"] == "FeatureCollection"
     assert len(fc["features"]) >= 109
+
+
+def test_zones_geojson_output() -> None:
+    out = CliRunner().invoke(cli, ["zones", "--agreement", "syria-2016-09", "--format", "geojson"])
+    assert out.exit_code == 0, out.output
+    fc = json.loads(out.output)
+    assert fc["type"] == "FeatureCollection"
+    by_id = {f["id"]: f for f in fc["features"]}
+    # never delineated: present, with no geometry and its status
+    assert by_id["designated_areas"]["geometry"] is None
+    assert by_id["designated_areas"]["properties"]["status"] == "unpublished"
+    bands = [f for f in fc["features"] if f["properties"]["part"] == "band"]
+    assert sorted(f["properties"]["min_distance_m"] for f in bands) == [500, 1000, 2500, 3500]
+    for band in bands:
+        assert band["properties"]["approximate"] is True
+        ring = band["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1]
+        # RFC 7946: exterior rings counter-clockwise (positive signed area), lon before lat
+        area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring))
+        assert area > 0
+        assert all(36.5 < x < 37.6 and 35.9 < y < 36.6 for x, y in ring)
+    assert out.output == CliRunner().invoke(cli, ["zones", "--agreement", "syria-2016-09"]).output

@@ -42,8 +42,10 @@ class Replay:
         incidents: Iterable[Incident],
         convoys: Sequence[Convoy] = (),
         claims: Sequence[Claim] = (),
+        control: Any = None,
     ) -> None:
         self.agreement = agreement
+        self.control = control  # a ceasefire.geo.control.ControlMap, or None
         self.tz = agreement.timezone
         self.incidents = sorted(incidents, key=lambda i: (i.window.start, i.key))
         self.convoys = list(convoys)
@@ -123,6 +125,7 @@ def _incident_row(incident: Incident, finding: Finding, tz: Any) -> dict[str, An
         "bearers": list(finding.bearers),
         "attribution": finding.attribution,
         "explanation": finding.explanation,
+        "control": finding.control,
     }
 
 
@@ -155,7 +158,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         for i in replay.overlapping(period_start, as_of)
         if i.known_from is None or i.known_from <= as_of
     ]
-    findings = evaluate_all(agreement, known, as_of)
+    findings = evaluate_all(agreement, known, as_of, replay.control)
     rows = [_incident_row(i, f, tz) for i, f in zip(known, findings, strict=True)]
     previous_start = period_start - timedelta(days=1)
     prev_known = [
@@ -243,6 +246,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         "airspace": _airspace(agreement, status),
         "humanitarian": humanitarian,
         "claims": claims,
+        "territory": _territory(replay, day, rows),
         "annex": rows,
         "sources": agreement.sources,
         "notes": list(agreement.notes),
@@ -297,6 +301,24 @@ def _zones(
             }
         )
     return out
+
+
+def _territory(replay: Replay, day: date, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Control on the day per mapped area, and the day's incidents placed in them."""
+    if replay.control is None:
+        return {"mapped": False, "areas": [], "by_status": {}}
+    in_area: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        point = (row.get("control") or {}).get("at_coded_point")
+        if point:
+            in_area[point["area"]].append(row["incident"])
+    areas = []
+    for v in replay.control.snapshot(day):
+        areas.append({"area": v.area_id, "name": v.name, "status": v.status, "actors": list(v.actors),
+                      "confidence": v.confidence, "sources": list(v.sources),
+                      "incidents": sorted(in_area.get(v.area_id, []))})  # fmt: skip
+    by_status = Counter(f"{a['status']} {'/'.join(a['actors'])}".strip() for a in areas)
+    return {"mapped": bool(areas), "areas": areas, "by_status": dict(sorted(by_status.items()))}
 
 
 def _airspace(agreement: Agreement, status: dict[str, Any]) -> list[dict[str, Any]]:

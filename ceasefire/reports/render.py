@@ -143,7 +143,27 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{cl['period']['from']} – {cl['period']['to']} [{', '.join(cl['refs'])}] — {cl['assessment']}"
         )
     add("")
-    add("## 7. Annex: incidents")
+    add("## 7. Territory")
+    add("")
+    terr = report["territory"]
+    if not terr["mapped"]:
+        add("No control data for this day.")
+    else:
+        add(
+            "Control of mapped areas on the day: "
+            + "; ".join(f"{k}: {v}" for k, v in terr["by_status"].items())
+            + "."
+        )
+        placed = [a for a in terr["areas"] if a["incidents"]]
+        if placed:
+            add("")
+            add("| area | name | control | incidents at the coded point |")
+            add("|---|---|---|---|")
+            for a in placed:
+                add(f"| {a['area']} | {_esc(a['name'])} | {a['status']} {'/'.join(a['actors'])} | "
+                    f"{', '.join(a['incidents'])} |")  # fmt: skip
+    add("")
+    add("## 8. Annex: incidents")
     add("")
     add(
         "| incident | start | place | governorate | deaths | occurrence | qualification | codes | bearers |"
