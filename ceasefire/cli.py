@@ -462,6 +462,24 @@ def control_map(day: str, fmt: str, output: Path | None) -> None:
         _write_atomic(output, text)
 
 
+@control.command("separation")
+@click.option("--agreement", "agreement_name", required=True)
+@click.option("--date", "day", required=True)
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json")
+@handle_errors
+def control_separation(agreement_name: str, day: str, fmt: str) -> None:
+    """Where areas held by covered (or unknown) groups meet areas held by excluded groups.
+
+    It describes areas held; it never designates anything as open to attack."""
+    from ceasefire.geo.control import load_aleppo_2016
+    from ceasefire.geo.separation import separation_report
+
+    report = separation_report(
+        load_aleppo_2016(), load_agreement(agreement_name), _parse_date(day, "--date")
+    )
+    click.echo(json.dumps(report, sort_keys=True, ensure_ascii=False, indent=2, default=str))
+
+
 @cli.command("zones")
 @click.option("--agreement", "agreement_name", required=True)
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson")
