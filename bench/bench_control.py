@@ -4,7 +4,8 @@ Map: the 109 Aleppo neighbourhoods × 4 labelled versions plus the 14 governorat
 synthetic quarterly versions over 2016 (labelled synthetic: they are not control facts).
 Points: random in Syria's bbox (lon 35.6–42.4, lat 32.3–37.4) with random days of 2016.
 
-Baseline: ``STRtree.query(points, predicate="intersects")`` over the same geometries, which
+Baseline: ``STRtree.query(points, predicate="covered_by")`` (point in polygon, boundary included —
+the same answer as "intersects" for points, ~1.9x faster) over the same geometries, which
 answers only "which areas contain the point", not "which version held on that day".
 
 Optional comparison: geopandas ``sjoin`` (points ``within`` areas) over the same geometries,
@@ -95,14 +96,14 @@ def main() -> None:
     bare = ours = float("inf")
     for _ in range(2):  # best of two, alternating
         t0 = time.perf_counter()
-        pairs = tree.query(shapely.points(lons, lats), predicate="intersects")
+        pairs = tree.query(shapely.points(lons, lats), predicate="covered_by")
         bare = min(bare, time.perf_counter() - t0)
         t0 = time.perf_counter()
         found = control.at_many(lats, lons, days)
         ours = min(ours, time.perf_counter() - t0)
 
     print(f"points: {n:,}; areas: {len(geoms)}; versions: {len(control.versions)}")
-    print(f"bare STRtree.query intersects: {bare:.3f} s ({pairs.shape[1]:,} point-area pairs)")
+    print(f"bare STRtree.query covered_by: {bare:.3f} s ({pairs.shape[1]:,} point-area pairs)")
     print(
         f"ControlMap.at_many:            {ours:.3f} s ({int((found > 0).sum()):,} points answered)"
     )
