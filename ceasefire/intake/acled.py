@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ceasefire.intake.common import BadField, Batch, parse_csv_batch
+from ceasefire.intake.common import BadField, Batch, float_field, int_field, parse_csv_batch
 from ceasefire.model.incidents import (
     Axis,
     Fatalities,
@@ -102,27 +102,9 @@ _MONTHS["sept"] = 9
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)\.?[ -](\d{4})")
 
 
-def _int(row: dict[str, str], name: str, lo: int) -> int:
-    text = row.get(name, "").strip()
-    if not text:
-        raise BadField(name, "is empty; a whole number is required")
-    try:
-        value = int(float(text)) if text.endswith(".0") else int(text)
-    except ValueError:
-        raise BadField(name, f"{text!r} is not a whole number") from None
-    if value < lo:
-        raise BadField(name, f"{value} is below {lo}")
-    return value
-
-
-def _float(row: dict[str, str], name: str, lo: float, hi: float) -> float:
-    text = row.get(name, "").strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadField(name, f"{text!r} is not a number") from None
-    if not lo <= value <= hi:
-        raise BadField(name, f"{value} is outside {lo}..{hi}")
+def _whole(row: dict[str, str], name: str, lo: int) -> int:
+    value = int_field(row, name, lo)
+    assert value is not None
     return value
 
 
@@ -164,12 +146,12 @@ def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         last = day.replace(day=calendar.monthrange(day.year, day.month)[1])
     stated = str(first) if first == last else f"{first}/{last}"
     window = local_day_window(first, last, tz, prec, stated)
-    lat = _float(row, "latitude", -90, 90)
-    lon = _float(row, "longitude", -180, 180)
+    lat = float_field(row, "latitude", -90, 90)
+    lon = float_field(row, "longitude", -180, 180)
     where_prec = WHERE_PREC.get(row["geo_precision"].strip())
     if where_prec is None:
         raise BadField("geo_precision", f"{row['geo_precision']!r} must be 1, 2 or 3")
-    fatalities = _int(row, "fatalities", 0)
+    fatalities = _whole(row, "fatalities", 0)
     actors: list[IncidentActor] = []
     for column in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"):
         text = row.get(column, "")

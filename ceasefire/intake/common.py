@@ -57,6 +57,36 @@ class BadField(ValueError):
         self.field = field
 
 
+def int_field(row: dict[str, str], name: str, lo: int | None = None, hi: int | None = None,
+              optional: bool = False) -> int | None:  # fmt: skip
+    """A whole number from a CSV cell ("12" or "12.0"), within [lo, hi]."""
+    text = row.get(name, "").strip()
+    if not text:
+        if optional:
+            return None
+        raise BadField(name, "is empty; a whole number is required")
+    try:
+        value = int(float(text)) if text.endswith(".0") else int(text)
+    except ValueError:
+        raise BadField(name, f"{text!r} is not a whole number") from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = f"{lo}..{hi}" if hi is not None else f"≥ {lo}"
+        raise BadField(name, f"{value} is outside {bounds}")
+    return value
+
+
+def float_field(row: dict[str, str], name: str, lo: float, hi: float) -> float:
+    """A number from a CSV cell, within [lo, hi]."""
+    text = row.get(name, "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadField(name, f"{text!r} is not a number") from None
+    if not lo <= value <= hi:
+        raise BadField(name, f"{value} is outside {lo}..{hi}")
+    return value
+
+
 def parse_csv_batch(
     path: Path,
     kind: str,

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ceasefire.intake.common import BadField, Batch, parse_csv_batch
+from ceasefire.intake.common import BadField, Batch, float_field, int_field, parse_csv_batch
 from ceasefire.model.incidents import (
     Axis,
     Fatalities,
@@ -91,38 +91,6 @@ PRECISION = {
 }
 
 
-def _int(
-    row: dict[str, str],
-    name: str,
-    lo: int | None = None,
-    hi: int | None = None,
-    optional: bool = False,
-) -> int | None:
-    text = row.get(name, "").strip()
-    if not text:
-        if optional:
-            return None
-        raise BadField(name, "is empty; a whole number is required")
-    try:
-        value = int(float(text)) if text.endswith(".0") else int(text)
-    except ValueError:
-        raise BadField(name, f"{text!r} is not a whole number") from None
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise BadField(name, f"{value} is outside {lo}..{hi}")
-    return value
-
-
-def _float(row: dict[str, str], name: str, lo: float, hi: float) -> float:
-    text = row.get(name, "").strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadField(name, f"{text!r} is not a number") from None
-    if not lo <= value <= hi:
-        raise BadField(name, f"{value} is outside {lo}..{hi}")
-    return value
-
-
 def _date(row: dict[str, str], name: str) -> date:
     text = row.get(name, "").strip()
     try:
@@ -150,15 +118,15 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         prec = Precision.DAYS
     stated = str(first) if first == last else f"{first}/{last}"
     window = local_day_window(first, last, tz, prec, stated)
-    lat = _float(row, "latitude", -90, 90)
-    lon = _float(row, "longitude", -180, 180)
-    where_prec = _int(row, "where_prec", 1, 7)
+    lat = float_field(row, "latitude", -90, 90)
+    lon = float_field(row, "longitude", -180, 180)
+    where_prec = int_field(row, "where_prec", 1, 7)
     side_a, side_b = row["side_a"].strip(), row["side_b"].strip()
     if not side_a:
         raise BadField("side_a", "is empty; every UCDP event has a side A")
-    low = _int(row, "low", 0, optional=True)
-    best = _int(row, "best", 0)
-    high = _int(row, "high", 0, optional=True)
+    low = int_field(row, "low", 0, optional=True)
+    best = int_field(row, "best", 0)
+    high = int_field(row, "high", 0, optional=True)
     quality = []  # kept as the source coded them, flagged, never silently "fixed"
     if low is not None and best is not None and low > best:
         quality.append(f"UCDP codes low {low} above best {best}")
@@ -166,7 +134,7 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         quality.append(f"UCDP codes high {high} below best {best}")
     by_side = []
     for name in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"):
-        value = _int(row, name, 0, optional=True)
+        value = int_field(row, name, 0, optional=True)
         if value is not None:
             by_side.append((name.removeprefix("deaths_"), value))
     offices = [o.strip() for o in row.get("source_office", "").split(";")]
@@ -182,7 +150,7 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         quality.append(f"source date {first_seen} precedes the event; known from the event date")
         first_seen = first
     known_from = datetime.combine(first_seen + timedelta(days=1), time(0), tzinfo=tz)
-    n_sources = _int(row, "number_of_sources", 0, optional=True) or len(sources)
+    n_sources = int_field(row, "number_of_sources", 0, optional=True) or len(sources)
     occurrence = Judgement(
         axis=Axis.OCCURRENCE,
         value="corroborated" if n_sources >= 2 else "alleged",
