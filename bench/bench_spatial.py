@@ -176,6 +176,55 @@ def sjoin_seconds(
     return best, pairs
 
 
+def duckdb_seconds(
+    lons: Any, lats: Any, areas: list[Any], zones: list[Any]
+) -> tuple[float, int] | None:
+    """Best of two DuckDB spatial joins (points within areas, then zones), points loaded first.
+
+    Needs the ``bench`` extra (duckdb + duckdb-extension-spatial, a wheel that carries the
+    extension: nothing is downloaded)."""
+    try:
+        duckdb = importlib.import_module("duckdb")
+        ext = importlib.import_module("duckdb_extension_spatial")
+    except ImportError:
+        return None
+    import glob
+    import os
+
+    (path,) = glob.glob(
+        os.path.join(
+            os.path.dirname(str(ext.__file__)), "extensions", "*", "spatial.duckdb_extension"
+        )
+    )
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute(f"LOAD '{path}'")
+    con.execute("CREATE TABLE areas (id INTEGER, geom GEOMETRY)")
+    con.executemany("INSERT INTO areas VALUES (?, ST_GeomFromWKB(?))",
+                    [(i, shapely.to_wkb(g)) for i, g in enumerate(areas)])  # fmt: skip
+    con.execute("CREATE TABLE zones (id INTEGER, geom GEOMETRY)")
+    con.executemany("INSERT INTO zones VALUES (?, ST_GeomFromWKB(?))",
+                    [(i, shapely.to_wkb(g)) for i, g in enumerate(zones)])  # fmt: skip
+    lon_arr, lat_arr = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
+    con.execute(
+        "CREATE TABLE pts AS SELECT unnest($1) AS lon, unnest($2) AS lat",
+        [lon_arr.tolist(), lat_arr.tolist()],
+    )
+    best, pairs = float("inf"), 0
+    for _ in range(2):
+        t0 = time.perf_counter()
+        (a,) = con.execute(
+            "SELECT count(*) FROM pts JOIN areas ON ST_Within(ST_Point(pts.lon, pts.lat), areas.geom)"
+        ).fetchone()
+        (z,) = con.execute(
+            "SELECT count(*) FROM pts JOIN zones ON ST_Within(ST_Point(pts.lon, pts.lat), zones.geom)"
+        ).fetchone()
+        best = min(best, time.perf_counter() - t0)
+        pairs = int(a) + int(z)
+    con.close()
+    return best, pairs
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
@@ -229,6 +278,16 @@ def main() -> None:
         print(f"(b) geopandas sjoin within (areas + zones): {secs:.3f} s ({n_pairs:,} pairs)")
         print(f"ratio full / (b): {full / secs:.2f} (goal < 1)")
         print(f"peak memory after (b): {peak_mb():,.0f} MB")
+
+    ddb = duckdb_seconds(lons, lats, area_geoms, zone_geoms)
+    if ddb is None:
+        print("(c) duckdb spatial not installed: skipped")
+    else:
+        secs, n_pairs = ddb
+        print(
+            f"(c) duckdb spatial ST_Within join (areas + zones, points preloaded): {secs:.3f} s ({n_pairs:,} pairs)"
+        )
+        print(f"ratio full / (c): {full / secs:.2f} (goal < 1)")
 
     k = min(1_000, n)
     c_ok, z_ok, z_in = check(control, zones, result, lons, lats, days, k)
