@@ -428,15 +428,32 @@ def _control_answer_json(answer: Any) -> dict[str, Any]:
 
 @control.command("at")
 @click.option("--date", "day", required=True)
-@click.option("--lat", type=click.FloatRange(-90, 90), required=True)
-@click.option("--lon", type=click.FloatRange(-180, 180), required=True)
+@click.option("--lat", type=click.FloatRange(-90, 90), default=None)
+@click.option("--lon", type=click.FloatRange(-180, 180), default=None)
+@click.option("--area", "area_id", default=None, help="An area id (P-code) instead of a point.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
 @handle_errors
-def control_at(day: str, lat: float, lon: float, fmt: str) -> None:
-    """Who held the point on the date, with the evidence (or "unknown" and why)."""
-    from ceasefire.geo.control import load_aleppo_2016
+def control_at(
+    day: str, lat: float | None, lon: float | None, area_id: str | None, fmt: str
+) -> None:
+    """Who held the point (or area) on the date, with the evidence (or "unknown" and why)."""
+    from ceasefire.geo.control import ControlAnswer, load_aleppo_2016
 
-    answer = _control_answer_json(load_aleppo_2016().at(lat, lon, _parse_date(day, "--date")))
+    control_map = load_aleppo_2016()
+    on = _parse_date(day, "--date")
+    if area_id is not None:
+        version = control_map.area_at(area_id, on)
+        if version is None:
+            known = "known" if area_id in control_map.area_ids() else "not a mapped area id"
+            found = ControlAnswer(status="unknown", area_id=area_id,
+                                  reason=f"no version of {area_id} ({known}) covers {on}")  # fmt: skip
+        else:
+            found = ControlAnswer.of(version)
+    elif lat is not None and lon is not None:
+        found = control_map.at(lat, lon, on)
+    else:
+        raise ConfigError("Give --lat and --lon, or --area.")
+    answer = _control_answer_json(found)
     if fmt == "json":
         click.echo(json.dumps(answer, sort_keys=True, ensure_ascii=False, indent=2))
     else:
