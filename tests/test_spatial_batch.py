@@ -155,3 +155,20 @@ def test_agrees_with_per_point_lookups() -> None:
     assert (
         result.zone_counts.tolist() == np.bincount(result.zone_idx, minlength=len(zones)).tolist()
     )
+
+
+def test_cell_grid_gives_the_same_answers_as_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large batches answer points in cells inside one area from a grid; never differently."""
+    import ceasefire.geo.control as control_module
+    from ceasefire.geo.control import load_aleppo_2016
+
+    rng = np.random.default_rng(11)
+    n = 150_000  # above GRID_MIN_POINTS
+    lons = rng.uniform(37.05, 37.25, n)  # Aleppo city and around it
+    lats = rng.uniform(36.12, 36.28, n)
+    days = np.full(n, np.datetime64("2016-09-14"))
+    with_grid = load_aleppo_2016().at_many(lats, lons, days)
+    monkeypatch.setattr(control_module, "GRID_MIN_POINTS", 10**12)
+    without_grid = load_aleppo_2016().at_many(lats, lons, days)
+    assert (with_grid >= 0).sum() > 10_000  # the sample really lands in mapped neighbourhoods
+    np.testing.assert_array_equal(with_grid, without_grid)
