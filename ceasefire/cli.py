@@ -426,20 +426,55 @@ def _control_answer_json(answer: Any) -> dict[str, Any]:
     }
 
 
+def _workspace_control(ctx: click.Context) -> Any:
+    """The bundled control map plus the workspace's imported statements (if a workspace exists)."""
+    from ceasefire.geo.control import load_aleppo_2016
+    from ceasefire.geo.control_store import workspace_control
+
+    workspace = _settings(ctx).workspace
+    if not (workspace / "ceasefire.sqlite").exists():
+        return load_aleppo_2016()
+    with Store(workspace) as store:
+        return workspace_control(store)
+
+
+@control.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--by", "recorded_by", default="analyst", help="Who records these statements.")
+@click.pass_context
+@handle_errors
+def control_import(ctx: click.Context, file: Path, recorded_by: str) -> None:
+    """Add control statements (GeoJSON features or CSV rows) as new, sourced versions."""
+    from ceasefire.geo.control_store import import_control_file
+
+    with Store(_settings(ctx).workspace) as store:
+        summary = import_control_file(store, file, recorded_by)
+    click.echo(f"control {file}: added {summary.added}, unchanged {summary.unchanged}, "
+               f"quarantined {summary.quarantined}")  # fmt: skip
+    for problem in summary.problems:
+        click.echo(f"  quarantined: {problem}")
+
+
 @control.command("at")
 @click.option("--date", "day", required=True)
 @click.option("--lat", type=click.FloatRange(-90, 90), default=None)
 @click.option("--lon", type=click.FloatRange(-180, 180), default=None)
 @click.option("--area", "area_id", default=None, help="An area id (P-code) instead of a point.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@click.pass_context
 @handle_errors
 def control_at(
-    day: str, lat: float | None, lon: float | None, area_id: str | None, fmt: str
+    ctx: click.Context,
+    day: str,
+    lat: float | None,
+    lon: float | None,
+    area_id: str | None,
+    fmt: str,
 ) -> None:
     """Who held the point (or area) on the date, with the evidence (or "unknown" and why)."""
-    from ceasefire.geo.control import ControlAnswer, load_aleppo_2016
+    from ceasefire.geo.control import ControlAnswer
 
-    control_map = load_aleppo_2016()
+    control_map = _workspace_control(ctx)
     on = _parse_date(day, "--date")
     if area_id is not None:
         version = control_map.area_at(area_id, on)
@@ -466,12 +501,11 @@ def control_at(
 @click.option("--date", "day", required=True)
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.pass_context
 @handle_errors
-def control_map(day: str, fmt: str, output: Path | None) -> None:
+def control_map(ctx: click.Context, day: str, fmt: str, output: Path | None) -> None:
     """The control map on the date as RFC 7946 GeoJSON."""
-    from ceasefire.geo.control import load_aleppo_2016
-
-    text = json.dumps(load_aleppo_2016().to_geojson(_parse_date(day, "--date")), sort_keys=True,
+    text = json.dumps(_workspace_control(ctx).to_geojson(_parse_date(day, "--date")), sort_keys=True,
                       ensure_ascii=False) + "\n"  # fmt: skip
     if output is None:
         click.echo(text, nl=False)
@@ -483,16 +517,16 @@ def control_map(day: str, fmt: str, output: Path | None) -> None:
 @click.option("--agreement", "agreement_name", required=True)
 @click.option("--date", "day", required=True)
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json")
+@click.pass_context
 @handle_errors
-def control_separation(agreement_name: str, day: str, fmt: str) -> None:
+def control_separation(ctx: click.Context, agreement_name: str, day: str, fmt: str) -> None:
     """Where areas held by covered (or unknown) groups meet areas held by excluded groups.
 
     It describes areas held; it never designates anything as open to attack."""
-    from ceasefire.geo.control import load_aleppo_2016
     from ceasefire.geo.separation import separation_report
 
     report = separation_report(
-        load_aleppo_2016(), load_agreement(agreement_name), _parse_date(day, "--date")
+        _workspace_control(ctx), load_agreement(agreement_name), _parse_date(day, "--date")
     )
     click.echo(json.dumps(report, sort_keys=True, ensure_ascii=False, indent=2, default=str))
 

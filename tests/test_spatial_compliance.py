@@ -144,3 +144,39 @@ def test_zones_geojson_output() -> None:
         assert area > 0
         assert all(36.5 < x < 37.6 and 35.9 < y < 36.6 for x, y in ring)
     assert out.output == CliRunner().invoke(cli, ["zones", "--agreement", "syria-2016-09"]).output
+
+
+def test_analyst_statements_become_new_versions_and_history_survives(tmp_path: Path) -> None:
+    """An analyst records that the army took Haydariyeh (N0122) earlier than the bundled label."""
+    runner = CliRunner()
+    ws = str(tmp_path / "ws")
+    layer = tmp_path / "update.csv"
+    layer.write_text(
+        "area_id,status,actors,valid_from,valid_to,sources\n"
+        "N0122,held,SYR_GOV,2016-11-20,2016-12-14,analyst-note-7\n"
+        "N0999,held,SYR_GOV,2016-11-20,,analyst-note-8\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(cli, ["--workspace", ws, "control", "import", str(layer)])
+    assert out.exit_code == 0, out.output
+    assert "added 1" in out.output
+    assert "quarantined 1" in out.output
+    assert f"{layer}:3: " in out.output
+    again = runner.invoke(cli, ["--workspace", ws, "control", "import", str(layer)])
+    assert "added 0, unchanged 1" in again.output
+
+    def held(day: str, workspace: list[str]) -> dict[str, object]:
+        res = runner.invoke(
+            cli, [*workspace, "control", "at", "--date", day, "--area", "N0122", "--format", "json"]
+        )
+        return dict(json.loads(res.output))
+
+    new = held("2016-11-25", ["--workspace", ws])
+    assert new["actors"] == ["SYR_GOV"]
+    assert new["sources"] == ["analyst-note-7"]
+    # the bundled label (opposition on 15 Nov) still answers before the analyst's date …
+    assert held("2016-11-16", ["--workspace", ws])["actors"] == ["SYR_INSURGENTS"]
+    # … and without the workspace, the bundled history alone answers the 25th
+    assert held("2016-11-25", ["--workspace", str(tmp_path / "empty")])["actors"] == [
+        "SYR_INSURGENTS"
+    ]

@@ -274,6 +274,14 @@ class Store:
         rows = self.conn.execute("SELECT body FROM records WHERE kind=? ORDER BY id", (kind,))
         return [json.loads(body) for (body,) in rows]
 
+    def records_in_order(self, kind: str) -> list[dict[str, Any]]:
+        """Records of a kind in the order they were first recorded (batch, then row)."""
+        rows = self.conn.execute(
+            "SELECT body FROM record_revisions WHERE kind=? AND revision=1 ORDER BY batch_id, rowid",
+            (kind,),
+        )
+        return [json.loads(body) for (body,) in rows]
+
     def count_incidents(self) -> int:
         (count,) = self.conn.execute("SELECT count(*) FROM incidents").fetchone()
         return int(count)

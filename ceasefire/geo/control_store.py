@@ -1,0 +1,89 @@
+"""Analysts' control statements kept in the workspace, on top of the bundled control map.
+
+Each imported version is stored as a record (its geometry as GeoJSON); re-importing the same file
+changes nothing; versions are replayed in the order they were first recorded, so the latest
+statement wins where intervals overlap and every earlier one stays in the history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import mapping, shape
+
+from ceasefire.geo.control import (
+    ControlImport,
+    ControlMap,
+    ControlVersion,
+    import_csv,
+    import_geojson,
+    load_aleppo_2016,
+)
+from ceasefire.intake.common import Batch, RowProblem
+from ceasefire.store import ImportSummary, Store
+
+__all__ = ["import_control_file", "workspace_control"]
+
+KIND = "control_version"
+
+
+@dataclass(frozen=True)
+class _Record:
+    id: str
+    body: dict[str, Any]
+    kind: str = KIND
+
+    def to_json(self) -> dict[str, Any]:
+        return self.body
+
+
+def _body(v: ControlVersion) -> dict[str, Any]:
+    return {
+        "area_id": v.area_id, "kind": v.kind, "name": v.name, "geometry": mapping(v.geometry),
+        "actors": list(v.actors), "status": v.status, "valid_from": v.valid_from.isoformat(),
+        "valid_to": v.valid_to.isoformat() if v.valid_to else None, "sources": list(v.sources),
+        "confidence": v.confidence, "recorded_by": v.recorded_by,
+    }  # fmt: skip
+
+
+def _version(body: dict[str, Any]) -> ControlVersion:
+    return ControlVersion(
+        area_id=body["area_id"], kind=body["kind"], name=body["name"], geometry=shape(body["geometry"]),
+        actors=tuple(body["actors"]), status=body["status"], valid_from=date.fromisoformat(body["valid_from"]),
+        valid_to=date.fromisoformat(body["valid_to"]) if body["valid_to"] else None,
+        sources=tuple(body["sources"]), confidence=body["confidence"], recorded_by=body["recorded_by"],
+    )  # fmt: skip
+
+
+def workspace_control(store: Store) -> ControlMap:
+    """The bundled control map plus every statement imported into the workspace."""
+    control = load_aleppo_2016()
+    for body in store.records_in_order(KIND):
+        control.add(_version(body))
+    return control
+
+
+def import_control_file(store: Store, path: Path, recorded_by: str) -> ImportSummary:
+    """Import a GeoJSON or CSV control layer; bad rows are quarantined with file, row and field."""
+    known = workspace_control(store)
+    result: ControlImport = (
+        import_csv(path, known=known, recorded_by=recorded_by)
+        if path.suffix.lower() == ".csv"
+        else import_geojson(path, recorded_by=recorded_by)
+    )
+    batch = Batch(kind="control", file=str(path))
+    for v in result.versions:
+        body = _body(v)
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        batch.records.append(_Record(f"{v.area_id}/{v.valid_from.isoformat()}/{digest}", body))
+    for problem in result.problems:
+        if problem.severity == "error":
+            batch.problems.append(
+                RowProblem(problem.file, problem.line, problem.field, problem.message)
+            )
+    return store.import_batch(batch)
