@@ -431,11 +431,11 @@ def _workspace_control(ctx: click.Context) -> Any:
     from ceasefire.geo.control import load_aleppo_2016
     from ceasefire.geo.control_store import workspace_control
 
-    workspace = _settings(ctx).workspace
-    if not (workspace / "ceasefire.sqlite").exists():
+    settings = _settings(ctx)
+    if not (settings.workspace / "ceasefire.sqlite").exists():
         return load_aleppo_2016()
-    with Store(workspace) as store:
-        return workspace_control(store)
+    with Store(settings.workspace) as store:
+        return workspace_control(store, settings.timezone)
 
 
 @control.command("import")
@@ -497,6 +497,17 @@ def control_at(
                    f"sources {', '.join(answer['sources']) or '—'} {answer['reason']}".rstrip())  # fmt: skip
 
 
+def _boundary_repairs() -> dict[str, int]:
+    """How many packaged OCHA geometries were invalid and repaired (from the data manifest)."""
+    from ceasefire.service import bundled_data
+
+    manifest = json.loads(bundled_data("boundaries/manifest.json").read_text(encoding="utf-8"))
+    return {
+        name: int(layer.get("repaired_with_make_valid", 0))
+        for name, layer in manifest["layers"].items()
+    }
+
+
 @control.command("map")
 @click.option("--date", "day", required=True)
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson")
@@ -505,8 +516,10 @@ def control_at(
 @handle_errors
 def control_map(ctx: click.Context, day: str, fmt: str, output: Path | None) -> None:
     """The control map on the date as RFC 7946 GeoJSON."""
-    text = json.dumps(_workspace_control(ctx).to_geojson(_parse_date(day, "--date")), sort_keys=True,
-                      ensure_ascii=False) + "\n"  # fmt: skip
+    collection = _workspace_control(ctx).to_geojson(_parse_date(day, "--date"))
+    collection["ceasefire:geometry_repairs"] = _boundary_repairs()  # RFC 7946 foreign member
+    text = json.dumps(collection, sort_keys=True, ensure_ascii=False) + "\n"
+
     if output is None:
         click.echo(text, nl=False)
     else:

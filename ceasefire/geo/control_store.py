@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shapely.geometry import mapping, shape
 
@@ -20,14 +22,16 @@ from ceasefire.geo.control import (
     ControlImport,
     ControlMap,
     ControlVersion,
+    apply_incident_change,
     import_csv,
     import_geojson,
     load_aleppo_2016,
 )
 from ceasefire.intake.common import Batch, RowProblem
+from ceasefire.model.incidents import Incident
 from ceasefire.store import ImportSummary, Store
 
-__all__ = ["import_control_file", "workspace_control"]
+__all__ = ["apply_territorial_incidents", "import_control_file", "workspace_control"]
 
 KIND = "control_version"
 
@@ -60,12 +64,46 @@ def _version(body: dict[str, Any]) -> ControlVersion:
     )  # fmt: skip
 
 
-def workspace_control(store: Store) -> ControlMap:
-    """The bundled control map plus every statement imported into the workspace."""
+TERRITORY_EVENTS = ("Government regains territory", "Non-state actor overtakes territory")
+
+
+def workspace_control(store: Store, tz: ZoneInfo | None = None) -> ControlMap:
+    """The bundled control map, every statement imported into the workspace, and the changes of
+    control that stored ACLED incidents report (precise places inside a mapped area only)."""
     control = load_aleppo_2016()
     for body in store.records_in_order(KIND):
         control.add(_version(body))
+    apply_territorial_incidents(control, store.incidents(), tz or ZoneInfo("Asia/Damascus"))
     return control
+
+
+def apply_territorial_incidents(
+    control: ControlMap, incidents: Iterable[Incident], tz: ZoneInfo
+) -> list[ControlVersion]:
+    """ACLED "government regains territory" / "non-state actor overtakes territory" events located
+    precisely (geo_precision 1) inside a mapped area become new versions from their day, held by
+    actor 1 as the source names it (resolved at that day); nothing is inferred for other events."""
+    from ceasefire.agreements.loader import default_registry
+
+    registry = default_registry()
+    added = []
+    for incident in sorted(incidents, key=lambda i: (i.window.start, i.key)):
+        if incident.source_system != "acled" or incident.sub_category not in TERRITORY_EVENTS:
+            continue
+        place = incident.place
+        if place.lat is None or place.lon is None or place.precision != 1:
+            continue
+        on = incident.window.start.astimezone(tz).date()  # the local day, not the UTC one
+        answer = control.at(place.lat, place.lon, on)
+        if answer.area_id is None:
+            continue
+        names = [a.name for a in incident.actors_in("actor1")]
+        actors = tuple(i for n in names for i in registry.resolve_list(n, on, "acled").actor_ids)
+        if not actors:
+            continue
+        added.append(apply_incident_change(control, answer.area_id, actors, on, incident.key,
+                                           recorded_by="incident (ACLED)"))  # fmt: skip
+    return added
 
 
 def import_control_file(store: Store, path: Path, recorded_by: str) -> ImportSummary:
