@@ -565,6 +565,147 @@ def zones_cmd(agreement_name: str, fmt: str, output: Path | None) -> None:
         _write_atomic(output, text)
 
 
+# -- governance --------------------------------------------------------------------------------------
+_TOKEN = click.option(
+    "--token", envvar="CEASEFIRE_TOKEN", default=None, help="Account token [env CEASEFIRE_TOKEN]."
+)
+
+
+@cli.group()
+def users() -> None:
+    """Accounts and roles (admin, guarantor, party, monitor, public)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "guarantor", "party", "monitor", "public"])
+)
+@click.option(
+    "--party", default=None, help="The guarantor (USA, RUS) or party the account speaks for."
+)
+@click.option("--agreement", "agreement_name", default="syria-2016-09")
+@_TOKEN
+@click.pass_context
+@handle_errors
+def users_add(ctx: click.Context, name: str, role: str, party: str | None, agreement_name: str,
+              token: str | None) -> None:  # fmt: skip
+    """Create an account and print its token once (only its hash is stored).
+
+    The first account is an admin and needs no token; later ones need an admin's token."""
+    from ceasefire.governance import add_user, allow, authenticate
+
+    with Store(_settings(ctx).workspace) as store:
+        (count,) = store.conn.execute("SELECT count(*) FROM users").fetchone()
+        by = "bootstrap"
+        if count:
+            admin = authenticate(store, token)
+            allow(admin, "users.add")
+            by = admin.name
+        new_token = add_user(store, name, role, party, by, load_agreement(agreement_name))
+    click.echo(
+        f"account {name} ({role}{', ' + party if party else ''}) created; its token, shown once:"
+    )
+    click.echo(new_token)
+
+
+@cli.group()
+def decisions() -> None:
+    """Joint decisions of the guarantors (extend a phase, reset the clock…)."""
+
+
+@decisions.command("propose")
+@click.option("--agreement", "agreement_name", required=True)
+@click.option("--kind", required=True)
+@click.option("--subject", required=True, help="The phase or condition the decision is about.")
+@click.option("--effective", required=True, help="ISO 8601 date-time with offset.")
+@click.option("--until", default=None)
+@click.option("--text", default="")
+@click.option(
+    "--decided-at",
+    "decided_at",
+    default=None,
+    help="When the guarantors decided, if recorded later.",
+)
+@_TOKEN
+@click.pass_context
+@handle_errors
+def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subject: str, effective: str,
+                      until: str | None, text: str, decided_at: str | None, token: str | None) -> None:  # fmt: skip
+    """Propose a decision; the proposer's approval is recorded with it (and counts once)."""
+    from ceasefire.governance import authenticate, decision_status, propose
+
+    settings = _settings(ctx)
+    agreement_obj = load_agreement(agreement_name)
+    with Store(settings.workspace) as store:
+        account = authenticate(store, token)
+        decision_id = propose(store, account, kind, subject, text, _parse_instant(effective, settings, "--effective"),
+                              _parse_instant(until, settings, "--until") if until else None,
+                              _parse_instant(decided_at, settings, "--decided-at") if decided_at else None)  # fmt: skip
+        status = decision_status(store, decision_id, agreement_obj)
+    click.echo(json.dumps(status, sort_keys=True, indent=2))
+
+
+@decisions.command("approve")
+@click.argument("decision_id")
+@click.option("--agreement", "agreement_name", required=True)
+@_TOKEN
+@click.pass_context
+@handle_errors
+def decisions_approve(
+    ctx: click.Context, decision_id: str, agreement_name: str, token: str | None
+) -> None:
+    """Approve a decision as the guarantor your account speaks for."""
+    from ceasefire.governance import approve, authenticate, decision_status
+
+    with Store(_settings(ctx).workspace) as store:
+        account = authenticate(store, token)
+        approve(store, account, decision_id)
+        status = decision_status(store, decision_id, load_agreement(agreement_name))
+    click.echo(json.dumps(status, sort_keys=True, indent=2))
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+@click.option("--head", "expected", default=None, help="SEQ:HASH kept outside the system.")
+@click.pass_context
+@handle_errors
+def audit_verify(ctx: click.Context, expected: str | None) -> None:
+    """Check every entry; name the first changed, removed or reordered one (exit 1)."""
+    from ceasefire.store import audit
+
+    kept = None
+    if expected:
+        seq, _, digest = expected.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise ConfigError("--head must be SEQ:HASH as printed by ceasefire audit head.")
+        kept = (int(seq), digest)
+    with Store(_settings(ctx).workspace) as store:
+        problems = audit.verify(store.conn, kept)
+        last = audit.head(store.conn)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        sys.exit(1)
+    click.echo(f"audit log intact: {last[0]} entries, head {last[0]}:{last[1]}")
+
+
+@audit_group.command("head")
+@click.pass_context
+@handle_errors
+def audit_head(ctx: click.Context) -> None:
+    """Print SEQ:HASH of the last entry, to keep outside the system."""
+    from ceasefire.store import audit
+
+    with Store(_settings(ctx).workspace) as store:
+        seq, digest = audit.head(store.conn)
+    click.echo(f"{seq}:{digest}")
+
+
 # -- demo -----------------------------------------------------------------------------------------
 @cli.command("demo")
 @click.option("--first", default="2016-09-12", help="First report date.")

@@ -115,8 +115,21 @@ def claims_from_store(store: Store) -> list[Claim]:
     ]
 
 
+def with_stored_decisions(store: Store, agreement: Agreement) -> Agreement:
+    """The agreement plus the guarantors' decisions recorded in the workspace that are in effect."""
+    from dataclasses import replace
+
+    from ceasefire.governance import effective_decisions
+
+    stored = effective_decisions(store, agreement)
+    return (
+        replace(agreement, decisions=agreement.decisions + tuple(stored)) if stored else agreement
+    )
+
+
 def replay_from_store(store: Store, agreement: Agreement, control: Any = "bundled") -> Replay:
     """A replay of the stored records; ``control`` defaults to the bundled Aleppo control map."""
+    agreement = with_stored_decisions(store, agreement)
     if control == "bundled":
         from ceasefire.geo.control import load_aleppo_2016
 
@@ -136,7 +149,7 @@ def evaluate_store(
 
 
 def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[str, Any]:
-    replay = replay_from_store(store, agreement)
+    replay = replay_from_store(store, agreement, control=None)
     return status_at(replay.clock(at), at)
 
 

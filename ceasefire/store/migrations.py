@@ -67,4 +67,49 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, id, revision)
     );
     """,
+    # 3: accounts, joint decisions with approvals, and the hash-chained audit log
+    """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        party TEXT,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE decisions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        effective TEXT NOT NULL,
+        until TEXT,
+        proposed_by INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+    );
+    CREATE TABLE approvals (
+        decision_id TEXT NOT NULL REFERENCES decisions(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        guarantor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (decision_id, user_id)
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    """,
 )

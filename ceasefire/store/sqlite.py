@@ -19,6 +19,7 @@ from typing import Any
 from ceasefire.errors import StoreError
 from ceasefire.intake.common import Batch, RowProblem
 from ceasefire.model.incidents import Incident
+from ceasefire.store import audit
 from ceasefire.store.migrations import MIGRATIONS
 
 __all__ = ["DB_NAME", "ImportSummary", "Store"]
@@ -66,8 +67,9 @@ def _doc_hash(body: str) -> str:
 class Store:
     """A workspace folder holding the SQLite database."""
 
-    def __init__(self, workspace: Path) -> None:
+    def __init__(self, workspace: Path, actor: str = "cli") -> None:
         self.workspace = Path(workspace)
+        self.actor = actor  # who the audit log names for writes made through this store
         self._conn: sqlite3.Connection | None = None
 
     @classmethod
@@ -174,6 +176,10 @@ class Store:
                 "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
                 (added, revised, unchanged, len(batch.problems), batch_id),
             )
+            audit.append(conn, self.actor, f"import.{batch.kind}", batch.file,
+                         {"batch": batch_id, "sha256": _file_hash(batch.file), "added": added,
+                          "revised": revised, "unchanged": unchanged,
+                          "quarantined": len(batch.problems)})  # fmt: skip
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

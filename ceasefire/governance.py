@@ -1,0 +1,216 @@
+"""Accounts, roles, and joint decisions of the guarantors — every write audited.
+
+Roles: ``admin`` (accounts), ``guarantor`` (one per guarantor, ``party`` = USA / RUS), ``party``
+(a party's liaison cell, ``party`` = its actor or group id), ``monitor``, ``public``.  The
+permission table (:data:`PERMISSIONS`) is the one place that says who may do what.
+
+A guarantor decision (extend a phase, reset the clock, end a phase…) takes effect only when every
+guarantor the rule names has approved it through an account of its own: one approval per
+guarantor, from at least two different accounts; the proposer's approval counts once; an admin
+account cannot approve.  Tokens are shown once; only their sha256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ceasefire.errors import AccessDeniedError, ConfigError, NotFoundError
+from ceasefire.model.agreement import Agreement, Decision
+from ceasefire.store import Store, audit
+
+__all__ = ["PERMISSIONS", "ROLES", "Account", "add_user", "approve", "authenticate", "decision_status",
+           "effective_decisions", "propose"]  # fmt: skip
+
+ROLES = ("admin", "guarantor", "party", "monitor", "public")
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "users.add": frozenset({"admin"}),
+    "decisions.propose": frozenset({"guarantor"}),
+    "decisions.approve": frozenset({"guarantor"}),
+    "decisions.read": frozenset({"admin", "guarantor", "party", "monitor", "public"}),
+    "audit.verify": frozenset({"admin", "guarantor", "monitor"}),
+}
+DECISION_KINDS = (
+    "extend_phase",
+    "end_phase",
+    "reset_clock",
+    "approve_delineation",
+    "publish_determination",
+)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    role: str
+    party: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def allow(account: Account, permission: str) -> None:
+    if account.role not in PERMISSIONS[permission]:
+        raise AccessDeniedError(
+            f"The {account.role} account {account.name!r} may not {permission}."
+        )
+
+
+def _write(store: Store) -> sqlite3.Connection:
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def add_user(store: Store, name: str, role: str, party: str | None, by: str,
+             agreement: Agreement | None = None) -> str:  # fmt: skip
+    """Create an account; returns its token (shown once). The first account must be an admin."""
+    if role not in ROLES:
+        raise ConfigError(f"Role {role!r} is not one of {', '.join(ROLES)}.")
+    if role in ("guarantor", "party") and not party:
+        raise ConfigError(f"A {role} account needs --party (the guarantor or party it speaks for).")
+    if role == "guarantor" and agreement is not None and party not in agreement.guarantor_ids():
+        raise ConfigError(
+            f"{party!r} is not a guarantor of {agreement.id}: {', '.join(agreement.guarantor_ids())}."
+        )
+    token = secrets.token_urlsafe(32)
+    conn = _write(store)
+    try:
+        (count,) = conn.execute("SELECT count(*) FROM users").fetchone()
+        if count == 0 and role != "admin":
+            raise ConfigError(
+                "The first account must be an admin: ceasefire users add NAME --role admin."
+            )
+        if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            raise ConfigError(f"An account named {name!r} exists already.")
+        conn.execute("INSERT INTO users(name, role, party, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                     (name, role, party, _hash(token), _now()))  # fmt: skip
+        audit.append(conn, by, "users.add", name, {"role": role, "party": party})
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return token
+
+
+def authenticate(store: Store, token: str | None) -> Account:
+    if not token:
+        raise AccessDeniedError("This needs an account: give --token (or set CEASEFIRE_TOKEN).")
+    row = store.conn.execute(
+        "SELECT id, name, role, party FROM users WHERE token_hash = ? AND disabled = 0",
+        (_hash(token),),
+    ).fetchone()
+    if row is None:
+        raise AccessDeniedError("The token is not valid for this workspace.")
+    return Account(int(row[0]), str(row[1]), str(row[2]), row[3])
+
+
+def propose(store: Store, account: Account, kind: str, subject: str, text: str, effective: datetime,
+            until: datetime | None, decided_at: datetime | None = None) -> str:  # fmt: skip
+    """Record a proposed decision with the proposer's approval. ``decided_at`` states when the
+    guarantors decided, for decisions recorded after the fact; by default, the last approval."""
+    allow(account, "decisions.propose")
+    if kind not in DECISION_KINDS:
+        raise ConfigError(f"Decision kind {kind!r} is not one of {', '.join(DECISION_KINDS)}.")
+    if effective.tzinfo is None or (until is not None and until.tzinfo is None):
+        raise ConfigError("Decision times need a UTC offset (e.g. 2016-09-14T19:00+03:00).")
+    conn = _write(store)
+    try:
+        (n,) = conn.execute("SELECT count(*) FROM decisions").fetchone()
+        decision_id = f"DEC-{n + 1:04d}"
+        conn.execute(
+            "INSERT INTO decisions(id, kind, subject, text, effective, until, proposed_by, created_at, "
+            "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (decision_id, kind, subject, text, effective.isoformat(), until.isoformat() if until else None,
+             account.id, _now(), decided_at.isoformat() if decided_at else None),
+        )  # fmt: skip
+        conn.execute("INSERT INTO approvals(decision_id, user_id, guarantor, at) VALUES (?, ?, ?, ?)",
+                     (decision_id, account.id, account.party, _now()))  # fmt: skip
+        audit.append(conn, account.name, "decisions.propose", decision_id,
+                     {"kind": kind, "subject": subject, "effective": effective.isoformat(),
+                      "until": until.isoformat() if until else None, "approval_of": account.party})  # fmt: skip
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return decision_id
+
+
+def approve(store: Store, account: Account, decision_id: str) -> dict[str, Any]:
+    allow(account, "decisions.approve")
+    conn = _write(store)
+    try:
+        if conn.execute("SELECT 1 FROM decisions WHERE id = ?", (decision_id,)).fetchone() is None:
+            raise NotFoundError(f"No decision {decision_id!r}; see ceasefire decisions list.")
+        if conn.execute("SELECT 1 FROM approvals WHERE decision_id = ? AND user_id = ?",
+                        (decision_id, account.id)).fetchone():  # fmt: skip
+            raise ConfigError(
+                f"{account.name} has approved {decision_id} already; an approval counts once."
+            )
+        conn.execute("INSERT INTO approvals(decision_id, user_id, guarantor, at) VALUES (?, ?, ?, ?)",
+                     (decision_id, account.id, account.party, _now()))  # fmt: skip
+        audit.append(
+            conn, account.name, "decisions.approve", decision_id, {"approval_of": account.party}
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return decision_status(store, decision_id, None)
+
+
+def decision_status(store: Store, decision_id: str, agreement: Agreement | None) -> dict[str, Any]:
+    row = store.conn.execute(
+        "SELECT id, kind, subject, text, effective, until, proposed_by, created_at, decided_at FROM decisions "
+        "WHERE id = ?",
+        (decision_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"No decision {decision_id!r}.")
+    approvals = store.conn.execute(
+        "SELECT u.name, a.guarantor, a.at FROM approvals a JOIN users u ON u.id = a.user_id "
+        "WHERE a.decision_id = ? AND u.role = 'guarantor' ORDER BY a.at, u.name",
+        (decision_id,),
+    ).fetchall()
+    guarantors = sorted({g for _, g, _ in approvals})
+    accounts = sorted({n for n, _, _ in approvals})
+    required = list(agreement.guarantor_ids()) if agreement is not None else []
+    missing = [g for g in required if g not in guarantors]
+    takes_effect = bool(required) and not missing and len(accounts) >= 2
+    return {
+        "id": row[0], "kind": row[1], "subject": row[2], "text": row[3], "effective": row[4], "until": row[5],
+        "decided_at": row[8],
+        "approvals": [{"account": n, "guarantor": g, "at": at} for n, g, at in approvals],
+        "required": required, "missing": missing, "in_effect": takes_effect,
+    }  # fmt: skip
+
+
+def effective_decisions(store: Store, agreement: Agreement) -> list[Decision]:
+    """Stored decisions that have every required approval, as agreement decisions for the clock."""
+    out = []
+    for (decision_id,) in store.conn.execute("SELECT id FROM decisions ORDER BY id").fetchall():
+        status = decision_status(store, decision_id, agreement)
+        if not status["in_effect"]:
+            continue
+        decided = (datetime.fromisoformat(status["decided_at"]) if status["decided_at"]
+                   else max(datetime.fromisoformat(a["at"]) for a in status["approvals"]))  # fmt: skip
+        out.append(
+            Decision(
+                id=decision_id, kind=status["kind"], subject=status["subject"], decided_at=decided,
+                effective=datetime.fromisoformat(status["effective"]),
+                approvals=tuple(sorted({a["guarantor"] for a in status["approvals"]})),
+                until=datetime.fromisoformat(status["until"]) if status["until"] else None,
+                text=status["text"],
+            )
+        )  # fmt: skip
+    return out
