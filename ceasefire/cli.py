@@ -706,6 +706,24 @@ def audit_head(ctx: click.Context) -> None:
     click.echo(f"{seq}:{digest}")
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", help="Loopback by default.")
+@click.option("--port", default=8740, type=click.IntRange(1, 65535))
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API (OpenAPI description at /openapi.json)."""
+    import uvicorn
+
+    from ceasefire.api.app import create_app
+
+    settings = _settings(ctx)
+    Store(settings.workspace).conn  # noqa: B018 - create and migrate the workspace before serving
+    uvicorn.run(
+        create_app(settings.workspace, settings.timezone), host=host, port=port, log_level="info"
+    )
+
+
 # -- demo -----------------------------------------------------------------------------------------
 @cli.command("demo")
 @click.option("--first", default="2016-09-12", help="First report date.")

@@ -35,7 +35,13 @@ from ceasefire.model.incidents import (
 )
 from ceasefire.model.timewindow import Precision, TimeWindow
 
-__all__ = ["Claim", "humanitarian_incidents", "parse_humanitarian", "parse_reports"]
+__all__ = [
+    "Claim",
+    "humanitarian_incidents",
+    "parse_humanitarian",
+    "parse_report_object",
+    "parse_reports",
+]
 
 MAX_LINE = 1_000_000
 
@@ -362,38 +368,42 @@ def _known_from(event: ConvoyEvent) -> datetime:
 
 
 # -- monitors' and parties' reports ------------------------------------------------------
+def parse_report_object(obj: dict[str, Any], tz: ZoneInfo) -> Incident | Claim:
+    """One report (an incident or a claim) from its JSON object. Raises :class:`BadField`."""
+    kind = obj.get("kind", "incident")
+    report_id = _str(obj, "id")
+    reported_at, _ = _instant(obj.get("reported_at"), "reported_at", tz)
+    if kind == "claim":
+        period = obj.get("period") or {}
+        if not isinstance(period, dict):
+            raise BadField("period", "must be {from, to}")
+        return Claim(
+            id=report_id,
+            claimant=_str(obj, "claimant"),
+            reported_at=reported_at,
+            quantity=_str(obj, "quantity"),
+            value=_int(obj, "value", required=True) or 0,
+            qualifier=_str(obj, "qualifier", required=False) or "exact",
+            period_from=str(period.get("from", "")),
+            period_to=str(period.get("to", "")),
+            about=_str(obj, "about", required=False),
+            refs=_refs(obj),
+            note=_str(obj, "note", required=False),
+        )
+    if kind == "incident":
+        return _report_incident(obj, report_id, reported_at, tz)
+    raise BadField("kind", f"{kind!r} must be 'incident' or 'claim'")
+
+
 def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
     batch = Batch(kind="reports", file=str(path))
     seen: dict[str, int] = {}
     for number, obj in _objects(path, batch):
         try:
-            record: Incident | Claim
-            kind = obj.get("kind", "incident")
-            report_id = _str(obj, "id")
+            record = parse_report_object(obj, tz)
+            report_id = record.id if isinstance(record, Claim) else record.source_id
             if report_id in seen:
                 raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
-            reported_at, _ = _instant(obj.get("reported_at"), "reported_at", tz)
-            if kind == "claim":
-                period = obj.get("period") or {}
-                if not isinstance(period, dict):
-                    raise BadField("period", "must be {from, to}")
-                record = Claim(
-                    id=report_id,
-                    claimant=_str(obj, "claimant"),
-                    reported_at=reported_at,
-                    quantity=_str(obj, "quantity"),
-                    value=_int(obj, "value", required=True) or 0,
-                    qualifier=_str(obj, "qualifier", required=False) or "exact",
-                    period_from=str(period.get("from", "")),
-                    period_to=str(period.get("to", "")),
-                    about=_str(obj, "about", required=False),
-                    refs=_refs(obj),
-                    note=_str(obj, "note", required=False),
-                )
-            elif kind == "incident":
-                record = _report_incident(obj, report_id, reported_at, tz)
-            else:
-                raise BadField("kind", f"{kind!r} must be 'incident' or 'claim'")
         except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc)))
             continue

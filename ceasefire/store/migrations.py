@@ -106,6 +106,13 @@ MIGRATIONS: tuple[str, ...] = (
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL
     );
+    CREATE TABLE idempotency (
+        key TEXT NOT NULL,
+        account INTEGER NOT NULL,
+        status INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        PRIMARY KEY (key, account)
+    );
     CREATE TABLE audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         seq INTEGER NOT NULL,

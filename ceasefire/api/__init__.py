@@ -1,0 +1,1 @@
+"""The HTTP API (ASGI, FastAPI) over the same library as the CLI."""

@@ -1,0 +1,163 @@
+"""``ceasefire serve``: the HTTP API.
+
+Every endpoint names the permission it needs (one table: :data:`ENDPOINT_PERMISSIONS`); every error
+has one JSON shape, ``{"error": {"code": …, "message": …}}``; an acknowledged report is committed
+(SQLite WAL, synchronous=NORMAL … FULL for intake) before the response, and a retry with the same
+``Idempotency-Key`` returns the first response instead of storing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ceasefire.agreements import load_agreement
+from ceasefire.errors import AccessDeniedError, CeasefireError, NotFoundError
+from ceasefire.governance import Account, authenticate
+from ceasefire.intake.common import BadField, Batch
+from ceasefire.intake.jsonlines import parse_report_object
+from ceasefire.store import Store, audit
+
+__all__ = ["ENDPOINT_PERMISSIONS", "MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 1_000_000
+PUBLIC = "public"
+# endpoint → roles allowed (the one permission table of the API; a test walks every pair)
+ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
+    "GET /status": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /findings": frozenset({"admin", "guarantor", "monitor"}),
+    "POST /reports": frozenset({"guarantor", "party", "monitor"}),
+    "GET /audit/verify": frozenset({"admin", "guarantor", "monitor"}),
+}
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def create_app(workspace: Path, tz: ZoneInfo | None = None) -> FastAPI:
+    tz = tz or ZoneInfo("Asia/Damascus")
+    app = FastAPI(
+        title="ceasefire", version="0.1.0", description="Ceasefire monitoring and verification API."
+    )
+
+    def store() -> Store:
+        return Store(workspace, actor="api")
+
+    def account(db: Store, authorization: str | None) -> Account | None:
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise AccessDeniedError("Use 'Authorization: Bearer <token>'.")
+        return authenticate(db, token)
+
+    def require(endpoint: str, who: Account | None) -> None:
+        role = who.role if who else PUBLIC
+        if role not in ENDPOINT_PERMISSIONS[endpoint]:
+            if who is None:
+                raise AccessDeniedError("This endpoint needs an account token.")
+            raise AccessDeniedError(f"The {role} role may not call {endpoint}.")
+
+    @app.exception_handler(CeasefireError)
+    async def _ceasefire_error(request: Request, exc: CeasefireError) -> JSONResponse:
+        if isinstance(exc, AccessDeniedError):
+            status = 401 if "needs an account" in str(exc) or "not valid" in str(exc) else 403
+            return _error(status, "access_denied", str(exc))
+        if isinstance(exc, NotFoundError):
+            return _error(404, "not_found", str(exc))
+        return _error(400, "bad_request", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.get("/status")
+    def status(
+        agreement: str, at: str, authorization: str | None = Header(default=None)
+    ) -> dict[str, Any]:
+        from ceasefire.service import status_from_store
+
+        with store() as db:
+            require("GET /status", account(db, authorization))
+            when = datetime.fromisoformat(at)
+            when = when if when.tzinfo else when.replace(tzinfo=tz)
+            return status_from_store(db, load_agreement(agreement), when)
+
+    @app.get("/findings")
+    def findings(
+        agreement: str, authorization: str | None = Header(default=None)
+    ) -> list[dict[str, Any]]:
+        from ceasefire.service import evaluate_store
+
+        with store() as db:
+            require("GET /findings", account(db, authorization))
+            pairs = evaluate_store(db, load_agreement(agreement))
+        return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
+
+    @app.post("/reports", status_code=201)
+    async def reports(request: Request, authorization: str | None = Header(default=None),
+                      idempotency_key: str | None = Header(default=None)) -> JSONResponse:  # fmt: skip
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "too_large", f"A report is at most {MAX_BODY_BYTES // 1000} kB.")
+        with store() as db:
+            who = account(db, authorization)
+            require("POST /reports", who)
+            assert who is not None
+            if idempotency_key:
+                row = db.conn.execute(
+                    "SELECT status, response FROM idempotency WHERE key = ? AND account = ?",
+                    (idempotency_key, who.id),
+                ).fetchone()
+                if row is not None:
+                    return JSONResponse(status_code=int(row[0]), content=json.loads(row[1]))
+            try:
+                obj = json.loads(body)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                return _error(400, "invalid_json", f"The body is not JSON: {exc}")
+            if not isinstance(obj, dict):
+                return _error(400, "invalid_json", "The body must be one JSON object (a report).")
+            try:
+                record = parse_report_object(obj, tz)
+            except BadField as exc:
+                return _error(422, "invalid_report", f"{exc.field}: {exc}")
+            batch = Batch(kind="reports", file=f"api:{who.name}")
+            batch.records.append(record)
+            summary = db.import_batch(batch)
+            response = {"id": getattr(record, "id", getattr(record, "source_id", "")), "stored": summary.to_json(),
+                        "reporter_account": who.name}  # fmt: skip
+            if idempotency_key:
+                db.conn.execute(
+                    "INSERT INTO idempotency(key, account, status, response) VALUES (?, ?, ?, ?)",
+                    (idempotency_key, who.id, 201, json.dumps(response, sort_keys=True)),
+                )
+            return JSONResponse(status_code=201, content=response)
+
+    @app.get("/audit/verify")
+    def audit_verify(authorization: str | None = Header(default=None)) -> dict[str, Any]:
+        with store() as db:
+            require("GET /audit/verify", account(db, authorization))
+            problems = audit.verify(db.conn)
+            seq, digest = audit.head(db.conn)
+        return {
+            "intact": not problems,
+            "problems": [str(p) for p in problems],
+            "head": f"{seq}:{digest}",
+        }
+
+    return app

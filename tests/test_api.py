@@ -1,0 +1,125 @@
+"""The HTTP API: every role × endpoint pair, one error shape, durable idempotent intake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ceasefire.api.app import ENDPOINT_PERMISSIONS, MAX_BODY_BYTES, create_app
+from ceasefire.governance import add_user
+from ceasefire.service import import_file
+from ceasefire.store import Store
+from tests.conftest import TZ, UCDP_SEPT
+
+ROLES = ("admin", "guarantor", "party", "monitor", "public")
+REPORT = {
+    "id": "r-1", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
+    "reporter": {"name": "monitor team 2", "type": "monitor"}, "time": {"at": "2016-09-15"},
+    "place": {"name": "Aleppo", "lat": 36.2, "lon": 37.15, "admin1": "Aleppo Governorate"},
+    "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str, str], Path]:
+    ws = tmp_path_factory.mktemp("api") / "ws"
+    tokens: dict[str, str] = {}
+    with Store(ws) as store:
+        import_file(store, "ucdp", UCDP_SEPT, TZ)
+        tokens["admin"] = add_user(store, "root", "admin", None, "bootstrap")
+        tokens["guarantor"] = add_user(store, "us-desk", "guarantor", "USA", "root")
+        tokens["party"] = add_user(store, "gov-cell", "party", "SYR_GOV", "root")
+        tokens["monitor"] = add_user(store, "team-2", "monitor", None, "root")
+    return TestClient(create_app(ws, TZ)), tokens, ws
+
+
+def _headers(tokens: dict[str, str], role: str, **extra: str) -> dict[str, str]:
+    base = {} if role == "public" else {"Authorization": f"Bearer {tokens[role]}"}
+    return {**base, **extra}
+
+
+def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) -> int:
+    if endpoint == "GET /status":
+        return client.get("/status", params={"agreement": "syria-2016-09", "at": "2016-09-14T12:00"},
+                          headers=headers).status_code  # fmt: skip
+    if endpoint == "GET /findings":
+        return client.get(
+            "/findings", params={"agreement": "syria-2016-09"}, headers=headers
+        ).status_code
+    if endpoint == "POST /reports":
+        body = {**REPORT, "id": f"r-table-{n}"}
+        return client.post("/reports", content=json.dumps(body), headers=headers).status_code
+    return client.get("/audit/verify", headers=headers).status_code
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINT_PERMISSIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_and_endpoint(
+    api: tuple[TestClient, dict[str, str], Path], endpoint: str, role: str
+) -> None:
+    client, tokens, _ = api
+    code = _call(client, endpoint, _headers(tokens, role), ROLES.index(role))
+    allowed = role in ENDPOINT_PERMISSIONS[endpoint]
+    if allowed:
+        assert code in (200, 201), (endpoint, role, code)
+    else:
+        assert code == (401 if role == "public" else 403), (endpoint, role, code)
+
+
+def test_errors_have_one_shape(api: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, tokens, _ = api
+    responses = [
+        client.get("/findings", params={"agreement": "syria-2016-09"}),
+        client.get(
+            "/findings",
+            params={"agreement": "syria-2016-09"},
+            headers={"Authorization": "Bearer nope"},
+        ),
+        client.get(
+            "/findings", params={"agreement": "no-such"}, headers=_headers(tokens, "monitor")
+        ),
+        client.get("/status", headers=_headers(tokens, "monitor")),
+        client.post("/reports", content=b"{not json", headers=_headers(tokens, "monitor")),
+        client.post(
+            "/reports",
+            content=json.dumps({**REPORT, "reported_at": "yesterday"}),
+            headers=_headers(tokens, "monitor"),
+        ),
+        client.post(
+            "/reports", content=b"x" * (MAX_BODY_BYTES + 1), headers=_headers(tokens, "monitor")
+        ),
+        client.get("/no-such-endpoint"),
+    ]
+    assert [r.status_code for r in responses] == [401, 401, 400, 422, 400, 422, 413, 404]
+    for r in responses:
+        body = r.json()
+        assert set(body) == {"error"}
+        assert set(body["error"]) == {"code", "message"}
+        assert body["error"]["message"]
+
+
+def test_intake_is_durable_and_idempotent(api: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, tokens, ws = api
+    headers = _headers(tokens, "monitor", **{"Idempotency-Key": "k-123"})
+    first = client.post("/reports", content=json.dumps({**REPORT, "id": "r-idem"}), headers=headers)
+    assert first.status_code == 201
+    # acknowledged means committed: a separate connection sees it
+    with Store(ws) as other:
+        assert other.incident("report:r-idem") is not None
+    again = client.post("/reports", content=json.dumps({**REPORT, "id": "r-idem"}), headers=headers)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    with Store(ws) as other:
+        (n,) = other.conn.execute(
+            "SELECT count(*) FROM incident_revisions WHERE key = 'report:r-idem'"
+        ).fetchone()
+        assert n == 1
+
+
+def test_openapi_description(api: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, _, _ = api
+    spec = client.get("/openapi.json").json()
+    assert {"/status", "/findings", "/reports", "/audit/verify"} <= set(spec["paths"])
