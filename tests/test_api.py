@@ -14,7 +14,7 @@ from ceasefire.service import import_file
 from ceasefire.store import Store
 from tests.conftest import TZ, UCDP_SEPT
 
-ROLES = ("admin", "guarantor", "party", "monitor", "public")
+ROLES = ("admin", "guarantor", "party", "monitor", "public")  # "other_party" is a second party cell
 REPORT = {
     "id": "r-1", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
     "reporter": {"name": "monitor team 2", "type": "monitor"}, "time": {"at": "2016-09-15"},
@@ -33,7 +33,13 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str,
         tokens["guarantor"] = add_user(store, "us-desk", "guarantor", "USA", "root")
         tokens["party"] = add_user(store, "gov-cell", "party", "SYR_GOV", "root")
         tokens["monitor"] = add_user(store, "team-2", "monitor", None, "root")
-    return TestClient(create_app(ws, TZ)), tokens, ws
+        tokens["other_party"] = add_user(store, "opp-cell", "party", "SYR_INSURGENTS", "root")
+    client = TestClient(create_app(ws, TZ))
+    for rid, role in (("r-rel", "monitor"), ("complaint-1", "party")):
+        response = client.post("/reports", content=json.dumps({**REPORT, "id": rid}),
+                               headers={"Authorization": f"Bearer {tokens[role]}"})  # fmt: skip
+        assert response.status_code == 201
+    return client, tokens, ws
 
 
 def _headers(tokens: dict[str, str], role: str, **extra: str) -> dict[str, str]:
@@ -52,6 +58,11 @@ def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) ->
     if endpoint == "POST /reports":
         body = {**REPORT, "id": f"r-table-{n}"}
         return client.post("/reports", content=json.dumps(body), headers=headers).status_code
+    if endpoint == "GET /reports":
+        return client.get("/reports", headers=headers).status_code
+    if endpoint == "POST /reports/{key}/release":
+        return client.post("/reports/report:r-rel/release", headers=headers).status_code
+    assert endpoint == "GET /audit/verify"
     return client.get("/audit/verify", headers=headers).status_code
 
 
@@ -123,3 +134,30 @@ def test_openapi_description(api: tuple[TestClient, dict[str, str], Path]) -> No
     client, _, _ = api
     spec = client.get("/openapi.json").json()
     assert {"/status", "/findings", "/reports", "/audit/verify"} <= set(spec["paths"])
+
+
+def test_a_party_complaint_stays_with_its_cell_until_released(
+    api: tuple[TestClient, dict[str, str], Path],
+) -> None:
+    client, tokens, _ = api
+
+    def visible(role: str) -> dict[str, dict[str, object]]:
+        response = client.get("/reports", headers=_headers(tokens, role))
+        assert response.status_code == 200
+        return {r["key"]: r for r in response.json()}
+
+    key = "report:complaint-1"
+    assert key in visible("party")  # its own cell
+    assert "sources" in visible("party")[key]
+    assert key in visible("guarantor")
+    assert key in visible("monitor")
+    assert key not in visible("other_party")  # another party: denied until released
+    assert key not in visible("public")
+    released = client.post(f"/reports/{key}/release", headers=_headers(tokens, "guarantor"))
+    assert released.status_code == 200
+    assert key in visible("public")
+    assert "sources" not in visible("public")[key]  # the reporter is never shown to the public …
+    assert "sources" not in visible("other_party")[key]  # … nor to another party
+    assert (
+        client.post(f"/reports/{key}/release", headers=_headers(tokens, "party")).status_code == 403
+    )

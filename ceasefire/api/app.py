@@ -36,7 +36,12 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "GET /findings": frozenset({"admin", "guarantor", "monitor"}),
     "POST /reports": frozenset({"guarantor", "party", "monitor"}),
     "GET /audit/verify": frozenset({"admin", "guarantor", "monitor"}),
+    "GET /reports": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "POST /reports/{key}/release": frozenset({"guarantor"}),
 }
+# who sees a report: its own cell, the guarantors and the monitors; anyone once released;
+# reporter identities never to a party (other than its own cell) nor to the public
+_SEES_ALL = frozenset({"admin", "guarantor", "monitor"})
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -139,6 +144,12 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None) -> FastAPI:
             batch = Batch(kind="reports", file=f"api:{who.name}")
             batch.records.append(record)
             summary = db.import_batch(batch)
+            key = f"report:{getattr(record, 'source_id', getattr(record, 'id', ''))}"
+            db.conn.execute(
+                "INSERT INTO report_meta(key, account, role, party) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO NOTHING",
+                (key, who.id, who.role, who.party),
+            )
             response = {"id": getattr(record, "id", getattr(record, "source_id", "")), "stored": summary.to_json(),
                         "reporter_account": who.name}  # fmt: skip
             if idempotency_key:
@@ -147,6 +158,51 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None) -> FastAPI:
                     (idempotency_key, who.id, 201, json.dumps(response, sort_keys=True)),
                 )
             return JSONResponse(status_code=201, content=response)
+
+    @app.get("/reports")
+    def list_reports(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
+        with store() as db:
+            who = account(db, authorization)
+            require("GET /reports", who)
+            role = who.role if who else PUBLIC
+            rows = db.conn.execute(
+                "SELECT m.key, m.party, m.released_at, i.body FROM report_meta m JOIN incidents i ON i.key = m.key "
+                "ORDER BY m.key"
+            ).fetchall()
+        out = []
+        for key, party, released, body in rows:
+            own = who is not None and who.role == "party" and who.party == party
+            if not (role in _SEES_ALL or own or released):
+                continue
+            record = json.loads(body)
+            item = {"key": key, "party": party, "released_at": released, "category": record["category"],
+                    "window": record["window"], "place": record["place"], "actors": record["actors"]}  # fmt: skip
+            if role in _SEES_ALL or own:
+                item["sources"] = record["sources"]  # the reporter, as the report named it
+            out.append(item)
+        return out
+
+    @app.post("/reports/{key}/release")
+    def release(key: str, authorization: str | None = Header(default=None)) -> dict[str, Any]:
+        with store() as db:
+            who = account(db, authorization)
+            require("POST /reports/{key}/release", who)
+            assert who is not None
+            conn = db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                changed = conn.execute(
+                    "UPDATE report_meta SET released_at = coalesce(released_at, datetime('now')) WHERE key = ?",
+                    (key,),
+                ).rowcount
+                if not changed:
+                    raise NotFoundError(f"No report {key!r}.")
+                audit.append(conn, who.name, "reports.release", key, {"by_guarantor": who.party})
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return {"key": key, "released": True}
 
     @app.get("/audit/verify")
     def audit_verify(authorization: str | None = Header(default=None)) -> dict[str, Any]:

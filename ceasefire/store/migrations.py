@@ -113,6 +113,13 @@ MIGRATIONS: tuple[str, ...] = (
         response TEXT NOT NULL,
         PRIMARY KEY (key, account)
     );
+    CREATE TABLE report_meta (
+        key TEXT PRIMARY KEY,
+        account INTEGER NOT NULL REFERENCES users(id),
+        role TEXT NOT NULL,
+        party TEXT,
+        released_at TEXT
+    );
     CREATE TABLE audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         seq INTEGER NOT NULL,
