@@ -99,7 +99,10 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None) -> FastAPI:
 
         with store() as db:
             require("GET /status", account(db, authorization))
-            when = datetime.fromisoformat(at)
+            try:
+                when = datetime.fromisoformat(at)
+            except ValueError:
+                return _error(422, "invalid_request", f"at: {at!r} is not an ISO 8601 date-time")  # type: ignore[return-value]
             when = when if when.tzinfo else when.replace(tzinfo=tz)
             return status_from_store(db, load_agreement(agreement), when)
 
