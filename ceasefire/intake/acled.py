@@ -17,13 +17,18 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ceasefire.intake.common import BadField, Batch, float_field, int_field, parse_csv_batch
+from ceasefire.intake.common import (
+    BadField,
+    Batch,
+    coded_occurrence,
+    float_field,
+    int_field,
+    parse_csv_batch,
+)
 from ceasefire.model.incidents import (
-    Axis,
     Fatalities,
     Incident,
     IncidentActor,
-    Judgement,
     Place,
     SourceRef,
 )
@@ -159,12 +164,11 @@ def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         actors.extend(IncidentActor(n, column) for n in names if n)
     sources = tuple(SourceRef(name=n) for n in _names(row.get("source", "")))
     known_from = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
-    occurrence = Judgement(
-        axis=Axis.OCCURRENCE,
-        value="corroborated" if len(sources) >= 2 else "alleged",
-        known_from=known_from,
-        by="ACLED coding",
-        note=f"{len(sources)} source(s); source_scale {row.get('source_scale', '').strip() or '?'}",
+    occurrence = coded_occurrence(
+        len(sources),
+        known_from,
+        "ACLED coding",
+        f"{len(sources)} source(s); source_scale {row.get('source_scale', '').strip() or '?'}",
     )
     return Incident(
         source_system="acled",

@@ -7,10 +7,12 @@ import gzip
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ceasefire.errors import IntakeError
+from ceasefire.model.incidents import Axis, Judgement
 
 __all__ = [
     "MAX_FIELD",
@@ -85,6 +87,18 @@ def float_field(row: dict[str, str], name: str, lo: float, hi: float) -> float:
     if not lo <= value <= hi:
         raise BadField(name, f"{value} is outside {lo}..{hi}")
     return value
+
+
+def coded_occurrence(n_sources: int, known_from: datetime, by: str, note: str) -> Judgement:
+    """The occurrence judgement a coded dataset's row carries: corroborated with two or more
+    sources, else alleged (the dataset's coders vetted it, the centre did not observe it)."""
+    return Judgement(
+        axis=Axis.OCCURRENCE,
+        value="corroborated" if n_sources >= 2 else "alleged",
+        known_from=known_from,
+        by=by,
+        note=note,
+    )
 
 
 def parse_csv_batch(

@@ -11,13 +11,18 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ceasefire.intake.common import BadField, Batch, float_field, int_field, parse_csv_batch
+from ceasefire.intake.common import (
+    BadField,
+    Batch,
+    coded_occurrence,
+    float_field,
+    int_field,
+    parse_csv_batch,
+)
 from ceasefire.model.incidents import (
-    Axis,
     Fatalities,
     Incident,
     IncidentActor,
-    Judgement,
     Place,
     SourceRef,
 )
@@ -151,12 +156,11 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         first_seen = first
     known_from = datetime.combine(first_seen + timedelta(days=1), time(0), tzinfo=tz)
     n_sources = int_field(row, "number_of_sources", 0, optional=True) or len(sources)
-    occurrence = Judgement(
-        axis=Axis.OCCURRENCE,
-        value="corroborated" if n_sources >= 2 else "alleged",
-        known_from=known_from,
-        by="UCDP GED coding",
-        note=f"{n_sources} source(s); event_clarity {row.get('event_clarity', '').strip() or '?'}",
+    occurrence = coded_occurrence(
+        n_sources,
+        known_from,
+        "UCDP GED coding",
+        f"{n_sources} source(s); event_clarity {row.get('event_clarity', '').strip() or '?'}",
     )
     actors = [IncidentActor(side_a, "side_a")]
     if side_b:
