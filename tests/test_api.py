@@ -161,3 +161,21 @@ def test_a_party_complaint_stays_with_its_cell_until_released(
     assert (
         client.post(f"/reports/{key}/release", headers=_headers(tokens, "party")).status_code == 403
     )
+
+
+def test_rate_limit_per_token(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        admin = add_user(store, "root", "admin", None, "bootstrap")
+        monitor = add_user(store, "team", "monitor", None, "root")
+    client = TestClient(create_app(ws, TZ, rate=1.0, burst=3.0))
+    codes = [client.get("/audit/verify", headers={"Authorization": f"Bearer {monitor}"}).status_code
+             for _ in range(5)]  # fmt: skip
+    assert codes == [200, 200, 200, 429, 429]
+    limited = client.get("/audit/verify", headers={"Authorization": f"Bearer {monitor}"})
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    # another token has its own bucket
+    assert (
+        client.get("/audit/verify", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+    )

@@ -8,7 +8,10 @@ has one JSON shape, ``{"error": {"code": …, "message": …}}``; an acknowledge
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,31 @@ from ceasefire.store import Store, audit
 __all__ = ["ENDPOINT_PERMISSIONS", "MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 1_000_000
+RATE_PER_SECOND = 200.0  # per token (or per client address without one)
+RATE_BURST = 400.0
+
+
+class _Buckets:
+    """Token buckets per caller: a burst, then a steady rate; over it → 429 with Retry-After."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.state: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, who: str) -> float:
+        """0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.state.get(who, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self.state[who] = (tokens - 1.0, now)
+                return 0.0
+            self.state[who] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+
 PUBLIC = "public"
 # endpoint → roles allowed (the one permission table of the API; a test walks every pair)
 ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -48,8 +76,10 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
 
 
-def create_app(workspace: Path, tz: ZoneInfo | None = None) -> FastAPI:
+def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_PER_SECOND,
+               burst: float = RATE_BURST) -> FastAPI:  # fmt: skip
     tz = tz or ZoneInfo("Asia/Damascus")
+    buckets = _Buckets(rate, burst)
     app = FastAPI(
         title="ceasefire", version="0.1.0", description="Ceasefire monitoring and verification API."
     )
@@ -71,6 +101,21 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None) -> FastAPI:
             if who is None:
                 raise AccessDeniedError("This endpoint needs an account token.")
             raise AccessDeniedError(f"The {role} role may not call {endpoint}.")
+
+    @app.middleware("http")
+    async def _rate_limit(request: Request, call_next: Any) -> Any:
+        auth = request.headers.get("authorization", "")
+        who = (
+            "token:" + hashlib.sha256(auth.encode()).hexdigest()
+            if auth
+            else f"addr:{request.client}"
+        )
+        wait = buckets.take(who)
+        if wait > 0:
+            response = _error(429, "rate_limited", f"Too many requests; retry in {wait:.2f} s.")
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
+        return await call_next(request)
 
     @app.exception_handler(CeasefireError)
     async def _ceasefire_error(request: Request, exc: CeasefireError) -> JSONResponse:
