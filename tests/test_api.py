@@ -62,6 +62,18 @@ def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) ->
         return client.get("/reports", headers=headers).status_code
     if endpoint == "POST /reports/{key}/release":
         return client.post("/reports/report:r-rel/release", headers=headers).status_code
+    if endpoint == "GET /agreements/{name}":
+        return client.get("/agreements/syria-2016-09", headers=headers).status_code
+    if endpoint == "GET /incidents":
+        return client.get("/incidents", params={"limit": 5}, headers=headers).status_code
+    if endpoint == "GET /reports/daily":
+        return client.get("/reports/daily", params={"agreement": "syria-2016-09", "date": "2016-09-14"},
+                          headers=headers).status_code  # fmt: skip
+    if endpoint == "GET /control/at":
+        return client.get("/control/at", params={"date": "2016-09-14", "lat": 36.23, "lon": 37.10},
+                          headers=headers).status_code  # fmt: skip
+    if endpoint == "GET /exports/{layout}":
+        return client.get("/exports/hxl", headers=headers).status_code
     assert endpoint == "GET /audit/verify"
     return client.get("/audit/verify", headers=headers).status_code
 
@@ -179,3 +191,27 @@ def test_rate_limit_per_token(tmp_path: Path) -> None:
     assert (
         client.get("/audit/verify", headers={"Authorization": f"Bearer {admin}"}).status_code == 200
     )
+
+
+def test_exports_and_reads(api: tuple[TestClient, dict[str, str], Path]) -> None:
+    client, tokens, _ = api
+    monitor = _headers(tokens, "monitor")
+    hxl = client.get(
+        "/exports/hxl", params={"agreement": "syria-2016-09"}, headers=monitor
+    ).text.splitlines()
+    assert hxl[1].startswith("#event+id,#meta+source,#date+start")
+    row = next(line for line in hxl if line.startswith("ucdp:227762,"))
+    # Tall Dhahab, 14 Sept 2016 (UCDP fixture): local day kept, finding attached
+    assert ",2016-09-14,2016-09-14,day,Tall Dhahab village," in row
+    assert row.endswith(',undetermined,"ATK.UNSPEC,UNDET.COVERAGE_UNKNOWN"')
+    ucdp = client.get("/exports/ucdp", headers=monitor).text
+    assert ucdp.splitlines()[0].startswith("id,year,active_year")
+    assert client.get("/exports/parquet", headers=monitor).json()["error"]["code"] == "not_found"
+    page = client.get("/incidents", params={"limit": 2, "offset": 0}, headers=monitor).json()
+    assert len(page) == 2
+    assert client.get("/incidents", params={"limit": 0}, headers=monitor).status_code == 422
+    report = client.get(
+        "/reports/daily", params={"agreement": "syria-2016-09", "date": "2016-09-14"}
+    ).json()
+    assert report["header"]["report_number"] == 3
+    assert client.get("/agreements/syria-2016-09").text.startswith("# The US–Russia arrangement")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire.agreements import load_agreement
@@ -66,6 +66,11 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "GET /audit/verify": frozenset({"admin", "guarantor", "monitor"}),
     "GET /reports": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "POST /reports/{key}/release": frozenset({"guarantor"}),
+    "GET /agreements/{name}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /incidents": frozenset({"admin", "guarantor", "monitor"}),
+    "GET /reports/daily": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /control/at": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /exports/{layout}": frozenset({"admin", "guarantor", "monitor"}),
 }
 # who sees a report: its own cell, the guarantors and the monitors; anyone once released;
 # reporter identities never to a party (other than its own cell) nor to the public
@@ -251,6 +256,103 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                 conn.execute("ROLLBACK")
                 raise
         return {"key": key, "released": True}
+
+    @app.get("/agreements/{name}")
+    def agreement_file(name: str, authorization: str | None = Header(default=None)) -> Response:
+        from ceasefire.agreements.loader import resolve_agreement_path
+
+        with store() as db:
+            require("GET /agreements/{name}", account(db, authorization))
+        return Response(
+            resolve_agreement_path(name).read_text(encoding="utf-8"), media_type="application/yaml"
+        )
+
+    @app.get("/incidents")
+    def incidents(
+        limit: int = 100, offset: int = 0, authorization: str | None = Header(default=None)
+    ) -> Any:
+        if not (1 <= limit <= 1000) or offset < 0:
+            return _error(422, "invalid_request", "limit must be 1..1000 and offset ≥ 0")
+        with store() as db:
+            require("GET /incidents", account(db, authorization))
+            rows = db.conn.execute(
+                "SELECT body FROM incidents ORDER BY key LIMIT ? OFFSET ?", (limit, offset)
+            )
+            return [json.loads(body) for (body,) in rows]
+
+    @app.get("/reports/daily")
+    def daily(agreement: str, date: str, authorization: str | None = Header(default=None)) -> Any:
+        from datetime import date as date_type
+
+        from ceasefire.reports import render_json
+        from ceasefire.service import replay_from_store
+
+        try:
+            day = date_type.fromisoformat(date)
+        except ValueError:
+            return _error(422, "invalid_request", f"date: {date!r} is not YYYY-MM-DD")
+        with store() as db:
+            require("GET /reports/daily", account(db, authorization))
+            data = replay_from_store(db, load_agreement(agreement)).report(day)
+        return Response(render_json(data), media_type="application/json")
+
+    @app.get("/control/at")
+    def control_at(
+        date: str, lat: float, lon: float, authorization: str | None = Header(default=None)
+    ) -> Any:
+        from datetime import date as date_type
+
+        from ceasefire.geo.control_store import workspace_control
+
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return _error(422, "invalid_request", "lat/lon out of range")
+        try:
+            day = date_type.fromisoformat(date)
+        except ValueError:
+            return _error(422, "invalid_request", f"date: {date!r} is not YYYY-MM-DD")
+        with store() as db:
+            require("GET /control/at", account(db, authorization))
+            answer = workspace_control(db, tz).at(lat, lon, day)
+        return {
+            "status": answer.status, "actors": list(answer.actors), "area_id": answer.area_id,
+            "area_name": answer.area_name, "sources": list(answer.sources), "reason": answer.reason,
+            "valid_from": answer.valid_from.isoformat() if answer.valid_from else None,
+            "valid_to": answer.valid_to.isoformat() if answer.valid_to else None,
+        }  # fmt: skip
+
+    @app.get("/exports/{layout}")
+    def export(
+        layout: str, agreement: str | None = None, authorization: str | None = Header(default=None)
+    ) -> Any:
+        import io
+
+        from ceasefire.compliance.engine import evaluate_all
+        from ceasefire.export.tables import (
+            geojson_feature_collection,
+            write_acled_csv,
+            write_geojson,
+            write_hxl_csv,
+            write_ucdp_csv,
+        )
+
+        if layout not in ("ucdp", "acled", "geojson", "hxl"):
+            return _error(404, "not_found", f"No export {layout!r}: ucdp, acled, geojson or hxl.")
+        with store() as db:
+            require("GET /exports/{layout}", account(db, authorization))
+            rows = sorted(db.incidents(), key=lambda i: i.key)
+        findings = ({f.incident: f.to_json() for f in evaluate_all(load_agreement(agreement), rows)}
+                    if agreement else None)  # fmt: skip
+        buf = io.StringIO()
+        if layout == "ucdp":
+            write_ucdp_csv(rows, buf)
+        elif layout == "acled":
+            write_acled_csv(rows, buf)
+        elif layout == "hxl":
+            write_hxl_csv(rows, buf, findings)
+        else:
+            write_geojson(geojson_feature_collection(rows, findings), buf)
+        media = "application/geo+json" if layout == "geojson" else "text/csv"
+        return Response(buf.getvalue(), media_type=media)
 
     @app.get("/audit/verify")
     def audit_verify(authorization: str | None = Header(default=None)) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from ceasefire.intake.acled import ACLED_COLUMNS
 from ceasefire.intake.ucdp import UCDP_COLUMNS
@@ -44,10 +45,13 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _days(incident: Incident) -> tuple[date, date]:
-    """First and last local day of the window, in the timezone the window starts in."""
-    start = incident.window.start
-    last = (incident.window.end - timedelta(microseconds=1)).astimezone(start.tzinfo)
+LOCAL_TZ = ZoneInfo("Asia/Damascus")  # stored windows are UTC; rows speak in local days
+
+
+def _days(incident: Incident, tz: ZoneInfo = LOCAL_TZ) -> tuple[date, date]:
+    """First and last local day of the window (stored windows come back in UTC)."""
+    start = incident.window.start.astimezone(tz)
+    last = (incident.window.end - timedelta(microseconds=1)).astimezone(tz)
     return start.date(), last.date()
 
 
@@ -147,6 +151,37 @@ def write_ucdp_csv(incidents: Iterable[Incident], out: TextIO) -> int:
 def write_acled_csv(incidents: Iterable[Incident], out: TextIO) -> int:
     """Write the 31 ACLED export columns; return the number of rows written."""
     return _write((_acled_row(i) for i in incidents), ACLED_COLUMNS, out)
+
+
+# HXL (Humanitarian Exchange Language): a header row, then a row of hashtags, then the data
+HXL_COLUMNS = (
+    ("incident", "#event+id"), ("source_system", "#meta+source"), ("start", "#date+start"),
+    ("end", "#date+end"), ("precision", "#date+precision"), ("place", "#loc+name"),
+    ("admin1", "#adm1+name"), ("lat", "#geo+lat"), ("lon", "#geo+lon"), ("category", "#event+type"),
+    ("sub_category", "#event+subtype"), ("actors", "#org+name"), ("fatalities", "#affected+killed"),
+    ("qualification", "#status+qualification"), ("codes", "#indicator+code"),
+)  # fmt: skip
+
+
+def write_hxl_csv(incidents: Iterable[Incident], out: TextIO,
+                  findings: Mapping[str, Mapping[str, Any]] | None = None) -> int:  # fmt: skip
+    """Incidents as HXL-tagged CSV (for humanitarian users), with findings when given."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([name for name, _ in HXL_COLUMNS])
+    writer.writerow([tag for _, tag in HXL_COLUMNS])
+    n = 0
+    for incident in sorted(incidents, key=lambda i: i.key):
+        first, last = _days(incident)
+        finding = (findings or {}).get(incident.key, {})
+        writer.writerow([
+            incident.key, incident.source_system, first.isoformat(), last.isoformat(),
+            incident.window.precision.value, incident.place.name, incident.place.admin1,
+            _text(incident.place.lat), _text(incident.place.lon), incident.category, incident.sub_category,
+            _names(incident, "side_a", "side_b", "actor1", "actor2", "perpetrator", "target"),
+            _text(incident.fatalities.best), finding.get("qualification", ""), ",".join(finding.get("codes", [])),
+        ])  # fmt: skip
+        n += 1
+    return n
 
 
 def _feature(incident: Incident, finding: Mapping[str, Any] | None) -> dict[str, Any]:
