@@ -656,13 +656,40 @@ def decisions_approve(
     ctx: click.Context, decision_id: str, agreement_name: str, token: str | None
 ) -> None:
     """Approve a decision as the guarantor your account speaks for."""
-    from ceasefire.governance import approve, authenticate, decision_status
+    from ceasefire.governance import approve_and_alert, authenticate
 
     with Store(_settings(ctx).workspace) as store:
         account = authenticate(store, token)
-        approve(store, account, decision_id)
-        status = decision_status(store, decision_id, load_agreement(agreement_name))
+        status = approve_and_alert(store, account, decision_id, load_agreement(agreement_name))
     click.echo(json.dumps(status, sort_keys=True, indent=2))
+
+
+@cli.group()
+def webhooks() -> None:
+    """Signed alerts to other systems."""
+
+
+@webhooks.command("add")
+@click.argument("url")
+@click.option(
+    "--events", default="decision", help="Comma-separated: decision, serious_incident, clock."
+)
+@_TOKEN
+@click.pass_context
+@handle_errors
+def webhooks_add(ctx: click.Context, url: str, events: str, token: str | None) -> None:
+    """Register a webhook (admin); prints its signing secret once."""
+    from ceasefire.alerts import add_webhook
+    from ceasefire.governance import allow, authenticate
+
+    with Store(_settings(ctx).workspace) as store:
+        admin = authenticate(store, token)
+        allow(admin, "users.add")
+        hook_id, secret = add_webhook(
+            store, url, [e.strip() for e in events.split(",") if e.strip()], admin.name
+        )
+    click.echo(f"webhook {hook_id} for {events}; signing secret, shown once:")
+    click.echo(secret)
 
 
 @cli.group("audit")

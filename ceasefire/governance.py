@@ -23,8 +23,8 @@ from ceasefire.errors import AccessDeniedError, ConfigError, NotFoundError
 from ceasefire.model.agreement import Agreement, Decision
 from ceasefire.store import Store, audit
 
-__all__ = ["PERMISSIONS", "ROLES", "Account", "add_user", "approve", "authenticate", "decision_status",
-           "effective_decisions", "propose"]  # fmt: skip
+__all__ = ["PERMISSIONS", "ROLES", "Account", "add_user", "approve", "approve_and_alert", "authenticate",
+           "decision_status", "effective_decisions", "propose"]  # fmt: skip
 
 ROLES = ("admin", "guarantor", "party", "monitor", "public")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -167,6 +167,21 @@ def approve(store: Store, account: Account, decision_id: str) -> dict[str, Any]:
         conn.execute("ROLLBACK")
         raise
     return decision_status(store, decision_id, None)
+
+
+def approve_and_alert(
+    store: Store, account: Account, decision_id: str, agreement: Agreement
+) -> dict[str, Any]:
+    """Approve; when this approval makes the decision take effect, alert the subscribed webhooks."""
+    before = decision_status(store, decision_id, agreement)["in_effect"]
+    approve(store, account, decision_id)
+    status = decision_status(store, decision_id, agreement)
+    if status["in_effect"] and not before:
+        from ceasefire.alerts import notify
+
+        keys = ("id", "kind", "subject", "effective", "until", "approvals")
+        status["alerts"] = notify(store, "decision", {k: status[k] for k in keys})
+    return status
 
 
 def decision_status(store: Store, decision_id: str, agreement: Agreement | None) -> dict[str, Any]:

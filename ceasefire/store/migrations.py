@@ -120,6 +120,22 @@ MIGRATIONS: tuple[str, ...] = (
         party TEXT,
         released_at TEXT
     );
+    CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        webhook INTEGER NOT NULL REFERENCES webhooks(id),
+        event TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT
+    );
     CREATE TABLE audit_head (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         seq INTEGER NOT NULL,
