@@ -43,17 +43,12 @@ def add_webhook(store: Store, url: str, events: list[str], by: str) -> tuple[int
             f"Events must be among {', '.join(EVENTS)}; got {', '.join(events) or 'none'}."
         )
     secret = secrets.token_hex(32)
-    conn = store.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        cur = conn.execute("INSERT INTO webhooks(url, secret, events, created_at) VALUES (?, ?, ?, ?)",
-                           (url, secret, ",".join(sorted(events)), datetime.now(UTC).isoformat()))  # fmt: skip
-        hook_id = int(cur.lastrowid or 0)
+    with store.transaction() as conn:
+        (hook_id,) = conn.execute(
+            "INSERT INTO webhooks(url, secret, events, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            (url, secret, ",".join(sorted(events)), datetime.now(UTC).isoformat()),
+        ).fetchone()
         audit.append(conn, by, "webhooks.add", str(hook_id), {"url": url, "events": sorted(events)})
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return hook_id, secret
 
 
@@ -79,11 +74,11 @@ def notify(store: Store, event: str, payload: dict[str, Any]) -> list[dict[str, 
     for hook_id, url, secret, events in hooks:
         if event not in events.split(","):
             continue
-        cur = store.conn.execute(
-            "INSERT INTO deliveries(webhook, event, body, status, attempts) VALUES (?, ?, ?, 'pending', 0)",
+        (delivery,) = store.conn.execute(
+            "INSERT INTO deliveries(webhook, event, body, status, attempts) "
+            "VALUES (?, ?, ?, 'pending', 0) RETURNING id",
             (hook_id, event, body.decode("utf-8")),
-        )
-        delivery = int(cur.lastrowid or 0)
+        ).fetchone()
         error = _deliver(url, secret, event, delivery, body)
         store.conn.execute(
             "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",

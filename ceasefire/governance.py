@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -66,12 +65,6 @@ def allow(account: Account, permission: str) -> None:
         )
 
 
-def _write(store: Store) -> sqlite3.Connection:
-    conn = store.conn
-    conn.execute("BEGIN IMMEDIATE")
-    return conn
-
-
 def add_user(store: Store, name: str, role: str, party: str | None, by: str,
              agreement: Agreement | None = None) -> str:  # fmt: skip
     """Create an account; returns its token (shown once). The first account must be an admin."""
@@ -84,8 +77,7 @@ def add_user(store: Store, name: str, role: str, party: str | None, by: str,
             f"{party!r} is not a guarantor of {agreement.id}: {', '.join(agreement.guarantor_ids())}."
         )
     token = secrets.token_urlsafe(32)
-    conn = _write(store)
-    try:
+    with store.transaction() as conn:
         (count,) = conn.execute("SELECT count(*) FROM users").fetchone()
         if count == 0 and role != "admin":
             raise ConfigError(
@@ -96,10 +88,6 @@ def add_user(store: Store, name: str, role: str, party: str | None, by: str,
         conn.execute("INSERT INTO users(name, role, party, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                      (name, role, party, _hash(token), _now()))  # fmt: skip
         audit.append(conn, by, "users.add", name, {"role": role, "party": party})
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return token
 
 
@@ -124,8 +112,7 @@ def propose(store: Store, account: Account, kind: str, subject: str, text: str, 
         raise ConfigError(f"Decision kind {kind!r} is not one of {', '.join(DECISION_KINDS)}.")
     if effective.tzinfo is None or (until is not None and until.tzinfo is None):
         raise ConfigError("Decision times need a UTC offset (e.g. 2016-09-14T19:00+03:00).")
-    conn = _write(store)
-    try:
+    with store.transaction() as conn:
         (n,) = conn.execute("SELECT count(*) FROM decisions").fetchone()
         decision_id = f"DEC-{n + 1:04d}"
         conn.execute(
@@ -139,17 +126,12 @@ def propose(store: Store, account: Account, kind: str, subject: str, text: str, 
         audit.append(conn, account.name, "decisions.propose", decision_id,
                      {"kind": kind, "subject": subject, "effective": effective.isoformat(),
                       "until": until.isoformat() if until else None, "approval_of": account.party})  # fmt: skip
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return decision_id
 
 
 def approve(store: Store, account: Account, decision_id: str) -> dict[str, Any]:
     allow(account, "decisions.approve")
-    conn = _write(store)
-    try:
+    with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM decisions WHERE id = ?", (decision_id,)).fetchone() is None:
             raise NotFoundError(f"No decision {decision_id!r}; see ceasefire decisions list.")
         if conn.execute("SELECT 1 FROM approvals WHERE decision_id = ? AND user_id = ?",
@@ -162,10 +144,6 @@ def approve(store: Store, account: Account, decision_id: str) -> dict[str, Any]:
         audit.append(
             conn, account.name, "decisions.approve", decision_id, {"approval_of": account.party}
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return decision_status(store, decision_id, None)
 
 

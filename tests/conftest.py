@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,9 +41,39 @@ def sept_incidents() -> list[Incident]:
     return batch.records
 
 
+# The whole suite runs on SQLite and, with CEASEFIRE_TEST_POSTGRES set to a PostgreSQL/PostGIS
+# database URL (scripts/postgres starts one; .ci/run does both runs), on PostgreSQL: the library,
+# and any server or CLI subprocess a test starts, then read CEASEFIRE_DATABASE_URL with
+# ``schema=auto``, so each workspace folder gets its own schema of that database.
+POSTGRES = os.environ.get("CEASEFIRE_TEST_POSTGRES", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_url() -> Iterator[str | None]:
+    if not POSTGRES:
+        os.environ.pop("CEASEFIRE_DATABASE_URL", None)
+        yield None
+        return
+    import psycopg
+
+    def drop_workspace_schemas() -> None:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'ws\\_%'"
+            ).fetchall()
+            for (name,) in rows:
+                conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+    drop_workspace_schemas()
+    os.environ["CEASEFIRE_DATABASE_URL"] = f"{POSTGRES}?schema=auto"
+    yield os.environ["CEASEFIRE_DATABASE_URL"]
+    os.environ.pop("CEASEFIRE_DATABASE_URL", None)
+    drop_workspace_schemas()
+
+
 @pytest.fixture
-def store() -> Iterator[Store]:
-    fresh = Store.memory()
+def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
+    fresh = Store(tmp_path / "ws") if database_url else Store.memory()
     yield fresh
     fresh.close()
 

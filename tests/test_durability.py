@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -111,14 +110,15 @@ def test_kill_9_loses_no_acknowledged_report(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
-    conn = sqlite3.connect(ws / "ceasefire.sqlite")
+    store = Store(ws)
+    conn = store.conn
     stored = {
         k for (k,) in conn.execute("SELECT key FROM incidents WHERE source_system = 'report'")
     }
     revisions = conn.execute(
         "SELECT count(*), count(DISTINCT key) FROM incident_revisions"
     ).fetchone()
-    conn.close()
+    store.close()
     assert {f"report:{r}" for r in acknowledged} <= stored
     assert revisions[0] == revisions[1], "a retried report was stored twice"
     assert len(acknowledged) == ROUNDS * CLIENTS * PER_CLIENT

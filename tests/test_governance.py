@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ceasefire.cli import cli
+from ceasefire.store import Store
 from tests.conftest import UCDP_SEPT
 
 
@@ -158,7 +158,8 @@ def test_audit_detects_any_change(accounts: dict[str, str], tamper: str) -> None
     assert code == 0, out
     n = int(out.split("intact: ")[1].split(" ")[0])
     assert n == 7  # 5 accounts (the admin first), 1 import, 1 proposal
-    conn = sqlite3.connect(ws / "ceasefire.sqlite")
+    store = Store(ws)  # direct database access, as an administrator with write access could
+    conn = store.conn
     if tamper == "edit":
         conn.execute(
             "UPDATE audit SET detail = replace(detail, '313', '312') WHERE action = 'import.ucdp'"
@@ -178,8 +179,7 @@ def test_audit_detects_any_change(accounts: dict[str, str], tamper: str) -> None
     else:
         conn.execute("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)")
         expected = "entries were removed from the end"
-    conn.commit()
-    conn.close()
+    store.close()
     code, out = _run(ws, "audit", "verify")
     assert code == 1
     assert expected in out

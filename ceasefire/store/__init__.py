@@ -1,5 +1,5 @@
 """Stores behind one interface. SQLite in a workspace folder is the embedded default."""
 
-from ceasefire.store.sqlite import ImportSummary, Store
+from ceasefire.store.core import ImportSummary, Store
 
 __all__ = ["ImportSummary", "Store"]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from ceasefire.store.db import Database
 
 __all__ = ["GENESIS", "AuditProblem", "append", "head", "verify"]
 
@@ -28,9 +29,7 @@ def _digest(
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def append(
-    conn: sqlite3.Connection, actor: str, action: str, subject: str, detail: dict[str, Any]
-) -> int:
+def append(conn: Database, actor: str, action: str, subject: str, detail: dict[str, Any]) -> int:
     """Append one entry inside the caller's transaction; returns its sequence number."""
     row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
@@ -49,7 +48,7 @@ def append(
     return seq
 
 
-def head(conn: sqlite3.Connection) -> tuple[int, str]:
+def head(conn: Database) -> tuple[int, str]:
     row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
@@ -63,13 +62,11 @@ class AuditProblem:
         return f"audit entry {self.seq}: {self.message}"
 
 
-def verify(
-    conn: sqlite3.Connection, expected_head: tuple[int, str] | None = None
-) -> list[AuditProblem]:
+def verify(conn: Database, expected_head: tuple[int, str] | None = None) -> list[AuditProblem]:
     """Walk the chain; the first problem is the first bad entry. ``expected_head`` is a head kept
     outside the system (it also catches a truncated log together with a rewritten head)."""
     rows = conn.execute(
-        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY rowid"
+        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq"
     ).fetchall()
     problems: list[AuditProblem] = []
     prev = GENESIS

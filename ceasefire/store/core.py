@@ -1,4 +1,5 @@
-"""The embedded store: one SQLite file (WAL) in a workspace folder.
+"""The store: a workspace folder and its database — by default one SQLite file (WAL) in the
+folder, or PostgreSQL/PostGIS selected by a database URL (``--database``, ``CEASEFIRE_DATABASE_URL``).
 
 An import is one transaction: every record of the batch and every quarantined row are written
 together or not at all.  A record whose content is unchanged is counted ``unchanged``; a changed
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +22,12 @@ from ceasefire.errors import StoreError
 from ceasefire.intake.common import Batch, RowProblem
 from ceasefire.model.incidents import Incident
 from ceasefire.store import audit
-from ceasefire.store.migrations import MIGRATIONS
+from ceasefire.store.db import Database, SqliteDatabase, open_database, redact
+from ceasefire.store.migrations import MIGRATIONS, migration_sql, statements
 
-__all__ = ["DB_NAME", "ImportSummary", "Store"]
+__all__ = ["DATABASE_URL_ENV", "DB_NAME", "ImportSummary", "Store"]
+
+DATABASE_URL_ENV = "CEASEFIRE_DATABASE_URL"
 
 DB_NAME = "ceasefire.sqlite"
 
@@ -65,68 +70,97 @@ def _doc_hash(body: str) -> str:
 
 
 class Store:
-    """A workspace folder holding the SQLite database."""
+    """A workspace folder and its database (SQLite in the folder unless a URL names another)."""
 
-    def __init__(self, workspace: Path, actor: str = "cli") -> None:
+    def __init__(
+        self, workspace: Path, actor: str = "cli", database_url: str | None = None
+    ) -> None:
         self.workspace = Path(workspace)
         self.actor = actor  # who the audit log names for writes made through this store
-        self._conn: sqlite3.Connection | None = None
+        self.database_url = database_url or os.environ.get(DATABASE_URL_ENV) or None
+        self._db: Database | None = None
 
     @classmethod
     def memory(cls) -> Store:
-        store = cls(Path(":memory:"))
-        store._conn = sqlite3.connect(":memory:", isolation_level=None)
-        store._migrate(store._conn)
+        store = cls(Path(":memory:"), database_url="sqlite://")
+        store._db = SqliteDatabase.open(":memory:")
+        store._migrate(store._db)
         return store
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = self._open()
-        return self._conn
+    def conn(self) -> Database:
+        if self._db is None:
+            self._db = self._open()
+        return self._db
 
-    def _open(self) -> sqlite3.Connection:
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect
+
+    def _open(self) -> Database:
         try:
             self.workspace.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the workspace folder {self.workspace}: {exc}") from exc
+        url = self.resolved_url()
+        if url:
+            db = open_database(url)
+            try:
+                self._migrate(db)
+            except StoreError:
+                db.close()
+                raise
+            except Exception as exc:
+                db.close()
+                raise StoreError(
+                    f"The database at {redact(url)} could not be prepared: {exc}"
+                ) from exc
+            return db
         path = self.workspace / DB_NAME
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate(conn)
+            db = SqliteDatabase.open(path)
+            self._migrate(db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path} is not a usable ceasefire database ({exc}). "
                 "Point --workspace at an empty folder or at an existing workspace."
             ) from exc
-        return conn
+        return db
+
+    def resolved_url(self) -> str | None:
+        """The database URL, with ``schema=auto`` replaced by this workspace's own schema
+        (``ws_`` + a digest of the folder's absolute path): one PostgreSQL database can then hold
+        many workspaces, each in its own schema."""
+        url = self.database_url
+        if url and "schema=auto" in url:
+            digest = hashlib.sha256(str(self.workspace.resolve()).encode("utf-8")).hexdigest()
+            url = url.replace("schema=auto", f"schema=ws_{digest[:20]}")
+        return url
 
     @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    def _migrate(db: Database) -> None:
+        version = db.schema_version()
         if version > len(MIGRATIONS):
             raise StoreError(
                 f"The workspace was written by a newer ceasefire (schema {version}); upgrade ceasefire."
             )
-        for number in range(version, len(MIGRATIONS)):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number + 1}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        if version == len(MIGRATIONS):
+            return
+        with db.transaction():
+            version = db.schema_version()  # another process may have migrated meanwhile
+            for number in range(version, len(MIGRATIONS)):
+                for statement in statements(migration_sql(number, db.dialect)):
+                    db.execute(statement)
+                db.set_schema_version(number + 1)
+
+    def transaction(self) -> Any:
+        """A write transaction on this store's database (a context manager)."""
+        return self.conn.transaction()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def __enter__(self) -> Store:
         return self
@@ -136,18 +170,14 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------
     def import_batch(self, batch: Batch) -> ImportSummary:
-        conn = self.conn
         added = revised = unchanged = 0
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            cur = conn.execute(
+        with self.conn.transaction() as conn:
+            (batch_id,) = conn.execute(
                 "INSERT INTO batches(kind, file, sha256, imported_at, added, revised, unchanged, "
-                "quarantined) VALUES (?, ?, ?, ?, 0, 0, 0, 0)",
+                "quarantined) VALUES (?, ?, ?, ?, 0, 0, 0, 0) RETURNING id",
                 (batch.kind, batch.file, _file_hash(batch.file), now),
-            )
-            batch_id = cur.lastrowid
-            assert batch_id is not None
+            ).fetchone()
             for record in batch.records:
                 if isinstance(record, Incident):
                     outcome = self._put_incident(record, batch_id)
@@ -180,10 +210,6 @@ class Store:
                          {"batch": batch_id, "sha256": _file_hash(batch.file), "added": added,
                           "revised": revised, "unchanged": unchanged,
                           "quarantined": len(batch.problems)})  # fmt: skip
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return ImportSummary(
             batch.kind,
             batch.file,
@@ -206,28 +232,20 @@ class Store:
             revision, outcome = 1, "added"
             self.conn.execute(
                 "INSERT INTO incidents(key, source_system, source_id, revision, hash, start_utc, "
-                "end_utc, body, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    incident.key,
-                    incident.source_system,
-                    incident.source_id,
-                    revision,
-                    digest,
-                    start,
-                    end,
-                    body,
-                    batch_id,
-                ),
-            )
+                "end_utc, body, batch_id, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (incident.key, incident.source_system, incident.source_id, revision, digest,
+                 start, end, body, batch_id, incident.place.lat, incident.place.lon),
+            )  # fmt: skip
         elif row[1] == digest:
             return "unchanged"
         else:
             revision, outcome = row[0] + 1, "revised"
             self.conn.execute(
                 "UPDATE incidents SET revision=?, hash=?, start_utc=?, end_utc=?, body=?, "
-                "batch_id=? WHERE key=?",
-                (revision, digest, start, end, body, batch_id, incident.key),
-            )
+                "batch_id=?, lat=?, lon=? WHERE key=?",
+                (revision, digest, start, end, body, batch_id, incident.place.lat,
+                 incident.place.lon, incident.key),
+            )  # fmt: skip
         self.conn.execute(
             "INSERT INTO incident_revisions(key, revision, hash, body, batch_id) VALUES (?, ?, ?, ?, ?)",
             (incident.key, revision, digest, body, batch_id),
@@ -287,6 +305,21 @@ class Store:
             (kind,),
         )
         return [json.loads(body) for (body,) in rows]
+
+    def incident_keys_in_box(
+        self, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+    ) -> list[str]:
+        """Keys of incidents whose point lies in the box (edges included), in key order. On
+        PostgreSQL the PostGIS point's GiST index answers; on SQLite the lat/lon index."""
+        if self.dialect == "postgresql":
+            sql = ("SELECT key FROM incidents WHERE geom && public.ST_MakeEnvelope(?, ?, ?, ?, 4326) "
+                   "ORDER BY key")  # fmt: skip
+            params: tuple[float, ...] = (min_lon, min_lat, max_lon, max_lat)
+        else:
+            sql = ("SELECT key FROM incidents WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? "
+                   "ORDER BY key")  # fmt: skip
+            params = (min_lat, max_lat, min_lon, max_lon)
+        return [str(key) for (key,) in self.conn.execute(sql, params)]
 
     def count_incidents(self) -> int:
         (count,) = self.conn.execute("SELECT count(*) FROM incidents").fetchone()
