@@ -1,4 +1,15 @@
-"""Signed webhooks: alerts for decisions that take effect (and, as they are wired, other events).
+"""Signed webhooks: alerts for decisions that take effect, serious incidents and clock changes.
+
+Events:
+
+- ``decision``: a guarantor decision took effect (its last required approval arrived);
+- ``serious_incident``: an import (CLI or ``POST /reports``) added or revised an incident with at
+  least :data:`SERIOUS_DEATHS` deaths (best estimate), or of a category in
+  :data:`SERIOUS_CATEGORIES` (attacks on aid, civilians, monitors), or — for a hook that names an
+  agreement — one the agreement's rules find a violation;
+- ``clock``: for a hook that names an agreement, the daily state of its clock (phase, day, counted
+  days, each condition and phase) changed on some day, after an import or a decision. The payload
+  names the days that changed, before and after. The last state sent is kept in the store.
 
 Each delivery is a JSON POST with ``X-Ceasefire-Event``, ``X-Ceasefire-Delivery`` and
 ``X-Ceasefire-Signature: sha256=<HMAC-SHA256 of the body with the hook's secret>``; the receiver
@@ -14,24 +25,43 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from ceasefire.errors import ConfigError
+from ceasefire.model.agreement import Agreement
+from ceasefire.model.incidents import Incident
 from ceasefire.store import Store, audit
 
-__all__ = ["EVENTS", "add_webhook", "notify", "retry_failed", "sign"]
+__all__ = [
+    "EVENTS",
+    "SERIOUS_CATEGORIES",
+    "SERIOUS_DEATHS",
+    "add_webhook",
+    "after_change",
+    "clock_days",
+    "notify",
+    "retry_failed",
+    "serious_reasons",
+    "sign",
+]
 
 EVENTS = ("decision", "serious_incident", "clock")
 TIMEOUT_S = 3.0
+SERIOUS_DEATHS = 10
+SERIOUS_CATEGORIES = frozenset({"HUM.ATTACK", "CIV.ATTACK", "MON.OBSTRUCT"})
+CLOCK_MAX_DAYS = 120  # days of clock compared, from the agreement's start
 
 
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def add_webhook(store: Store, url: str, events: list[str], by: str) -> tuple[int, str]:
-    """Register a hook; returns (id, secret). Loopback or https only."""
+def add_webhook(store: Store, url: str, events: list[str], by: str,
+                agreement: str | None = None) -> tuple[int, str]:  # fmt: skip
+    """Register a hook; returns (id, secret). Loopback or https only. ``clock`` needs the agreement
+    whose clock the hook watches."""
     if not (
         url.startswith("https://")
         or url.startswith(("http://127.", "http://localhost", "http://[::1]"))
@@ -42,13 +72,21 @@ def add_webhook(store: Store, url: str, events: list[str], by: str) -> tuple[int
         raise ConfigError(
             f"Events must be among {', '.join(EVENTS)}; got {', '.join(events) or 'none'}."
         )
+    if "clock" in events and not agreement:
+        raise ConfigError("A clock alert watches one agreement: give --agreement NAME.")
+    if agreement:
+        from ceasefire.agreements import load_agreement
+
+        load_agreement(agreement)  # a clear error now rather than at the first alert
     secret = secrets.token_hex(32)
     with store.transaction() as conn:
         (hook_id,) = conn.execute(
-            "INSERT INTO webhooks(url, secret, events, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-            (url, secret, ",".join(sorted(events)), datetime.now(UTC).isoformat()),
+            "INSERT INTO webhooks(url, secret, events, created_at, agreement) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (url, secret, ",".join(sorted(events)), datetime.now(UTC).isoformat(), agreement),
         ).fetchone()
-        audit.append(conn, by, "webhooks.add", str(hook_id), {"url": url, "events": sorted(events)})
+        audit.append(conn, by, "webhooks.add", str(hook_id),
+                     {"url": url, "events": sorted(events), "agreement": agreement})  # fmt: skip
     return hook_id, secret
 
 
@@ -64,27 +102,13 @@ def _deliver(url: str, secret: str, event: str, delivery: int, body: bytes) -> s
         return f"{type(exc).__name__}: {exc}"
 
 
-def notify(store: Store, event: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Send ``event`` to every hook subscribed to it; record each delivery."""
-    body = json.dumps({"event": event, "payload": payload}, sort_keys=True).encode("utf-8")
+def notify(store: Store, event: str, payload: dict[str, Any],
+           agreement: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Send ``event`` to every hook subscribed to it (and, when ``agreement`` is given, watching
+    that agreement); record each delivery."""
     results = []
-    hooks = store.conn.execute(
-        "SELECT id, url, secret, events FROM webhooks ORDER BY id"
-    ).fetchall()
-    for hook_id, url, secret, events in hooks:
-        if event not in events.split(","):
-            continue
-        (delivery,) = store.conn.execute(
-            "INSERT INTO deliveries(webhook, event, body, status, attempts) "
-            "VALUES (?, ?, ?, 'pending', 0) RETURNING id",
-            (hook_id, event, body.decode("utf-8")),
-        ).fetchone()
-        error = _deliver(url, secret, event, delivery, body)
-        store.conn.execute(
-            "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-            ("failed" if error else "delivered", error, delivery),
-        )
-        results.append({"webhook": hook_id, "delivery": delivery, "error": error})
+    for hook in _hooks_for(store, event, agreement, any_agreement=agreement is None):
+        results.extend(_send(store, hook, event, payload))
     return results
 
 
@@ -103,3 +127,131 @@ def retry_failed(store: Store) -> int:
         )
         ok += error is None
     return ok
+
+
+def serious_reasons(incident: Incident, finding: dict[str, Any] | None) -> list[str]:
+    """Why an incident is serious enough to alert on (empty: it is not)."""
+    reasons = []
+    best = incident.fatalities.best
+    if best is not None and best >= SERIOUS_DEATHS:
+        reasons.append(f"{best} deaths (best estimate) ≥ {SERIOUS_DEATHS}")
+    if incident.category in SERIOUS_CATEGORIES:
+        reasons.append(f"category {incident.category}")
+    if finding is not None and finding.get("qualification") == "violation":
+        reasons.append("a violation of " + str(finding.get("agreement", "the agreement")))
+    return reasons
+
+
+def clock_days(store: Store, agreement: Agreement) -> dict[str, dict[str, Any]]:
+    """The clock's state at the end of each local day, from the start to the last incident's day
+    (at most :data:`CLOCK_MAX_DAYS`): phase, day, counted days, each condition and phase."""
+    from ceasefire.compliance.clock import status_at
+    from ceasefire.service import replay_from_store
+
+    tz = agreement.timezone
+    first = agreement.start.instant.astimezone(tz).date()
+    row = store.conn.execute("SELECT max(end_utc) FROM incidents").fetchone()
+    last_seen = datetime.fromisoformat(row[0]).astimezone(tz).date() if row and row[0] else first
+    last = min(max(first, last_seen), first + timedelta(days=CLOCK_MAX_DAYS))
+    replay = replay_from_store(store, agreement, control=None)
+    out: dict[str, dict[str, Any]] = {}
+    day = first
+    while day <= last:
+        at = datetime.combine(day, time(23, 59, 59), tzinfo=tz)
+        st = status_at(replay.clock(at), at)
+        out[day.isoformat()] = {
+            "phase": st["phase"], "day": st["day"], "consecutive_days": st["consecutive_days"],
+            "conditions": {k: v.get("state") for k, v in sorted(st["conditions"].items())},
+            "phases": {k: v.get("state") for k, v in sorted(st["phases"].items())},
+        }  # fmt: skip
+        day += timedelta(days=1)
+    return out
+
+
+def _clock_change(store: Store, agreement: Agreement) -> list[dict[str, Any]]:
+    now = clock_days(store, agreement)
+    name = f"clock:{agreement.id}"
+    row = store.conn.execute("SELECT value FROM alert_state WHERE name = ?", (name,)).fetchone()
+    before: dict[str, Any] = json.loads(row[0]) if row else {}
+    changed = [{"date": d, "before": before.get(d), "after": now[d]}
+               for d in sorted(now) if before.get(d) != now[d]]  # fmt: skip
+    if changed:
+        store.conn.execute(
+            "INSERT INTO alert_state(name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (name, json.dumps(now, sort_keys=True)),
+        )
+    return changed
+
+
+def after_change(store: Store, changed_incidents: Iterable[str] = (),
+                 clock: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    """After a committed import or decision: alert on serious incidents among ``changed_incidents``
+    and on clock changes for every agreement a hook watches. Returns the deliveries made."""
+    from ceasefire.agreements import load_agreement
+    from ceasefire.compliance.engine import evaluate_all
+
+    hooks = store.conn.execute("SELECT events, agreement FROM webhooks").fetchall()
+    if not hooks:
+        return []
+    serious_watch = {a for ev, a in hooks if "serious_incident" in ev.split(",")}
+    clock_watch = sorted({a for ev, a in hooks if "clock" in ev.split(",") and a})
+    results: list[dict[str, Any]] = []
+    keys = list(changed_incidents)
+    if serious_watch and keys:
+        incidents = [i for i in (store.incident(k) for k in keys) if i is not None]
+        agreements = {a: load_agreement(a) for a in sorted(x for x in serious_watch if x)}
+        verdicts = {a: {f.incident: f.to_json() for f in evaluate_all(ag, incidents)}
+                    for a, ag in agreements.items()}  # fmt: skip
+        for incident in incidents:
+            for watched in sorted(serious_watch, key=lambda a: a or ""):
+                finding = verdicts[watched].get(incident.key) if watched else None
+                reasons = serious_reasons(incident, finding)
+                if not reasons:
+                    continue
+                payload = {
+                    "key": incident.key, "category": incident.category,
+                    "start": incident.window.start.isoformat(), "end": incident.window.end.isoformat(),
+                    "place": incident.place.to_json(), "deaths_best": incident.fatalities.best,
+                    "reasons": reasons, "agreement": watched,
+                    "finding": {k: finding[k] for k in ("qualification", "codes") if k in finding}
+                    if finding else None,
+                }  # fmt: skip
+                for hook in _hooks_for(store, "serious_incident", watched):
+                    results.extend(_send(store, hook, "serious_incident", payload))
+    if clock:
+        for name in clock_watch:
+            agreement = load_agreement(name)
+            changed = _clock_change(store, agreement)
+            if changed:
+                payload = {"agreement": name, "changed": changed}
+                results.extend(notify(store, "clock", payload, agreement=name))
+    return results
+
+
+def _hooks_for(store: Store, event: str, watched: str | None,
+               any_agreement: bool = False) -> list[tuple[Any, ...]]:  # fmt: skip
+    """Hooks subscribed to ``event`` that watch ``watched`` (or any agreement)."""
+    rows = store.conn.execute(
+        "SELECT id, url, secret, events, agreement FROM webhooks ORDER BY id"
+    ).fetchall()
+    return [r for r in rows if event in r[3].split(",")
+            and (any_agreement or (r[4] or None) == (watched or None))]  # fmt: skip
+
+
+def _send(
+    store: Store, hook: tuple[Any, ...], event: str, payload: dict[str, Any]
+) -> list[dict[str, Any]]:
+    hook_id, url, secret = hook[0], hook[1], hook[2]
+    body = json.dumps({"event": event, "payload": payload}, sort_keys=True).encode("utf-8")
+    (delivery,) = store.conn.execute(
+        "INSERT INTO deliveries(webhook, event, body, status, attempts) "
+        "VALUES (?, ?, ?, 'pending', 0) RETURNING id",
+        (hook_id, event, body.decode("utf-8")),
+    ).fetchone()
+    error = _deliver(url, secret, event, delivery, body)
+    store.conn.execute(
+        "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+        ("failed" if error else "delivered", error, delivery),
+    )
+    return [{"webhook": hook_id, "delivery": delivery, "error": error}]

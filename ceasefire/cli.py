@@ -21,7 +21,6 @@ from ceasefire.agreements.loader import (
 )
 from ceasefire.errors import CeasefireError, ConfigError
 from ceasefire.settings import Settings
-from ceasefire.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,12 +73,21 @@ def _parse_date(text: str, option: str) -> date:
     default=None,
     help="IANA zone for dates without an offset [default Asia/Damascus].",
 )
+@click.option(
+    "--database",
+    envvar="CEASEFIRE_DATABASE_URL",
+    default=None,
+    help="Database URL: postgresql://user@host:port/db[?schema=NAME|auto] for PostgreSQL/PostGIS "
+    "[env CEASEFIRE_DATABASE_URL; default the SQLite file in the workspace].",
+)
 @click.pass_context
 @handle_errors
-def cli(ctx: click.Context, workspace: str | None, timezone: str | None) -> None:
+def cli(
+    ctx: click.Context, workspace: str | None, timezone: str | None, database: str | None
+) -> None:
     """ceasefire: agreements as code, incidents, compliance findings and the agreement clock."""
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = Settings.from_env(workspace, timezone)
+    ctx.obj["settings"] = Settings.from_env(workspace, timezone, database)
 
 
 # -- agreement ------------------------------------------------------------------------------
@@ -130,7 +138,7 @@ def import_(ctx: click.Context, kind: str, file: Path, fmt: str) -> None:
     from ceasefire.service import import_file
 
     settings = _settings(ctx)
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         summary = import_file(store, kind, file, settings.timezone)
     if fmt == "json":
         click.echo(json.dumps(summary.to_json(), sort_keys=True, ensure_ascii=False))
@@ -150,7 +158,7 @@ def import_(ctx: click.Context, kind: str, file: Path, fmt: str) -> None:
 @handle_errors
 def quarantine(ctx: click.Context) -> None:
     """List quarantined rows with their file, line, field and reason."""
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         for row in store.quarantine():
             click.echo(
                 f"{row['file']}:{row['line']}: {row['field']}: {row['reason']} (batch {row['batch']})"
@@ -182,7 +190,7 @@ def evaluate(
         from ceasefire.geo.control import load_aleppo_2016
 
         control_map = load_aleppo_2016()
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         pairs = evaluate_store(store, agreement_obj, when, control_map)
     pairs.sort(key=lambda p: p[0].key)
     if fmt == "jsonl":
@@ -216,7 +224,7 @@ def status(ctx: click.Context, agreement_name: str, at: str, fmt: str) -> None:
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_instant(at, settings, "--at")
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         result = status_from_store(store, agreement_obj, when)
     if fmt == "json":
         click.echo(json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2))
@@ -257,7 +265,7 @@ def report_daily(
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_date(day, "--date")
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         data = replay_from_store(store, agreement_obj).report(when)
     text = {"md": render_markdown, "html": render_html, "json": render_json}[fmt](data)
     if output is None:
@@ -267,47 +275,67 @@ def report_daily(
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    _write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def _write_atomic_bytes(path: Path, data: bytes) -> None:
+    """Write whole or not at all: a temporary file beside the target, then a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_bytes(data)
     tmp.replace(path)
 
 
 # -- exports ------------------------------------------------------------------------------------
 @cli.command("export")
-@click.argument("layout", type=click.Choice(["ucdp", "acled", "geojson"]))
-@click.option("--agreement", "agreement_name", default=None, help="Add findings (GeoJSON only).")
+@click.argument("layout", type=click.Choice(["ucdp", "acled", "geojson", "hxl", "parquet"]))
+@click.option(
+    "--agreement", "agreement_name", default=None, help="Add findings (GeoJSON, HXL, Parquet)."
+)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.pass_context
 @handle_errors
 def export(
     ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None
 ) -> None:
-    """Export stored incidents as UCDP CSV, ACLED CSV or GeoJSON."""
+    """Export stored incidents as UCDP CSV, ACLED CSV, GeoJSON, HXL-tagged CSV or Parquet."""
     import io
 
     from ceasefire.export.tables import (
         geojson_feature_collection,
         write_acled_csv,
         write_geojson,
+        write_hxl_csv,
         write_ucdp_csv,
     )
 
     settings = _settings(ctx)
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         incidents = sorted(store.incidents(), key=lambda i: i.key)
+    findings = None
+    if agreement_name:
+        from ceasefire.compliance.engine import evaluate_all
+
+        agreement_obj = load_agreement(agreement_name)
+        findings = {f.incident: f.to_json() for f in evaluate_all(agreement_obj, incidents)}
+    if layout == "parquet":
+        from ceasefire.export.parquet import write_parquet
+
+        if output is None:
+            raise click.UsageError("Parquet is binary: give --output FILE.parquet.")
+        data = io.BytesIO()
+        write_parquet(incidents, data, findings)
+        _write_atomic_bytes(output, data.getvalue())
+        click.echo(f"{len(incidents)} incidents → {output}", err=True)
+        return
     buf = io.StringIO()
     if layout == "ucdp":
         write_ucdp_csv(incidents, buf)
     elif layout == "acled":
         write_acled_csv(incidents, buf)
+    elif layout == "hxl":
+        write_hxl_csv(incidents, buf, findings)
     else:
-        findings = None
-        if agreement_name:
-            from ceasefire.compliance.engine import evaluate_all
-
-            agreement_obj = load_agreement(agreement_name)
-            findings = {f.incident: f.to_json() for f in evaluate_all(agreement_obj, incidents)}
         write_geojson(geojson_feature_collection(incidents, findings), buf)
     if output is None:
         click.echo(buf.getvalue(), nl=False)
@@ -322,7 +350,7 @@ def export(
 @handle_errors
 def incident(ctx: click.Context, key: str, agreement_name: str | None) -> None:
     """Show one incident: its revisions, judgements and (with --agreement) its finding."""
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         history = store.incident_history(key)
     if not history:
         raise ConfigError(f"No incident {key!r} in the workspace; keys look like ucdp:227667.")
@@ -378,7 +406,7 @@ def ingest_news_cmd(
         for inc in evidence["incidents"]:
             inc["finding"] = findings.get(f"news:{inc['id']}")
     if store:
-        with Store(settings.workspace) as db:
+        with settings.store() as db:
             evidence["store"] = db.import_batch(batch).to_json()
     if fmt == "json":
         evidence.pop("timings", None)
@@ -432,9 +460,9 @@ def _workspace_control(ctx: click.Context) -> Any:
     from ceasefire.geo.control_store import workspace_control
 
     settings = _settings(ctx)
-    if not (settings.workspace / "ceasefire.sqlite").exists():
+    if not settings.workspace.is_dir():
         return load_aleppo_2016()
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         return workspace_control(store, settings.timezone)
 
 
@@ -447,7 +475,7 @@ def control_import(ctx: click.Context, file: Path, recorded_by: str) -> None:
     """Add control statements (GeoJSON features or CSV rows) as new, sourced versions."""
     from ceasefire.geo.control_store import import_control_file
 
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         summary = import_control_file(store, file, recorded_by)
     click.echo(f"control {file}: added {summary.added}, unchanged {summary.unchanged}, "
                f"quarantined {summary.quarantined}")  # fmt: skip
@@ -595,7 +623,7 @@ def users_add(ctx: click.Context, name: str, role: str, party: str | None, agree
     The first account is an admin and needs no token; later ones need an admin's token."""
     from ceasefire.governance import add_user, allow, authenticate
 
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         (count,) = store.conn.execute("SELECT count(*) FROM users").fetchone()
         by = "bootstrap"
         if count:
@@ -637,7 +665,7 @@ def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subjec
 
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
-    with Store(settings.workspace) as store:
+    with settings.store() as store:
         account = authenticate(store, token)
         decision_id = propose(store, account, kind, subject, text, _parse_instant(effective, settings, "--effective"),
                               _parse_instant(until, settings, "--until") if until else None,
@@ -658,7 +686,7 @@ def decisions_approve(
     """Approve a decision as the guarantor your account speaks for."""
     from ceasefire.governance import approve_and_alert, authenticate
 
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         account = authenticate(store, token)
         status = approve_and_alert(store, account, decision_id, load_agreement(agreement_name))
     click.echo(json.dumps(status, sort_keys=True, indent=2))
@@ -674,20 +702,29 @@ def webhooks() -> None:
 @click.option(
     "--events", default="decision", help="Comma-separated: decision, serious_incident, clock."
 )
+@click.option(
+    "--agreement",
+    "agreement_name",
+    default=None,
+    help="The agreement watched: its clock (needed for clock) and its violations (serious_incident).",
+)
 @_TOKEN
 @click.pass_context
 @handle_errors
-def webhooks_add(ctx: click.Context, url: str, events: str, token: str | None) -> None:
+def webhooks_add(
+    ctx: click.Context, url: str, events: str, agreement_name: str | None, token: str | None
+) -> None:
     """Register a webhook (admin); prints its signing secret once."""
     from ceasefire.alerts import add_webhook
     from ceasefire.governance import allow, authenticate
 
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         admin = authenticate(store, token)
         allow(admin, "users.add")
         hook_id, secret = add_webhook(
-            store, url, [e.strip() for e in events.split(",") if e.strip()], admin.name
-        )
+            store, url, [e.strip() for e in events.split(",") if e.strip()], admin.name,
+            agreement_name,
+        )  # fmt: skip
     click.echo(f"webhook {hook_id} for {events}; signing secret, shown once:")
     click.echo(secret)
 
@@ -711,7 +748,7 @@ def audit_verify(ctx: click.Context, expected: str | None) -> None:
         if not seq.isdigit() or len(digest) != 64:
             raise ConfigError("--head must be SEQ:HASH as printed by ceasefire audit head.")
         kept = (int(seq), digest)
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         problems = audit.verify(store.conn, kept)
         last = audit.head(store.conn)
     if problems:
@@ -728,7 +765,7 @@ def audit_head(ctx: click.Context) -> None:
     """Print SEQ:HASH of the last entry, to keep outside the system."""
     from ceasefire.store import audit
 
-    with Store(_settings(ctx).workspace) as store:
+    with _settings(ctx).store() as store:
         seq, digest = audit.head(store.conn)
     click.echo(f"{seq}:{digest}")
 
@@ -736,19 +773,36 @@ def audit_head(ctx: click.Context) -> None:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", help="Loopback by default.")
 @click.option("--port", default=8740, type=click.IntRange(1, 65535))
+@click.option(
+    "--rate",
+    default=200.0,
+    type=click.FloatRange(min=1),
+    help="Requests per second allowed per token (or per address without one); 429 above it.",
+)
+@click.option("--burst", default=400.0, type=click.FloatRange(min=1), help="Burst above the rate.")
+@click.option("--access-log/--no-access-log", default=True, help="Log each request.")
 @click.pass_context
 @handle_errors
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, rate: float, burst: float, access_log: bool
+) -> None:
     """Serve the HTTP API (OpenAPI description at /openapi.json)."""
     import uvicorn
 
     from ceasefire.api.app import create_app
 
     settings = _settings(ctx)
-    Store(settings.workspace).conn  # noqa: B018 - create and migrate the workspace before serving
-    uvicorn.run(
-        create_app(settings.workspace, settings.timezone), host=host, port=port, log_level="info"
-    )
+    with settings.store() as store:
+        store.conn  # noqa: B018 - create and migrate the workspace before serving
+    from ceasefire.dashboard import STATIC_DIR
+
+    if not (STATIC_DIR / "index.html").is_file():
+        click.echo("note: the web dashboard is not built (run scripts/setup; it needs npm); "
+                   "the API is served, and / says how to build it.", err=True)  # fmt: skip
+    click.echo(f"Dashboard: http://{host}:{port}/")
+    app = create_app(settings.workspace, settings.timezone, rate=rate, burst=burst,
+                     database_url=settings.database_url)  # fmt: skip
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
 
 
 # -- demo -----------------------------------------------------------------------------------------
@@ -762,12 +816,17 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     default=None,
     help="Workspace for the demo (overrides the global option).",
 )
+@click.option("--serve/--no-serve", default=True, help="Then serve the dashboard (default).")
+@click.option("--host", default="127.0.0.1", help="Loopback by default.")
+@click.option("--port", default=8740, type=click.IntRange(1, 65535))
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, first: str, last: str, demo_workspace: str | None) -> None:
-    """Replay the US–Russia cessation of 12–19 Sept 2016 from UCDP events, end to end."""
+def demo(ctx: click.Context, first: str, last: str, demo_workspace: str | None, serve: bool,
+         host: str, port: int) -> None:  # fmt: skip
+    """Replay the US–Russia cessation of 12–19 Sept 2016 from UCDP events, end to end; create
+    demo accounts; then serve the dashboard (unless --no-serve)."""
     if demo_workspace is not None:
-        ctx.obj["settings"] = Settings.from_env(demo_workspace, None)
+        ctx.obj["settings"] = Settings.from_env(demo_workspace, None, _settings(ctx).database_url)
     from rich.console import Console
     from rich.table import Table
 
@@ -811,6 +870,22 @@ def demo(ctx: click.Context, first: str, last: str, demo_workspace: str | None) 
     console.print(table)
     for line in result["notes"]:
         console.print(f"• {line}")
+    from ceasefire.demo import ensure_demo_accounts
+
+    accounts = ensure_demo_accounts(settings.workspace, settings.database_url)
+    console.print(f"Demo accounts (local demo tokens, one per role): {accounts}")
+    if not serve:
+        return
+    import uvicorn
+
+    from ceasefire.api.app import create_app
+    from ceasefire.dashboard import STATIC_DIR
+
+    if not (STATIC_DIR / "index.html").is_file():
+        console.print("The dashboard's web files are not built: run scripts/setup (needs npm).")
+    console.print(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
+    app = create_app(settings.workspace, settings.timezone, database_url=settings.database_url)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def main() -> None:

@@ -155,10 +155,11 @@ def approve_and_alert(
     approve(store, account, decision_id)
     status = decision_status(store, decision_id, agreement)
     if status["in_effect"] and not before:
-        from ceasefire.alerts import notify
+        from ceasefire.alerts import after_change, notify
 
         keys = ("id", "kind", "subject", "effective", "until", "approvals")
         status["alerts"] = notify(store, "decision", {k: status[k] for k in keys})
+        status["alerts"] += after_change(store, (), clock=True)  # the clock reads decisions
     return status
 
 

@@ -56,7 +56,12 @@ def import_file(store: Store, kind: str, path: Path, tz: ZoneInfo) -> ImportSumm
             f"Unknown import kind {kind!r}; use one of {', '.join(sorted(IMPORTERS))}."
         )
     batch = IMPORTERS[kind](path, tz)
-    return store.import_batch(batch)
+    summary = store.import_batch(batch)
+    if summary.changed_incidents or summary.added or summary.revised:
+        from ceasefire.alerts import after_change
+
+        after_change(store, summary.changed_incidents)  # committed already; deliveries recorded
+    return summary
 
 
 def convoys_from_store(store: Store) -> list[Convoy]:

@@ -81,3 +81,130 @@ def test_webhook_urls_must_be_https_or_loopback(tmp_path: Path) -> None:
                                 env={"CEASEFIRE_TOKEN": admin})  # fmt: skip
     assert result.exit_code == 2
     assert "https://" in result.output
+
+
+def _receiver() -> tuple[HTTPServer, str]:
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/hook"
+
+
+def _events(kind: str) -> list[dict[str, Any]]:
+    return [
+        json.loads(b)["payload"] for h, b in _Receiver.received if h["X-Ceasefire-Event"] == kind
+    ]
+
+
+def test_serious_incidents_and_clock_changes_alert_once(tmp_path: Path) -> None:
+    import csv
+
+    from tests.conftest import UCDP_SEPT
+
+    server, url = _receiver()
+    try:
+        ws = tmp_path / "ws"
+        admin = _run(ws, "users", "add", "root", "--role", "admin").strip().splitlines()[-1]
+        us = _run(
+            ws, "users", "add", "us", "--role", "guarantor", "--party", "USA", token=admin
+        ).splitlines()[-1]
+        ru = _run(
+            ws, "users", "add", "ru", "--role", "guarantor", "--party", "RUS", token=admin
+        ).splitlines()[-1]
+        _run(ws, "webhooks", "add", url, "--events", "serious_incident", token=admin)
+        _run(
+            ws,
+            "webhooks",
+            "add",
+            url,
+            "--events",
+            "clock",
+            "--agreement",
+            "syria-2016-09",
+            token=admin,
+        )
+        _run(ws, "import", "ucdp", str(UCDP_SEPT))
+        # counted from the file: the events with a best estimate of 10 deaths or more
+        with UCDP_SEPT.open(encoding="utf-8", newline="") as handle:
+            big = {f"ucdp:{r['id']}" for r in csv.DictReader(handle) if int(r["best"]) >= 10}
+        assert len(big) == 35
+        serious = _events("serious_incident")
+        assert {p["key"] for p in serious} == big
+        assert all(p["reasons"][0].endswith("deaths (best estimate) ≥ 10") for p in serious)
+        (first_clock,) = _events("clock")  # the clock's first state, every day from the start
+        assert first_clock["agreement"] == "syria-2016-09"
+        days = {c["date"]: c for c in first_clock["changed"]}
+        assert days["2016-09-15"]["before"] is None
+        assert days["2016-09-15"]["after"]["phase"] == "cessation"
+        assert days["2016-09-20"]["after"]["phase"] is None  # ended at 19:00 on 19 Sept
+        # the same file again changes nothing: no alert
+        count = len(_Receiver.received)
+        _run(ws, "import", "ucdp", str(UCDP_SEPT))
+        assert len(_Receiver.received) == count
+        # the guarantors extend the cessation to 21 Sept: the clock changes on 19–21 Sept
+        proposed = json.loads(_run(ws, "decisions", "propose", "--agreement", "syria-2016-09", "--kind",
+                                   "extend_phase", "--subject", "cessation", "--effective",
+                                   "2016-09-19T19:00+03:00", "--until", "2016-09-21T19:00+03:00",
+                                   "--decided-at", "2016-09-19T12:00+03:00", token=us))  # fmt: skip
+        _run(ws, "decisions", "approve", proposed["id"], "--agreement", "syria-2016-09", token=ru)
+        clock = _events("clock")
+        assert len(clock) == 2
+        changed = {c["date"]: c for c in clock[1]["changed"]}
+        assert changed["2016-09-20"]["before"]["phase"] is None
+        assert changed["2016-09-20"]["after"]["phase"] == "cessation"
+        assert "2016-09-15" not in changed  # days before the extension did not change
+    finally:
+        server.shutdown()
+        server.server_close()
+        _Receiver.received.clear()
+
+
+def test_a_clock_hook_needs_an_agreement(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    admin = _run(ws, "users", "add", "root", "--role", "admin").strip().splitlines()[-1]
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "webhooks", "add", "https://example.org/h",
+                                      "--events", "clock"], env={"CEASEFIRE_TOKEN": admin})  # fmt: skip
+    assert result.exit_code == 2
+    assert "give --agreement" in result.output
+
+
+def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: Path) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from ceasefire.api.app import create_app
+    from tests.conftest import TZ
+
+    server, url = _receiver()
+    try:
+        ws = tmp_path / "ws"
+        admin = _run(ws, "users", "add", "root", "--role", "admin").strip().splitlines()[-1]
+        monitor = _run(ws, "users", "add", "team-1", "--role", "monitor", token=admin).splitlines()[
+            -1
+        ]
+        _run(ws, "webhooks", "add", url, "--events", "serious_incident", token=admin)
+        client = TestClient(create_app(ws, TZ))
+        report = {
+            "id": "convoy-hit", "kind": "incident", "reported_at": "2016-09-19T22:00+03:00",
+            "reporter": {"name": "monitor team 1", "type": "monitor"},
+            "time": {"at": "2016-09-19T19:30+03:00", "precision": "hour"},
+            "place": {"name": "Urum al-Kubra", "lat": 36.15, "lon": 36.93, "precision": 2},
+            "actors": [], "category": "HUM.ATTACK",
+        }  # fmt: skip
+        routine = {**report, "id": "shelling-1", "category": "ATK.IND"}
+        for body in (report, routine):
+            response = client.post(
+                "/reports", json=body, headers={"Authorization": f"Bearer {monitor}"}
+            )
+            assert response.status_code == 201
+        deadline = time.monotonic() + 10
+        while not _events("serious_incident") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a second (wrong) alert would have arrived by now
+        (alert,) = _events("serious_incident")
+        assert alert["key"] == "report:convoy-hit"
+        assert alert["reasons"] == ["category HUM.ATTACK"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        _Receiver.received.clear()

@@ -34,11 +34,18 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str,
         tokens["party"] = add_user(store, "gov-cell", "party", "SYR_GOV", "root")
         tokens["monitor"] = add_user(store, "team-2", "monitor", None, "root")
         tokens["other_party"] = add_user(store, "opp-cell", "party", "SYR_INSURGENTS", "root")
+        tokens["other_guarantor"] = add_user(store, "ru-desk", "guarantor", "RUS", "root")
     client = TestClient(create_app(ws, TZ))
     for rid, role in (("r-rel", "monitor"), ("complaint-1", "party")):
         response = client.post("/reports", content=json.dumps({**REPORT, "id": rid}),
                                headers={"Authorization": f"Bearer {tokens[role]}"})  # fmt: skip
         assert response.status_code == 201
+    proposed = client.post("/decisions", json={
+        "agreement": "syria-2016-09", "kind": "extend_phase", "subject": "cessation",
+        "effective": "2016-09-19T19:00+03:00", "until": "2016-09-20T19:00+03:00",
+        "decided_at": "2016-09-19T12:00+03:00"}, headers={"Authorization": f"Bearer {tokens['other_guarantor']}"})  # fmt: skip
+    assert proposed.status_code == 201
+    assert proposed.json()["id"] == "DEC-0001"
     return client, tokens, ws
 
 
@@ -74,6 +81,29 @@ def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) ->
                           headers=headers).status_code  # fmt: skip
     if endpoint == "GET /exports/{layout}":
         return client.get("/exports/hxl", headers=headers).status_code
+    if endpoint == "POST /decisions":
+        body = {"agreement": "syria-2016-09", "kind": "extend_phase", "subject": "cessation",
+                "effective": "2016-09-19T19:00+03:00", "until": "2016-09-21T19:00+03:00"}  # fmt: skip
+        return client.post("/decisions", json=body, headers=headers).status_code
+    if endpoint == "POST /decisions/{decision_id}/approve":  # DEC-0001 was proposed by ru-desk
+        return client.post("/decisions/DEC-0001/approve", params={"agreement": "syria-2016-09"},
+                           headers=headers).status_code  # fmt: skip
+    dashboard = {  # the dashboard's reads (ceasefire/dashboard)
+        "GET /whoami": ("/whoami", {}),
+        "GET /zones": ("/zones", {"agreement": "syria-2016-09"}),
+        "GET /humanitarian": ("/humanitarian", {}),
+        "GET /decisions": ("/decisions", {"agreement": "syria-2016-09"}),
+        "GET /control/map": ("/control/map", {"date": "2016-09-14"}),
+        "GET /incidents/{key}": ("/incidents/ucdp:227762", {"agreement": "syria-2016-09"}),
+        "GET /scorecards": ("/scorecards", {"agreement": "syria-2016-09"}),
+        "GET /dashboard/layer": ("/dashboard/layer", {"agreement": "syria-2016-09"}),
+        "GET /dashboard/day": ("/dashboard/day", {"agreement": "syria-2016-09", "date": "2016-09-14"}),
+        "GET /dashboard/report": ("/dashboard/report", {"agreement": "syria-2016-09", "date": "2016-09-14"}),
+        "GET /basemap/{layer}": ("/basemap/admin1", {}),
+    }  # fmt: skip
+    if endpoint in dashboard:
+        path, params = dashboard[endpoint]
+        return client.get(path, params=params, headers=headers).status_code
     assert endpoint == "GET /audit/verify"
     return client.get("/audit/verify", headers=headers).status_code
 
@@ -206,7 +236,12 @@ def test_exports_and_reads(api: tuple[TestClient, dict[str, str], Path]) -> None
     assert row.endswith(',undetermined,"ATK.UNSPEC,UNDET.COVERAGE_UNKNOWN"')
     ucdp = client.get("/exports/ucdp", headers=monitor).text
     assert ucdp.splitlines()[0].startswith("id,year,active_year")
-    assert client.get("/exports/parquet", headers=monitor).json()["error"]["code"] == "not_found"
+    assert client.get("/exports/shapefile", headers=monitor).json()["error"]["code"] == "not_found"
+    parquet = client.get("/exports/parquet", params={"agreement": "syria-2016-09"}, headers=monitor)
+    assert parquet.status_code == 200
+    assert parquet.headers["content-type"] == "application/vnd.apache.parquet"
+    assert parquet.content[:4] == b"PAR1"
+    assert parquet.content[-4:] == b"PAR1"
     page = client.get("/incidents", params={"limit": 2, "offset": 0}, headers=monitor).json()
     assert len(page) == 2
     assert client.get("/incidents", params={"limit": 0}, headers=monitor).status_code == 422
@@ -215,3 +250,34 @@ def test_exports_and_reads(api: tuple[TestClient, dict[str, str], Path]) -> None
     ).json()
     assert report["header"]["report_number"] == 3
     assert client.get("/agreements/syria-2016-09").text.startswith("# The US–Russia arrangement")
+
+
+def test_decisions_over_http_take_two_guarantors(tmp_path: Path) -> None:
+    """One guarantor's proposal is not in effect; the other guarantor's approval makes it so; an
+    admin cannot approve, and approving twice counts once."""
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        admin = add_user(store, "root", "admin", None, "bootstrap")
+        us = add_user(store, "us-desk", "guarantor", "USA", "root")
+        ru = add_user(store, "ru-desk", "guarantor", "RUS", "root")
+    client = TestClient(create_app(ws, TZ))
+    body = {"agreement": "syria-2016-09", "kind": "reset_clock", "subject": "C_seven_days",
+            "effective": "2016-09-16T12:00+03:00"}  # fmt: skip
+    proposed = client.post("/decisions", json=body, headers={"Authorization": f"Bearer {us}"})
+    assert proposed.status_code == 201
+    assert (proposed.json()["in_effect"], proposed.json()["missing"]) == (False, ["RUS"])
+    url, params = f"/decisions/{proposed.json()['id']}/approve", {"agreement": "syria-2016-09"}
+    assert (
+        client.post(url, params=params, headers={"Authorization": f"Bearer {admin}"}).status_code
+        == 403
+    )
+    again = client.post(url, params=params, headers={"Authorization": f"Bearer {us}"})
+    assert again.status_code == 400
+    assert "counts once" in again.json()["error"]["message"]
+    approved = client.post(url, params=params, headers={"Authorization": f"Bearer {ru}"})
+    assert approved.status_code == 200
+    assert approved.json()["in_effect"] is True
+    naive = client.post("/decisions", json={**body, "effective": "2016-09-16T12:00"},
+                        headers={"Authorization": f"Bearer {us}"})  # fmt: skip
+    assert naive.status_code == 422
+    assert "UTC offset" in naive.json()["error"]["message"]

@@ -123,6 +123,66 @@ def test_parts_of_a_toll_are_not_claims(sentence: str) -> None:
     assert [c.value for c in make_doc(sentence).claims] == [40]
 
 
+# Our own sentences; the totals were checked by hand.
+COMPOUND = [
+    # (sentence, quantity, parts (value, qualifier), total, total qualifier, total's text)
+    ("30 soldiers and 39 rebels were killed in the fighting near the airbase.", "killed",
+     [(30, "exact"), (39, "exact")], 69, "exact", "30 soldiers and 39 rebels"),
+    ("The shelling wounded 8 children, 11 women and four medics on Friday.", "wounded",
+     [(8, "exact"), (11, "exact"), (4, "exact")], 23, "exact", "8 children, 11 women and four medics"),
+    ("At least 12 civilians and 3 rescue workers were killed in the second strike.", "killed",
+     [(12, "at_least"), (3, "exact")], 15, "at_least", "At least 12 civilians and 3 rescue workers"),
+    ("About 20 government soldiers and at least 15 rebels were wounded.", "wounded",
+     [(20, "about"), (15, "at_least")], 35, "about", "About 20 government soldiers and at least 15 rebels"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "quantity", "parts", "total", "qualifier", "span"), COMPOUND)
+def test_coordinated_counts_are_summed_and_kept(sentence: str, quantity: str,
+                                                parts: list[tuple[int, str]], total: int,
+                                                qualifier: str, span: str) -> None:  # fmt: skip
+    claims = make_doc(sentence).claims
+    derived = [c for c in claims if c.parts]
+    stated = [c for c in claims if not c.parts]
+    assert [(c.value, c.qualifier) for c in stated] == parts
+    assert {c.quantity for c in claims} == {quantity}
+    assert len(derived) == 1
+    (summed,) = derived
+    assert (summed.value, summed.qualifier, summed.text) == (total, qualifier, span)
+    assert sentence[summed.start : summed.end] == span
+    # the total cites the span of every part, and each part is a claim of its own
+    assert summed.parts == tuple((c.start, c.end) for c in stated)
+    assert sum(c.value for c in stated) == total
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Four people were killed and 12 wounded in the raid.",
+     "30 soldiers were killed and 39 rebels were wounded.",
+     "The strikes killed 40 people, including 12 children and 3 women.",
+     "In 2015 and 2016 soldiers were killed at the crossing."],
+)  # fmt: skip
+def test_counts_not_joined_as_one_quantity_are_not_summed(sentence: str) -> None:
+    assert not any(c.parts for c in make_doc(sentence).claims)
+
+
+def test_a_summed_total_is_the_toll_and_lists_its_parts_in_the_table() -> None:
+    a = make_doc(
+        "30 soldiers and 39 rebels were killed in the clashes in Douma on Monday.", "a", "g1"
+    )
+    b = make_doc("69 people were killed in the clashes in Douma on Monday.", "b", "g2")
+    c = make_doc("At least 90 people were killed in the clashes in Douma on Monday.", "c", "g3")
+    assert find_conflicts([a, b]) == []  # 69 = 30 + 39: no conflict with the parts
+    conflict = find_conflicts([a, b, c])
+    assert [x["values"] for x in conflict] == [[69, 90]]
+    table = {entry["id"]: entry for entry in claims_table([a, b])}
+    total = table["s1/killed/incident/exact/69"]
+    assert total["documents"] == ["a", "b"]
+    spans = {span["document"]: span for span in total["spans"]}
+    assert spans["a"]["parts"] == [[0, 2], [16, 18]]
+    assert "parts" not in spans["b"]
+
+
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [

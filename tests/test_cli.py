@@ -10,19 +10,23 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ceasefire.cli import cli
+from ceasefire.store import Store
 from tests.conftest import UCDP_SEPT
 
 
 def test_demo_prints_the_clock_and_writes_reports(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
-    result = CliRunner().invoke(cli, ["--workspace", str(ws), "demo"])
+    result = CliRunner().invoke(cli, ["--workspace", str(ws), "demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "ucdp: added 313" in result.output
     assert "never_reached" in result.output
     assert "cessation" in result.output
     assert len(list((ws / "reports").glob("daily-*.md"))) == 9  # 12–20 Sept
-    again = CliRunner().invoke(cli, ["demo", "--workspace", str(ws)])
+    again = CliRunner().invoke(cli, ["demo", "--workspace", str(ws), "--no-serve"])
     assert "ucdp: added 0, revised 0, unchanged 313" in again.output
+    tokens = (ws / "demo-accounts.txt").read_text(encoding="utf-8")
+    assert "demo-guarantor-usa guarantor:USA " in tokens  # created once, kept on a second run
+    assert (ws / "demo-accounts.txt").stat().st_mode & 0o077 == 0
 
 
 def test_workspace_from_environment(tmp_path: Path) -> None:
@@ -32,7 +36,9 @@ def test_workspace_from_environment(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0
     assert "added 313" in result.output
-    assert (ws / "ceasefire.sqlite").exists()
+    assert ws.is_dir()
+    with Store(ws) as store:  # the environment's workspace holds what was imported
+        assert store.count_incidents() == 313
 
 
 def test_evaluate_jsonl_shape(tmp_path: Path) -> None:

@@ -52,3 +52,23 @@ def test_pipeline_registry_matches_its_snapshot_and_docs() -> None:
     )
     text = (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8")
     assert all(f"### {name}\n" in text for name in current)
+
+
+def test_every_endpoint_is_documented_with_its_roles() -> None:
+    from ceasefire.api.app import ENDPOINT_PERMISSIONS
+
+    text = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    table = text.split("<!-- endpoints:", 1)[1].split("\n\n", 1)[0]
+    documented = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
+    assert documented == set(ENDPOINT_PERMISSIONS)
+    everyone = {"admin", "guarantor", "party", "monitor", "public"}
+    for line in table.splitlines():
+        if not line.startswith("| `"):
+            continue
+        endpoint, roles = line.split("`")[1], line.split("|")[2]
+        allowed = set(ENDPOINT_PERMISSIONS[endpoint])
+        if roles.strip().startswith("everyone"):
+            assert allowed == everyone, endpoint
+        else:
+            named = {r.strip() for r in roles.split("(")[0].split(",")}
+            assert named == allowed, endpoint

@@ -90,7 +90,7 @@ def test_reports_are_byte_identical_across_runs(tmp_path: Path) -> None:
     for run in ("a", "b"):
         ws = tmp_path / run
         result = CliRunner().invoke(cli, ["--workspace", str(ws), "demo", "--first", "2016-09-13",
-                                          "--last", "2016-09-14"])  # fmt: skip
+                                          "--last", "2016-09-14", "--no-serve"])  # fmt: skip
         assert result.exit_code == 0, result.output
         outputs.append({p.name: p.read_bytes() for p in sorted((ws / "reports").iterdir())})
     assert outputs[0] == outputs[1]

@@ -8,11 +8,13 @@ has one JSON shape, ``{"error": {"code": …, "message": …}}``; an acknowledge
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import math
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,12 +22,14 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire.agreements import load_agreement
+from ceasefire.api.intake import IntakeItem, IntakeWriter
 from ceasefire.errors import AccessDeniedError, CeasefireError, NotFoundError
 from ceasefire.governance import Account, authenticate
-from ceasefire.intake.common import BadField, Batch
+from ceasefire.intake.common import BadField
 from ceasefire.intake.jsonlines import parse_report_object
 from ceasefire.store import Store, audit
 
@@ -57,6 +61,41 @@ class _Buckets:
             return (1.0 - tokens) / self.rate
 
 
+class _RateLimit:
+    """Pure ASGI middleware (no per-request task, unlike ``@app.middleware``): one token bucket
+    per token, or per client host without one; over it → 429 with Retry-After."""
+
+    def __init__(self, app: Any, buckets: _Buckets) -> None:
+        self.app, self.buckets = app, buckets
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        auth = next((v for k, v in scope.get("headers", ()) if k == b"authorization"), b"")
+        client = scope.get("client") or ("unknown", 0)
+        who = "token:" + hashlib.sha256(auth).hexdigest() if auth else f"addr:{client[0]}"
+        wait = self.buckets.take(who)
+        if wait > 0:
+            response = _error(429, "rate_limited", f"Too many requests; retry in {wait:.2f} s.")
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class DecisionIn(BaseModel):
+    """A proposed joint decision (times are ISO 8601 with a UTC offset)."""
+
+    agreement: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=50)
+    subject: str = Field(min_length=1, max_length=200)
+    effective: str = Field(min_length=1, max_length=64)
+    until: str | None = Field(default=None, max_length=64)
+    decided_at: str | None = Field(default=None, max_length=64)
+    text: str = Field(default="", max_length=10_000)
+
+
 PUBLIC = "public"
 # endpoint → roles allowed (the one permission table of the API; a test walks every pair)
 ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -66,11 +105,26 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "GET /audit/verify": frozenset({"admin", "guarantor", "monitor"}),
     "GET /reports": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "POST /reports/{key}/release": frozenset({"guarantor"}),
+    "POST /decisions": frozenset({"guarantor"}),
+    "POST /decisions/{decision_id}/approve": frozenset({"guarantor"}),
     "GET /agreements/{name}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /incidents": frozenset({"admin", "guarantor", "monitor"}),
     "GET /reports/daily": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /control/at": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /exports/{layout}": frozenset({"admin", "guarantor", "monitor"}),
+    # the dashboard (ceasefire/dashboard): open to every role, each answer filtered for the caller
+    # (a party complaint not yet released reaches only its cell, the guarantors, monitors, admins)
+    "GET /whoami": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /zones": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /humanitarian": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /decisions": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /control/map": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /incidents/{key}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /scorecards": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /dashboard/layer": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /dashboard/day": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /dashboard/report": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /basemap/{layer}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
 }
 # who sees a report: its own cell, the guarantors and the monitors; anyone once released;
 # reporter identities never to a party (other than its own cell) nor to the public
@@ -82,7 +136,7 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_PER_SECOND,
-               burst: float = RATE_BURST) -> FastAPI:  # fmt: skip
+               burst: float = RATE_BURST, database_url: str | None = None) -> FastAPI:  # fmt: skip
     tz = tz or ZoneInfo("Asia/Damascus")
     buckets = _Buckets(rate, burst)
     app = FastAPI(
@@ -90,7 +144,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     )
 
     def store() -> Store:
-        return Store(workspace, actor="api")
+        return Store(workspace, actor="api", database_url=database_url)
 
     def account(db: Store, authorization: str | None) -> Account | None:
         if not authorization:
@@ -107,20 +161,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                 raise AccessDeniedError("This endpoint needs an account token.")
             raise AccessDeniedError(f"The {role} role may not call {endpoint}.")
 
-    @app.middleware("http")
-    async def _rate_limit(request: Request, call_next: Any) -> Any:
-        auth = request.headers.get("authorization", "")
-        who = (
-            "token:" + hashlib.sha256(auth.encode()).hexdigest()
-            if auth
-            else f"addr:{request.client}"
-        )
-        wait = buckets.take(who)
-        if wait > 0:
-            response = _error(429, "rate_limited", f"Too many requests; retry in {wait:.2f} s.")
-            response.headers["Retry-After"] = str(max(1, round(wait)))
-            return response
-        return await call_next(request)
+    app.add_middleware(_RateLimit, buckets=buckets)
 
     @app.exception_handler(CeasefireError)
     async def _ceasefire_error(request: Request, exc: CeasefireError) -> JSONResponse:
@@ -167,50 +208,39 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             pairs = evaluate_store(db, load_agreement(agreement))
         return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
 
+    writer = IntakeWriter(store)
+
     @app.post("/reports", status_code=201)
     async def reports(request: Request, authorization: str | None = Header(default=None),
                       idempotency_key: str | None = Header(default=None)) -> JSONResponse:  # fmt: skip
+        """Durable intake: the response comes after the commit (group commit, see api/intake.py)."""
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "too_large", f"A report is at most {MAX_BODY_BYTES // 1000} kB.")
-        with store() as db:
-            who = account(db, authorization)
-            require("POST /reports", who)
-            assert who is not None
-            if idempotency_key:
-                row = db.conn.execute(
-                    "SELECT status, response FROM idempotency WHERE key = ? AND account = ?",
-                    (idempotency_key, who.id),
-                ).fetchone()
-                if row is not None:
-                    return JSONResponse(status_code=int(row[0]), content=json.loads(row[1]))
-            try:
-                obj = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                return _error(400, "invalid_json", f"The body is not JSON: {exc}")
-            if not isinstance(obj, dict):
-                return _error(400, "invalid_json", "The body must be one JSON object (a report).")
-            try:
-                record = parse_report_object(obj, tz)
-            except BadField as exc:
-                return _error(422, "invalid_report", f"{exc.field}: {exc}")
-            batch = Batch(kind="reports", file=f"api:{who.name}")
-            batch.records.append(record)
-            summary = db.import_batch(batch)
-            key = f"report:{getattr(record, 'source_id', getattr(record, 'id', ''))}"
-            db.conn.execute(
-                "INSERT INTO report_meta(key, account, role, party) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(key) DO NOTHING",
-                (key, who.id, who.role, who.party),
-            )
-            response = {"id": getattr(record, "id", getattr(record, "source_id", "")), "stored": summary.to_json(),
-                        "reporter_account": who.name}  # fmt: skip
-            if idempotency_key:
-                db.conn.execute(
-                    "INSERT INTO idempotency(key, account, status, response) VALUES (?, ?, ?, ?)",
-                    (idempotency_key, who.id, 201, json.dumps(response, sort_keys=True)),
-                )
-            return JSONResponse(status_code=201, content=response)
+        if not authorization:
+            raise AccessDeniedError("This endpoint needs an account token.")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise AccessDeniedError("Use 'Authorization: Bearer <token>'.")
+        try:
+            obj = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return _error(400, "invalid_json", f"The body is not JSON: {exc}")
+        if not isinstance(obj, dict):
+            return _error(400, "invalid_json", "The body must be one JSON object (a report).")
+        try:
+            record = parse_report_object(obj, tz)
+        except BadField as exc:
+            return _error(422, "invalid_report", f"{exc.field}: {exc}")
+        item = IntakeItem(token, lambda who: require("POST /reports", who), idempotency_key, record)
+        try:
+            status, response = await asyncio.wrap_future(writer.submit(item))
+        except CeasefireError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure: not stored, say so
+            return _error(503, "not_stored", f"The report was not stored ({type(exc).__name__}); "
+                          "retry with the same Idempotency-Key.")  # fmt: skip
+        return JSONResponse(status_code=status, content=response)
 
     @app.get("/reports")
     def list_reports(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
@@ -241,21 +271,62 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             who = account(db, authorization)
             require("POST /reports/{key}/release", who)
             assert who is not None
-            conn = db.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with db.transaction() as conn:
                 changed = conn.execute(
-                    "UPDATE report_meta SET released_at = coalesce(released_at, datetime('now')) WHERE key = ?",
-                    (key,),
+                    "UPDATE report_meta SET released_at = coalesce(released_at, ?) WHERE key = ?",
+                    (datetime.now(UTC).isoformat(timespec="seconds"), key),
                 ).rowcount
                 if not changed:
                     raise NotFoundError(f"No report {key!r}.")
                 audit.append(conn, who.name, "reports.release", key, {"by_guarantor": who.party})
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         return {"key": key, "released": True}
+
+    @app.post("/decisions", status_code=201)
+    def propose_decision(body: DecisionIn, authorization: str | None = Header(default=None)) -> Any:
+        """Propose a joint decision (guarantors); the proposer's approval is recorded with it and
+        counts once. It takes effect only with one approval from each guarantor, by two accounts."""
+        from ceasefire.governance import decision_status, propose
+
+        agreement_obj = load_agreement(body.agreement)
+        times: list[datetime | None] = []
+        for name in ("effective", "until", "decided_at"):
+            value = getattr(body, name)
+            if value is None:
+                times.append(None)
+                continue
+            try:
+                when = datetime.fromisoformat(value)
+            except ValueError:
+                return _error(
+                    422, "invalid_request", f"{name}: {value!r} is not an ISO 8601 date-time"
+                )
+            if when.tzinfo is None:
+                return _error(422, "invalid_request", f"{name}: give a UTC offset (e.g. +03:00)")
+            times.append(when)
+        with store() as db:
+            who = account(db, authorization)
+            require("POST /decisions", who)
+            assert who is not None
+            assert times[0] is not None
+            decision_id = propose(db, who, body.kind, body.subject, body.text, times[0], times[1],
+                                  times[2])  # fmt: skip
+            return JSONResponse(status_code=201,
+                                content=decision_status(db, decision_id, agreement_obj))  # fmt: skip
+
+    @app.post("/decisions/{decision_id}/approve")
+    def approve_decision(
+        decision_id: str, agreement: str, authorization: str | None = Header(default=None)
+    ) -> Any:
+        """Approve as the guarantor the account speaks for; when this approval makes the decision
+        take effect, the decision and clock alerts go out."""
+        from ceasefire.governance import approve_and_alert
+
+        agreement_obj = load_agreement(agreement)
+        with store() as db:
+            who = account(db, authorization)
+            require("POST /decisions/{decision_id}/approve", who)
+            assert who is not None
+            return approve_and_alert(db, who, decision_id, agreement_obj)
 
     @app.get("/agreements/{name}")
     def agreement_file(name: str, authorization: str | None = Header(default=None)) -> Response:
@@ -269,16 +340,33 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     @app.get("/incidents")
     def incidents(
-        limit: int = 100, offset: int = 0, authorization: str | None = Header(default=None)
-    ) -> Any:
+        limit: int = 100, offset: int = 0, bbox: str | None = None,
+        authorization: str | None = Header(default=None),
+    ) -> Any:  # fmt: skip
+        """Incidents in key order, paged; ``bbox=min_lon,min_lat,max_lon,max_lat`` keeps those whose
+        point lies in the box (PostGIS index on PostgreSQL)."""
         if not (1 <= limit <= 1000) or offset < 0:
             return _error(422, "invalid_request", "limit must be 1..1000 and offset ≥ 0")
+        box: list[float] = []
+        if bbox is not None:
+            try:
+                box = [float(v) for v in bbox.split(",")]
+            except ValueError:
+                box = []
+            if (len(box) != 4 or not all(math.isfinite(v) for v in box)
+                    or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90)):  # fmt: skip
+                return _error(422, "invalid_request",
+                              "bbox: give min_lon,min_lat,max_lon,max_lat in degrees, min ≤ max")  # fmt: skip
         with store() as db:
             require("GET /incidents", account(db, authorization))
-            rows = db.conn.execute(
-                "SELECT body FROM incidents ORDER BY key LIMIT ? OFFSET ?", (limit, offset)
-            )
-            return [json.loads(body) for (body,) in rows]
+            if bbox is None:
+                rows = db.conn.execute(
+                    "SELECT body FROM incidents ORDER BY key LIMIT ? OFFSET ?", (limit, offset)
+                )
+                return [json.loads(body) for (body,) in rows]
+            keys = db.incident_keys_in_box(*box)[offset : offset + limit]
+            found = [db.incident(key) for key in keys]
+            return [i.to_json() for i in found if i is not None]
 
     @app.get("/reports/daily")
     def daily(agreement: str, date: str, authorization: str | None = Header(default=None)) -> Any:
@@ -335,13 +423,20 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             write_ucdp_csv,
         )
 
-        if layout not in ("ucdp", "acled", "geojson", "hxl"):
-            return _error(404, "not_found", f"No export {layout!r}: ucdp, acled, geojson or hxl.")
+        if layout not in ("ucdp", "acled", "geojson", "hxl", "parquet"):
+            return _error(404, "not_found",
+                          f"No export {layout!r}: ucdp, acled, geojson, hxl or parquet.")  # fmt: skip
         with store() as db:
             require("GET /exports/{layout}", account(db, authorization))
             rows = sorted(db.incidents(), key=lambda i: i.key)
         findings = ({f.incident: f.to_json() for f in evaluate_all(load_agreement(agreement), rows)}
                     if agreement else None)  # fmt: skip
+        if layout == "parquet":
+            from ceasefire.export.parquet import write_parquet
+
+            data = io.BytesIO()
+            write_parquet(rows, data, findings)
+            return Response(data.getvalue(), media_type="application/vnd.apache.parquet")
         buf = io.StringIO()
         if layout == "ucdp":
             write_ucdp_csv(rows, buf)
@@ -366,4 +461,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             "head": f"{seq}:{digest}",
         }
 
+    from ceasefire.dashboard import register as register_dashboard
+
+    register_dashboard(app, tz, store, account, require)
     return app

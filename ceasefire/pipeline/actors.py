@@ -4,7 +4,8 @@
    word boundaries, longest first, with Arabic articles folded ("al-Nusra" = "Nusra").  Short
    all-capital aliases ("IS", "SDF", "US") only match the same capitals in the text.  The name is
    resolved *at the document's date*, so "al-Nusra" in Sept 2016 is Jabhat Fateh al-Sham.
-2. spaCy ORG/NORP entities that no curated name covers are fuzzy-matched (rapidfuzz) against the
+2. spaCy ORG/NORP entities that no curated name covers (NER reads only the lead's sentences that
+   hold two name words in a row outside the curated matches: nothing else can yield one) are fuzzy-matched (rapidfuzz) against the
    registry: a score ≥ ``accept`` is accepted, one between ``review`` and ``accept`` goes to the
    review queue (``review=True``, never silently accepted), lower is dropped.
 3. Reporting sources ("said the Syrian Observatory", "according to SANA") are sources, not actors.
@@ -17,11 +18,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from functools import lru_cache
 
 from ceasefire.agreements.loader import default_registry
 from ceasefire.model.actors import ActorRegistry
-from ceasefire.pipeline.nlp import parsed
+from ceasefire.pipeline.nlp import entities, ner_sentences
 from ceasefire.pipeline.records import ActorMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
@@ -47,6 +48,7 @@ _REPORT_AFTER = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     text = unicodedata.normalize("NFKD", word)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -75,6 +77,8 @@ class ActorMatcher:
     def __init__(self, registry: ActorRegistry) -> None:
         self.registry = registry
         self.table: dict[tuple[str, ...], list[_Name]] = {}
+        self._prefix_cache: frozenset[tuple[str, ...]] | None = None
+        self._choice_cache: dict[str, str] | None = None
         for actor in registry:
             names = {actor.canonical_name, *actor.aliases, *actor.arabic, actor.id}
             names.update(n.partition(":")[2] for n in actor.source_names)
@@ -89,9 +93,26 @@ class ActorMatcher:
             return
         short_caps = len(name) <= 5 and name.isupper()
         entry = _Name(actor_id, name, name if short_caps else None, source)
+        self._prefix_cache = self._choice_cache = None
         bucket = self.table.setdefault(key, [])
         if entry not in bucket:
             bucket.append(entry)
+
+    def _prefixes(self) -> frozenset[tuple[str, ...]]:
+        """Every leading part of every registry key: a longer match is tried only through them."""
+        if self._prefix_cache is None:
+            self._prefix_cache = frozenset(k[:n] for k in self.table for n in range(1, len(k) + 1))
+        return self._prefix_cache
+
+    def _choices(self) -> dict[str, str]:
+        """Fuzzy-match candidates: folded name → actor id (names longer than five characters)."""
+        if self._choice_cache is None:
+            self._choice_cache = {
+                " ".join(k): v[0].actor_id
+                for k, v in self.table.items()
+                if not v[0].source and len(" ".join(k)) > 5
+            }
+        return self._choice_cache
 
     @staticmethod
     def _key(name: str) -> tuple[str, ...]:
@@ -102,22 +123,26 @@ class ActorMatcher:
     def find(self, text: str, on: date) -> list[ActorMention]:
         words = _words(text)
         mentions: list[ActorMention] = []
+        prefixes = self._prefixes()
         i = 0
         while i < len(words):
             if words[i][3] in _ARTICLES:
                 i += 1
                 continue
             hit = None
-            # gather up to MAX_WORDS content words starting at i
+            # content words from i while they still begin some registry name (at most MAX_WORDS)
             content: list[int] = []
+            key: tuple[str, ...] = ()
             j = i
             while j < len(words) and len(content) < MAX_WORDS:
                 if words[j][3] not in _ARTICLES:
+                    if (*key, words[j][3]) not in prefixes:
+                        break
+                    key = (*key, words[j][3])
                     content.append(j)
                 j += 1
             for n in range(len(content), 0, -1):
-                key = tuple(words[k][3] for k in content[:n])
-                entries = self.table.get(key)
+                entries = self.table.get(key[:n])
                 if not entries:
                     continue
                 start, end = words[content[0]][0], words[content[n - 1]][1]
@@ -174,11 +199,7 @@ class ActorMatcher:
     ) -> tuple[str | None, float]:
         from rapidfuzz import fuzz, process
 
-        choices = {
-            " ".join(k): v[0].actor_id
-            for k, v in self.table.items()
-            if not v[0].source and len(" ".join(k)) > 5
-        }
+        choices = self._choices()
         words = self._key(surface)
         query = " ".join(words)
         if len(words) < 2 or len(query) <= 8:
@@ -196,10 +217,17 @@ def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return any(a[0] < e and s < a[1] for s, e in spans)
 
 
+def _date_of(doc: Document) -> date:
+    return doc.published.date() if doc.published else date.today()  # noqa: DTZ011 - only when undated
+
+
 def find_actors(matcher: ActorMatcher, doc: Document, ents: list[tuple[int, int, str, str]],
-                accept: float, review: float) -> list[ActorMention]:  # fmt: skip
-    on = doc.published.date() if doc.published else date.today()  # noqa: DTZ011 - only when undated
-    mentions = matcher.find(doc.text, on)
+                accept: float, review: float,
+                curated: list[ActorMention] | None = None) -> list[ActorMention]:  # fmt: skip
+    """Curated matches (``curated`` when already made by :meth:`ActorMatcher.find`) and the
+    ORG/NORP entities of ``ents`` that none covers, fuzzy-matched."""
+    on = _date_of(doc)
+    mentions = list(curated) if curated is not None else matcher.find(doc.text, on)
     taken = [(m.start, m.end) for m in mentions]
     for start, end, label, surface in ents:
         if label not in ("ORG", "NORP") or _overlaps((start, end), taken):
@@ -219,14 +247,25 @@ def find_actors(matcher: ActorMatcher, doc: Document, ents: list[tuple[int, int,
 
 @stage("ceasefire.actors.v1", requires=("text", "published"), assigns=("actors",))
 def resolve_actors(docs: list[Document], ctx: StageContext) -> list[Document]:
-    """Actor mentions resolved to registry ids at the document's date; reporting sources marked."""
+    """Actor mentions resolved to registry ids at the document's date; reporting sources marked.
+
+    Arguments: ``accept`` and ``review`` (fuzzy scores), ``ner_chars`` (NER reads at most this
+    lead; within it only sentences with a run of name words no curated name covers)."""
     matcher: ActorMatcher = ctx.resource("actors.matcher", lambda: ActorMatcher(default_registry()))
     accept = float(ctx.args.get("accept", 90))
     review = float(ctx.args.get("review", 75))
     limit = ctx.args.get("ner_chars")
-    spacy_docs: dict[str, Any] = parsed(ctx, docs, int(limit) if limit else None)
-    out = []
-    for doc in docs:
-        ents = [(e.start_char, e.end_char, e.label_, e.text) for e in spacy_docs[doc.id].ents]
-        out.append(replace(doc, actors=tuple(find_actors(matcher, doc, ents, accept, review))))
-    return out
+    curated = {doc.id: matcher.find(doc.text, _date_of(doc)) for doc in docs}
+
+    def unknown_names(doc: Document) -> list[tuple[int, int]]:
+        known = [(m.start, m.end) for m in curated[doc.id]]
+        return ner_sentences(doc, int(limit) if limit else None, known)
+
+    ents = entities(ctx, docs, unknown_names)
+    return [
+        replace(
+            doc,
+            actors=tuple(find_actors(matcher, doc, ents[doc.id], accept, review, curated[doc.id])),
+        )
+        for doc in docs
+    ]

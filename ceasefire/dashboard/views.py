@@ -1,0 +1,531 @@
+"""The JSON behind the dashboard, filtered by who asks.
+
+What a caller sees depends on its role (:class:`Viewer`): admins, guarantors and monitors see
+everything; a party's cell sees what is released plus its own cell's reports; the public sees only
+released material.  A party complaint not yet released (``report_meta.released_at`` empty) is
+removed from the incidents *before* anything is computed from them, so it shows in no layer,
+count, scorecard, clock, report or drill-down of a caller who may not see it.  Reporter identities
+(the sources of a report) are removed for everyone but the guarantors, the monitors, the admins
+and the reporting cell itself.
+
+Everything derived from the whole store (findings, the incident layer, scorecards, reports) is
+computed once per store state and kept in memory (:class:`DashboardCache`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import gzip
+import io
+import json
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ceasefire.agreements import load_agreement
+from ceasefire.compliance.engine import Finding, evaluate, evaluate_all
+from ceasefire.errors import ConfigError, NotFoundError
+from ceasefire.governance import Account, decision_status
+from ceasefire.model.agreement import Agreement
+from ceasefire.model.incidents import Incident, Judgement
+from ceasefire.reports.daily import Replay
+from ceasefire.service import bundled_data, claims_from_store, convoys_from_store
+from ceasefire.store import Store
+
+__all__ = [
+    "QUALIFICATIONS",
+    "SEES_ALL",
+    "DashboardCache",
+    "Viewer",
+    "actors_table",
+    "basemap_layer",
+    "decisions_view",
+    "humanitarian_view",
+    "store_state",
+    "viewer_of",
+]
+
+SEES_ALL = frozenset({"admin", "guarantor", "monitor"})
+# the layer sends a qualification as its index here
+QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
+_PUBLIC_FINDING_KEYS = ("incident", "qualification", "codes", "obligations", "bearers", "parties",
+                        "attribution", "occurrence", "phase", "explanation")  # fmt: skip
+_MAX_CACHED = 8
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: str
+    party: str | None = None
+    name: str | None = None
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in SEES_ALL
+
+    @property
+    def scope(self) -> str:
+        """Callers with the same scope see the same data."""
+        if self.sees_all:
+            return "all"
+        return f"party:{self.party}" if self.role == "party" else "public"
+
+
+def viewer_of(account: Account | None) -> Viewer:
+    if account is None:
+        return Viewer("public")
+    return Viewer(account.role, account.party, account.name)
+
+
+def store_state(db: Store) -> tuple[int, ...]:
+    """A cheap fingerprint that changes whenever anything the dashboard shows may have changed."""
+    row = db.conn.execute(
+        "SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(max(id), 0) FROM batches), "
+        "(SELECT count(*) FROM report_meta), "
+        "(SELECT count(*) FROM report_meta WHERE released_at IS NOT NULL), "
+        "(SELECT count(*) FROM decisions), (SELECT count(*) FROM approvals)"
+    ).fetchone()
+    return tuple(int(v) for v in row)
+
+
+def _report_access(db: Store, who: Viewer) -> tuple[set[str], set[str]]:
+    """(keys this viewer may not see, keys of this viewer's own cell)."""
+    hidden: set[str] = set()
+    own: set[str] = set()
+    for key, party, released in db.conn.execute("SELECT key, party, released_at FROM report_meta"):
+        mine = who.role == "party" and who.party is not None and party == who.party
+        if mine:
+            own.add(str(key))
+        if released is None and not (who.sees_all or mine):
+            hidden.add(str(key))
+    return hidden, own
+
+
+def _withhold_reporter(incident: Incident) -> Incident:
+    judgements = tuple(replace(j, by="reporter withheld", sources=()) for j in incident.judgements)
+    return replace(incident, sources=(), native=(), judgements=judgements)
+
+
+def _local_day(incident: Incident, tz: ZoneInfo) -> date:
+    return incident.window.start.astimezone(tz).date()
+
+
+def _public_finding(finding: dict[str, Any]) -> dict[str, Any]:
+    return {k: finding[k] for k in _PUBLIC_FINDING_KEYS if k in finding}
+
+
+@dataclass
+class _Base:
+    """Everything read from the store, with the findings, for one agreement and store state."""
+
+    agreement: Agreement
+    incidents: list[Incident]
+    findings: dict[str, Finding]
+
+
+@dataclass
+class _Model:
+    """What one scope (all / a party's cell / the public) sees."""
+
+    base: _Base
+    incidents: list[Incident]
+    db_convoys: list[Any]
+    db_claims: list[Any]
+    control: Any
+    # findings judged again on incidents whose reporter is withheld (a finding names its sources)
+    own_findings: dict[str, Finding] = field(default_factory=dict)
+    layer_bytes: bytes | None = None
+    scorecards: dict[str, Any] | None = None
+    replay: Replay | None = None
+    reports: dict[date, dict[str, Any]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def finding(self, key: str) -> Finding:
+        return self.own_findings.get(key) or self.base.findings[key]
+
+    def get_replay(self) -> Replay:
+        with self.lock:
+            if self.replay is None:
+                self.replay = Replay(
+                    self.base.agreement, self.incidents, self.db_convoys, self.db_claims,
+                    self.control,
+                )  # fmt: skip
+            return self.replay
+
+    def report(self, day: date) -> dict[str, Any]:
+        if day not in self.reports:
+            data = self.get_replay().report(day)
+            with self.lock:
+                self.reports[day] = data
+        return self.reports[day]
+
+
+class DashboardCache:
+    """Computed views per (agreement, store state, scope); a few entries, oldest dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bases: dict[tuple[str, tuple[int, ...]], _Base] = {}
+        self._models: dict[tuple[str, tuple[int, ...], str], _Model] = {}
+        self._control: dict[tuple[tuple[int, ...], date], dict[str, Any]] = {}
+        self._control_maps: dict[tuple[int, ...], Any] = {}
+        self._incidents: dict[tuple[int, ...], list[Incident]] = {}
+        self._build_lock = threading.RLock()
+
+    def _all_incidents(self, db: Store, state: tuple[int, ...]) -> list[Incident]:
+        """Every stored incident, read once per store state (start order)."""
+        if state not in self._incidents:
+            incidents = sorted(db.incidents(), key=lambda i: (i.window.start, i.key))
+            with self._lock:
+                self._incidents.clear()
+                self._incidents[state] = incidents
+        return self._incidents[state]
+
+    def _base(self, db: Store, name: str, state: tuple[int, ...]) -> _Base:
+        key = (name, state)
+        if key in self._bases:
+            return self._bases[key]
+        from ceasefire.geo.control import load_aleppo_2016
+        from ceasefire.service import with_stored_decisions
+
+        agreement = with_stored_decisions(db, load_agreement(name))
+        incidents = self._all_incidents(db, state)
+        findings = evaluate_all(agreement, incidents, None, load_aleppo_2016())
+        base = _Base(agreement, incidents, {f.incident: f for f in findings})
+        with self._lock:
+            self._bases[key] = base
+            while len(self._bases) > _MAX_CACHED // 2:
+                self._bases.pop(next(iter(self._bases)))
+        return base
+
+    def model(self, db: Store, name: str, who: Viewer) -> _Model:
+        state = store_state(db)
+        key = (name, state, who.scope)
+        found = self._models.get(key)
+        if found is not None:
+            return found
+        with self._build_lock:  # one build at a time; a second caller waits, then reuses it
+            found = self._models.get(key)
+            if found is not None:
+                return found
+            from ceasefire.geo.control import load_aleppo_2016
+
+            base = self._base(db, name, state)
+            hidden, own = _report_access(db, who)
+            incidents = []
+            withheld = []
+            for incident in base.incidents:
+                if incident.key in hidden:
+                    continue
+                if (incident.source_system == "report" and not who.sees_all
+                        and incident.key not in own):  # fmt: skip
+                    incident = _withhold_reporter(incident)
+                    withheld.append(incident)
+                incidents.append(incident)
+            control = load_aleppo_2016()
+            model = _Model(base, incidents, convoys_from_store(db), claims_from_store(db), control)
+            rejudged = evaluate_all(base.agreement, withheld, None, control)
+            model.own_findings = {f.incident: f for f in rejudged}
+            with self._lock:
+                self._models[key] = model
+                while len(self._models) > _MAX_CACHED:
+                    self._models.pop(next(iter(self._models)))
+            # the cached views are long-lived: keep the collector from walking them on every
+            # later request (with 100,000 incidents a full collection takes about a second)
+            gc.freeze()
+            return model
+
+    def control_map(self, db: Store, day: date, tz: ZoneInfo) -> dict[str, Any]:
+        """Areas and who held them on the day (what ``workspace_control`` gives, built once per
+        store state from the incidents already read)."""
+        from ceasefire.geo.control import load_aleppo_2016
+        from ceasefire.geo.control_store import KIND, _version, apply_territorial_incidents
+
+        state = store_state(db)
+        key = (state, day)
+        if key in self._control:
+            return self._control[key]
+        with self._build_lock:
+            if state not in self._control_maps:
+                control = load_aleppo_2016()
+                for body in db.records_in_order(KIND):
+                    control.add(_version(body))
+                apply_territorial_incidents(control, self._all_incidents(db, state), tz)
+                self._control_maps.clear()
+                self._control_maps[state] = control
+            collection: dict[str, Any] = self._control_maps[state].to_geojson(day)
+            with self._lock:
+                self._control[key] = collection
+                while len(self._control) > 64:
+                    self._control.pop(next(iter(self._control)))
+        return collection
+
+    # -- the views -------------------------------------------------------------------------
+    def layer(self, db: Store, name: str, who: Viewer) -> bytes:
+        """The incidents as columns (compact for 100,000 points), as JSON bytes."""
+        model = self.model(db, name, who)
+        if model.layer_bytes is not None:
+            return model.layer_bytes
+        agreement = model.base.agreement
+        tz = agreement.timezone
+        first = agreement.start.instant.astimezone(tz).date()
+        keys: list[str] = []
+        lat: list[float] = []
+        lon: list[float] = []
+        qual: list[int] = []
+        day: list[int] = []
+        fatalities: list[int] = []
+        place_index: list[int] = []
+        places: dict[str, int] = {}
+        unlocated = 0
+        codes = {q: n for n, q in enumerate(QUALIFICATIONS)}
+        for incident in model.incidents:
+            place = incident.place
+            if place.lat is None or place.lon is None:
+                unlocated += 1
+                continue
+            finding = model.finding(incident.key)
+            keys.append(incident.key)
+            lat.append(round(place.lat, 5))
+            lon.append(round(place.lon, 5))
+            qual.append(codes.get(finding.qualification, 3))
+            day.append((_local_day(incident, tz) - first).days)
+            fatalities.append(
+                incident.fatalities.best if incident.fatalities.best is not None else -1
+            )
+            place_index.append(places.setdefault(place.name, len(places)))
+        data = {
+            "agreement": agreement.id, "day0": first.isoformat(), "qualifications": list(QUALIFICATIONS),
+            "count": len(keys), "unlocated": unlocated, "keys": keys, "lat": lat, "lon": lon,
+            "q": qual, "day": day, "fatalities": fatalities, "slider": agreement_days(agreement),
+            "places": list(places), "place": place_index,
+        }  # fmt: skip
+        encoded = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        with model.lock:
+            model.layer_bytes = encoded
+        return encoded
+
+    def scorecards(self, db: Store, name: str, who: Viewer) -> dict[str, Any]:
+        """Per party, per local day: violations it bore, undetermined incidents it was part of.
+
+        Parties are listed by id, never ordered by their counts."""
+        model = self.model(db, name, who)
+        if model.scorecards is not None:
+            return model.scorecards
+        agreement = model.base.agreement
+        tz = agreement.timezone
+        counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: {"violation": 0, "undetermined": 0, "incidents": 0})
+        )
+        for incident in model.incidents:
+            finding = model.finding(incident.key)
+            day = _local_day(incident, tz).isoformat()
+            for party in finding.parties:
+                counts[party][day]["incidents"] += 1
+                if finding.qualification == "undetermined":
+                    counts[party][day]["undetermined"] += 1
+            if finding.qualification == "violation":
+                for party in finding.bearers or ("not identified",):
+                    counts[party][day]["violation"] += 1
+        days = sorted({d for per in counts.values() for d in per})
+        names = actors_table()
+        parties = []
+        for party in sorted(counts):
+            per = counts[party]
+            zero = {"violation": 0, "undetermined": 0, "incidents": 0}
+            totals = {k: sum(per[d][k] for d in per) for k in zero}
+            series = [{"date": d, **per.get(d, zero)} for d in days]
+            parties.append({
+                "party": party, "name": names.get(party, {}).get("name", party),
+                "name_ar": names.get(party, {}).get("name_ar", ""), **totals, "days": series,
+            })  # fmt: skip
+        result = {"agreement": agreement.id, "days": days, "parties": parties}
+        with model.lock:
+            model.scorecards = result
+        return result
+
+    def day(self, db: Store, name: str, who: Viewer, day: date) -> dict[str, Any]:
+        """The clock and the day's summary, as the daily report for that date has them."""
+        report = self.model(db, name, who).report(day)
+        return {
+            "date": day.isoformat(),
+            "header": report["header"],
+            "clock": report["clock"],
+            "clock_days": report["clock_days"],
+            "summary": report["summary"],
+            "humanitarian": report["humanitarian"]["headline"],
+        }
+
+    def report_html(self, db: Store, name: str, who: Viewer, day: date) -> str:
+        from ceasefire.reports import render_html
+
+        html = render_html(self.model(db, name, who).report(day))
+        return html.replace("</style>", _PRINT_CSS + "</style>", 1)
+
+    def incident(self, db: Store, name: str, who: Viewer, key: str) -> dict[str, Any]:
+        """One incident: what it is, its sources (with the spans of news articles), the finding
+        with its explanation, and the history of its revisions and judgements."""
+        model = self.model(db, name, who)
+        current = next((i for i in model.incidents if i.key == key), None)
+        if current is None:
+            raise NotFoundError(f"No incident {key!r} (or not one you may see).")
+        finding = model.finding(key).to_json()
+        history = db.incident_history(key)
+        withheld = current.sources == () and any(r.sources for _, r in history)
+        agreement = model.base.agreement
+        names = actors_table()
+        revisions = []
+        previous: dict[str, Any] | None = None
+        for number, revision in history:
+            if withheld:
+                revision = _withhold_reporter(revision)
+            body = revision.to_json()
+            changed = sorted(k for k in body if previous is not None and body[k] != previous[k])
+            revisions.append({"revision": number, "changed": changed,
+                              "judgements": [j.to_json() for j in revision.judgements]})  # fmt: skip
+            previous = body
+        judgements = sorted(current.judgements, key=lambda j: (j.known_from, j.axis.value))
+        over_time = []
+        for moment in sorted({j.known_from for j in judgements}):
+            then = evaluate(agreement, current, moment)
+            over_time.append({"as_of": moment.isoformat(), "qualification": then.qualification,
+                              "attribution": then.attribution, "occurrence": then.occurrence})  # fmt: skip
+        body = current.to_json()
+        if not who.sees_all:
+            finding = _public_finding(finding)
+        actors = [{**a, **({"name_en": names[a["name"]]["name"], "name_ar": names[a["name"]]["name_ar"]}
+                           if a["name"] in names else {})} for a in body["actors"]]  # fmt: skip
+        return {
+            "incident": {k: body[k] for k in ("key", "source_system", "source_id", "window", "place",
+                                              "category", "sub_category", "fatalities", "notes",
+                                              "known_from", "continuing")},
+            "when": {"start": current.window.start.astimezone(agreement.timezone).isoformat(),
+                     "end": current.window.end.astimezone(agreement.timezone).isoformat(),
+                     "precision": current.window.precision.value},
+            "actors": actors,
+            "sources": [_source(s) for s in body["sources"]],
+            "sources_withheld": withheld,
+            "finding": finding,
+            "judgements": [_judgement(j) for j in judgements],
+            "qualification_over_time": over_time,
+            "revisions": revisions,
+        }  # fmt: skip
+
+
+def _source(source: dict[str, str]) -> dict[str, Any]:
+    """A source; a news span ``document:start-end`` is split into its document and offsets."""
+    out: dict[str, Any] = dict(source)
+    ref = source.get("reference", "")
+    document, _, span = ref.rpartition(":")
+    first, dash, last = span.partition("-")
+    if document and dash and first.isdigit() and last.isdigit():
+        out["span"] = {"document": document, "start": int(first), "end": int(last)}
+    return out
+
+
+def _judgement(j: Judgement) -> dict[str, Any]:
+    return j.to_json()
+
+
+_PRINT_CSS = """
+@page { size: A4; margin: 15mm; }
+@media print { a { color: inherit; text-decoration: none; } h2, h3 { break-after: avoid; }
+  li, tr { break-inside: avoid; } body { font-size: 10pt; } }
+"""
+
+
+# -- static reference data ----------------------------------------------------------------------
+@cache
+def actors_table() -> dict[str, dict[str, str]]:
+    """Actor id → English and Arabic names (from the bundled actors table)."""
+    out: dict[str, dict[str, str]] = {}
+    with bundled_data("actors.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            out[row["id"]] = {"name": row["canonical_name"], "name_ar": row["arabic"]}
+    return out
+
+
+def _arabic(names: str) -> str:
+    for name in names.split("|"):
+        if any("\u0600" <= ch <= "\u06ff" for ch in name):
+            return name
+    return ""
+
+
+@cache
+def basemap_layer(layer: str) -> bytes:
+    """The base map from the packaged OCHA boundaries and the gazetteer, as JSON bytes."""
+    if layer in ("admin1", "neighbourhoods"):
+        file = "admin1.geojson.gz" if layer == "admin1" else "aleppo_neighbourhoods.geojson.gz"
+        return gzip.decompress(bundled_data(f"boundaries/{file}").read_bytes())
+    if layer == "places":
+        text = gzip.decompress(bundled_data("gazetteer/places.csv.gz").read_bytes()).decode("utf-8")
+        places = []
+        for row in csv.DictReader(io.StringIO(text)):
+            population = int(row["population"] or 0)
+            if row["kind"] == "admin1" or (
+                row["kind"] == "populated_place" and population >= 20000
+            ):
+                places.append({"id": row["id"], "name": row["name"], "name_ar": _arabic(row["alt_names"]),
+                               "lat": float(row["lat"]), "lon": float(row["lon"]), "kind": row["kind"],
+                               "population": population})  # fmt: skip
+        return json.dumps({"places": places}, ensure_ascii=False).encode("utf-8")
+    if layer == "actors":
+        table = [{"id": k, **v} for k, v in sorted(actors_table().items())]
+        return json.dumps({"actors": table}, ensure_ascii=False).encode("utf-8")
+    raise NotFoundError(f"No base map layer {layer!r}: admin1, neighbourhoods, places or actors.")
+
+
+def humanitarian_view(db: Store) -> dict[str, Any]:
+    """Routes and convoys with their events (points where known) and their latest status."""
+    routes = db.records("route")
+    convoys = []
+    for body in db.records("convoy"):
+        events = sorted(body["events"], key=lambda e: e["window"]["start"])
+        convoys.append({**body, "events": events,
+                        "status": events[-1]["status"] if events else "unknown"})  # fmt: skip
+    return {"routes": routes, "convoys": convoys}
+
+
+def decisions_view(db: Store, agreement: Agreement) -> dict[str, Any]:
+    """The agreement's own decisions and those recorded here, with approvals and effect."""
+    recorded = [
+        decision_status(db, decision_id, agreement)
+        for (decision_id,) in db.conn.execute("SELECT id FROM decisions ORDER BY id").fetchall()
+    ]
+    for (
+        item
+    ) in recorded:  # account names are internal; the guarantor each approval speaks for is not
+        item["approvals"] = [
+            {"guarantor": a["guarantor"], "at": a["at"]} for a in item["approvals"]
+        ]
+    bundled = [
+        {"id": d.id, "kind": d.kind, "subject": d.subject, "text": d.text,
+         "effective": d.effective.isoformat(), "until": d.until.isoformat() if d.until else None,
+         "decided_at": d.decided_at.isoformat(), "approvals": [{"guarantor": g} for g in d.approvals],
+         "in_effect": True, "recorded": "agreement file"}
+        for d in agreement.decisions
+    ]  # fmt: skip
+    return {
+        "agreement": agreement.id,
+        "decisions": bundled + [{**r, "recorded": "workspace"} for r in recorded],
+    }
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"date: {text!r} is not YYYY-MM-DD") from None
+
+
+def agreement_days(agreement: Agreement, target_days: int = 7) -> list[str]:
+    """The slider's steps: the local dates from Day D to two days past the target (12–20 Sept
+    2016 for the bundled agreement: seven days, the day the last one ends, and the day after)."""
+    first = agreement.start.instant.astimezone(agreement.timezone).date()
+    return [(first + timedelta(days=n)).isoformat() for n in range(target_days + 2)]
