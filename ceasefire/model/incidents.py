@@ -113,10 +113,14 @@ class Fatalities:
 class SourceRef:
     name: str  # outlet or office ("SOHR"), or a source key ("S51")
     date: str = ""  # ISO date of publication where known
-    reference: str = ""  # article id, URL or key; never third-party prose
+    reference: str = ""  # article id, URL or key; never third-party prose in the repository
+    quote: str = ""  # the quoted span of an ingested document, kept in the user's store
 
     def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "date": self.date, "reference": self.reference}
+        out = {"name": self.name, "date": self.date, "reference": self.reference}
+        if self.quote:  # only when present, so other sources' stored bodies stay as they were
+            out["quote"] = self.quote
+        return out
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ const QUAL_COLOURS = {
   violation: "#c0392b",
   undetermined: "#e6a100",
   not_violation: "#2e6fb7",
-  out_of_scope: "#8a8a8a",
+  out_of_scope: "#6b6b6b",
 };
 const QUAL_LABELS = {
   violation: "violation",
@@ -343,7 +343,10 @@ async function loadZones(layers) {
     },
   ).addTo(map);
   layers.addOverlay(layer, "Zones and bands");
-  state.undelineated = zones.features.filter((f) => !f.geometry).map((f) => f.properties);
+  const undelineated = zones.features.filter((f) => !f.geometry).map((f) => f.properties);
+  $("zones-note").textContent = undelineated.length
+    ? "Zones never delineated (listed, not drawn): " + undelineated.map((z) => `${z.title} (${z.type}, ${z.status})`).join("; ") + "."
+    : "";
 }
 
 async function loadControl() {
@@ -497,7 +500,18 @@ async function openIncident(key) {
     ),
     el("p", { id: "detail-explanation", class: "explanation" }, f.explanation),
     el("h3", {}, "Actors"),
-    el("ul", {}, d.actors.map((a) => el("li", {}, `${a.role}: `, ...(a.name_en ? bilingual(a.name_en, a.name_ar) : [a.name])))),
+    el(
+      "ul",
+      { id: "detail-actors" },
+      d.actors.map((a) =>
+        el(
+          "li",
+          {},
+          `${a.role}: ${a.name}`,
+          a.resolved.length ? [" — ", ...a.resolved.flatMap((r, k) => [k ? "; " : "", ...bilingual(r.name, r.name_ar)])] : "",
+        ),
+      ),
+    ),
     el("h3", {}, "Sources"),
     d.sources_withheld
       ? el("p", { id: "detail-sources" }, "The reporter of this report is not shown to your role.")
@@ -516,6 +530,7 @@ async function openIncident(key) {
                     : s.reference
                       ? [" — ", el("code", {}, s.reference)]
                       : "",
+                  s.quote ? el("blockquote", { class: "quote" }, s.quote) : "",
                 ),
               )
             : el("li", {}, "No source named."),
@@ -548,7 +563,7 @@ async function loadDay() {
   const c = d.clock;
   const box = $("clock");
   const day = c.day ? `Day ${c.day} of ${c.target_days}` : "No agreement day";
-  $("slider-label").textContent = `${longDate(date)} — ${c.day ? `day ${c.day} of ${c.target_days}` : "outside the agreement's days"}`;
+  $("slider-label").textContent = `${longDate(date)} — ${c.day ? `day ${c.day} of ${c.target_days}` : "no agreement day in force at its end"}`;
   box.replaceChildren(
     el("h2", {}, `Clock on ${longDate(date)} (as of the end of the day)`),
     el("p", { class: "big", id: "clock-day" }, `${day} · phase: ${c.phase || "none in force"}`),
@@ -591,11 +606,15 @@ async function loadScores() {
   const max = Math.max(1, ...s.parties.flatMap((p) => p.days.map((x) => x.violation + x.undetermined)));
   box.replaceChildren(
     el("h2", {}, "Parties"),
-    el("p", { class: "muted" }, "Per party (in order of id): violations it bore and undetermined incidents it was part of, per day. Bars: dark = violations, light = undetermined."),
+    el(
+      "p",
+      { class: "muted" },
+      `Per party (in order of id): violations it bore and undetermined incidents it was part of, per day from ${days.length ? longDate(days[0]) : "—"} to ${days.length ? longDate(days[days.length - 1]) : "—"}. Bars: dark = violations, light = undetermined.`,
+    ),
     el(
       "table",
       { class: "scores" },
-      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Party"), el("th", { scope: "col" }, "Violations"), el("th", { scope: "col" }, "Undetermined"), el("th", { scope: "col" }, `Per day (${longDate(days[0] || "2016-01-01")} – ${longDate(days[days.length - 1] || "2016-01-01")})`))),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Party"), el("th", { scope: "col" }, "Violations"), el("th", { scope: "col" }, "Undetermined"), el("th", { scope: "col" }, "Per day"))),
       el(
         "tbody",
         {},
@@ -634,6 +653,12 @@ function trend(party, max) {
   return svg;
 }
 
+function convoyStatus(convoy) {
+  const date = state.dates[state.dateIndex];
+  const known = convoy.events.filter((e) => e.window.start.slice(0, 10) <= date);
+  return known.length ? known[known.length - 1].status : "not yet recorded";
+}
+
 function renderAid(data) {
   $("aid").replaceChildren(
     el("h2", {}, "Humanitarian routes and convoys"),
@@ -642,12 +667,9 @@ function renderAid(data) {
       "ul",
       { id: "convoys" },
       data.convoys.map((c) =>
-        el("li", {}, el("strong", {}, c.id), ` (${c.organisation}, ${c.trucks ?? "?"} trucks, ${c.from} → ${c.to}): last status `, el("em", {}, c.status)),
+        el("li", {}, el("strong", {}, c.id), ` (${c.organisation}, ${c.trucks ?? "?"} trucks, ${c.from} → ${c.to}): status on the date `, el("em", {}, convoyStatus(c))),
       ),
     ),
-    state.undelineated && state.undelineated.length
-      ? el("p", { class: "muted" }, "Zones never delineated (not drawn): " + state.undelineated.map((z) => `${z.title} (${z.type}, ${z.status})`).join("; ") + ".")
-      : "",
   );
 }
 
@@ -692,6 +714,7 @@ function onDateChange() {
   loadDay().catch(showError);
   loadControl().catch(showError);
   drawConvoys();
+  if (state.humanitarian) renderAid(state.humanitarian);
   if (!$("pane-report").hidden) loadReport();
 }
 $("slider").addEventListener("input", onDateChange);
