@@ -246,6 +246,11 @@ def test_guarantor_reads_the_clock_and_an_incident_on_14_september(
         "Cannot determine: whether SYR_INSURGENTS"
     )
     assert page.inner_text("#detail-sources").strip()  # UCDP's coded sources are listed
+    # the actor as UCDP names it, and as the actors table knows it, in English and Arabic
+    assert (
+        "side_a: Government of Syria — Government of the Syrian Arab Republic · الحكومة السورية"
+        in (page.inner_text("#detail-actors"))
+    )
     _shot(page, "guarantor-incident-1280x800.png")
     page.keyboard.press("Escape")
     page.click(f"button[data-key='{COMPLAINT_KEY}']")
@@ -356,6 +361,47 @@ def test_login_with_a_bad_token_says_so(browser: Browser, site: Site) -> None:
     assert "not valid" in page.inner_text("#login-error")
     assert page.is_hidden("#app")
     page.close()
+
+
+def test_map_layers_come_from_the_package(site: Site) -> None:
+    def get(path: str, **params: str) -> Any:
+        response = site.client.get(path, params=params)  # as the public
+        assert response.status_code == 200, (path, response.text)
+        return response.json()
+
+    zones = {f["id"]: f for f in get("/zones", **AGREEMENT)["features"]}
+    assert zones["castello_dmz/line"]["geometry"]["type"] == "LineString"
+    assert zones["castello_checkpoints"]["geometry"] is None  # never delineated: listed, not drawn
+    control = get("/control/map", date="2016-09-14")["features"]
+    assert len(control) == 109  # Aleppo's neighbourhoods, each with who held it that day
+    assert {f["properties"]["status"] for f in control} >= {"held", "contested"}
+    places = {p["name"]: p for p in get("/basemap/places")["places"]}
+    assert places["Aleppo"]["name_ar"] == "حلب"
+    actors = {a["id"]: a for a in get("/basemap/actors")["actors"]}
+    assert actors["SYR_GOV"]["name_ar"] == "الحكومة السورية"
+    convoys = {c["id"]: c for c in get("/humanitarian")["convoys"]}
+    assert convoys["un-sarc-urum-al-kubra"]["status"] == "attacked"
+    assert len(get("/basemap/admin1")["features"]) == 14
+    decisions = get("/decisions", **AGREEMENT)["decisions"]
+    assert [d["id"] for d in decisions if d["in_effect"]] == [
+        "D1_extend_to_16_sep",
+        "D2_extend_to_19_sep",
+    ]
+
+
+def test_a_release_reaches_the_public_at_once(site: Site) -> None:
+    """The cached views follow the store: once released, the complaint is on the public map."""
+    public = site.client.get("/dashboard/layer", params=AGREEMENT).json()
+    assert COMPLAINT_KEY not in public["keys"]
+    released = site.client.post(
+        f"/reports/{COMPLAINT_KEY}/release", headers=_headers(site, "guarantor")
+    )
+    assert released.status_code == 200
+    public = site.client.get("/dashboard/layer", params=AGREEMENT).json()
+    assert COMPLAINT_KEY in public["keys"]
+    drill = site.client.get(f"/incidents/{COMPLAINT_KEY}", params=AGREEMENT).json()
+    assert drill["sources_withheld"] is True
+    assert "opposition liaison officer" not in json.dumps(drill)
 
 
 def test_page_not_built_says_how_to_build(

@@ -398,8 +398,8 @@ class DashboardCache:
         body = current.to_json()
         if not who.sees_all:
             finding = _public_finding(finding)
-        actors = [{**a, **({"name_en": names[a["name"]]["name"], "name_ar": names[a["name"]]["name_ar"]}
-                           if a["name"] in names else {})} for a in body["actors"]]  # fmt: skip
+        actors = [_actor(a, names, _local_day(current, agreement.timezone), current.source_system)
+                  for a in body["actors"]]  # fmt: skip
         return {
             "incident": {k: body[k] for k in ("key", "source_system", "source_id", "window", "place",
                                               "category", "sub_category", "fatalities", "notes",
@@ -415,6 +415,17 @@ class DashboardCache:
             "qualification_over_time": over_time,
             "revisions": revisions,
         }  # fmt: skip
+
+
+def _actor(actor: dict[str, str], names: dict[str, dict[str, str]], on: date,
+           system: str) -> dict[str, Any]:  # fmt: skip
+    """An actor as the source named it, with the actors it resolves to at the date (EN/AR)."""
+    from ceasefire.agreements.loader import default_registry
+
+    ids = ((actor["name"],) if actor["name"] in names
+           else default_registry().resolve_list(actor["name"], on, system).actor_ids)  # fmt: skip
+    resolved = [{"id": i, **names[i]} for i in ids if i in names]
+    return {**actor, "resolved": resolved}
 
 
 def _source(source: dict[str, str]) -> dict[str, Any]:
