@@ -2,7 +2,7 @@
 
 Builds ≈600-word articles at run time from FA-KES texts (two consecutive articles of one outlet
 joined), pins the process to a single CPU core (``os.sched_setaffinity``) with one thread for
-ONNX Runtime and BLAS, then measures in the same run, over the same texts:
+torch and BLAS, then measures in the same run, over the same texts:
   (a) the bare pass: spaCy ``nlp.pipe`` (tokenize + NER) over the whole texts;
   (b) the whole pipeline (clean, syndication, actors, places, dates, claims, events, stories,
       claims table, conflicts, briefs).
@@ -98,6 +98,10 @@ def main() -> int:
     args = parser.parse_args()
     core = pin_one_core()
 
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
     from ceasefire.pipeline.embeddings import MINILM_RESOURCE, load_minilm
     from ceasefire.pipeline.nlp import SPACY_RESOURCE, load_spacy
 
@@ -108,7 +112,7 @@ def main() -> int:
 
     t0 = time.perf_counter()
     nlp = load_spacy()
-    model = load_minilm(threads=1)
+    model = load_minilm()
     shared: dict[str, Any] = {SPACY_RESOURCE: nlp, MINILM_RESOURCE: model}
     list(nlp.pipe([d.raw for d in warm]))
     full_run(warm, shared)  # opens the gazetteer, the actor registry, … once
@@ -133,7 +137,7 @@ def main() -> int:
     full = rows["full pipeline"][0]
 
     print(f"articles: {n}, mean {words:.0f} words/article; pinned to CPU core {core} "
-          f"(affinity {sorted(os.sched_getaffinity(0))}), ONNX Runtime threads 1; "
+          f"(affinity {sorted(os.sched_getaffinity(0))}), torch threads {torch.get_num_threads()}; "
           f"median of {args.repeat} run(s); setup + warm-up {setup:.1f} s (not counted)")  # fmt: skip
     print("wall: elapsed time; CPU: this process's CPU time (equal on an idle core; lower when "
           "other processes share the core)")  # fmt: skip

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 
 from ceasefire.agreements.loader import default_registry
-from ceasefire.pipeline.actors import ActorMatcher, find_actors
+from ceasefire.pipeline.actors import ActorMatcher, find_actors, resolve_actors
 from ceasefire.pipeline.events import classify_sentence, modality
+from ceasefire.pipeline.nlp import ENTITIES_RESOURCE, has_unknown_name, ner_sentences
 from ceasefire.pipeline.records import Document
+from ceasefire.pipeline.registry import StageContext
 from tests.conftest import TZ
 
 
@@ -73,6 +76,39 @@ def test_fuzzy_matches_are_gated(matcher: ActorMatcher) -> None:
     assert queued.actor_id == "FAYLAQ"
     assert 0.75 <= queued.confidence < 0.9
     assert "Members" not in found  # one word is never matched fuzzily
+
+
+@pytest.mark.parametrize(
+    ("sentence", "known", "places", "expected"),
+    [
+        ("Fighters of the Army of Conquest shelled the town.", [], [], True),
+        ("The army shelled Aleppo on Monday, the monitor said.", [], [], False),
+        ("Published Monday July 4 by the monitor.", [], [], False),  # calendar words
+        ("Gunmen of Jaish al-Islam fired on the road.", [(10, 24)], [], False),  # curated name
+        ("Shelling hit Deir Ezzor overnight.", [], [(13, 23)], False),  # a place alone
+        ("Ali Haidar visited the town.", [], [(4, 10)], True),  # a place inside a name
+    ],
+)  # fmt: skip
+def test_ner_reads_sentences_with_an_unresolved_name(
+    sentence: str, known: list[tuple[int, int]], places: list[tuple[int, int]], expected: bool
+) -> None:
+    assert has_unknown_name(sentence, 0, len(sentence), known, places) is expected
+
+
+def test_the_stage_runs_ner_only_where_a_fuzzy_match_can_come_from(matcher: ActorMatcher) -> None:
+    first = "Rebels shelled the town on Monday, the monitor said."
+    second = "Members of the Nour el-Din Zinkey Movment were seen near the road."
+    text = f"{first} {second}"
+    doc = replace(_doc(text), sentences=((0, len(first)), (len(first) + 1, len(text))))
+    assert ner_sentences(doc, 2500, [], []) == [doc.sentences[1]]
+    ctx = StageContext(resources={"actors.matcher": matcher}, args={"ner_chars": 2500})
+    (done,) = resolve_actors([doc], ctx)
+    fuzzy = [m for m in done.actors if m.method == "fuzzy"]
+    assert [(m.text, m.actor_id) for m in fuzzy] == [("the Nour el-Din Zinkey Movment", "ZENKI")]
+    # the entities were found in the second sentence only, with offsets into the whole text
+    _, spans, entities = ctx.resources[ENTITIES_RESOURCE][doc.id]
+    assert spans == (doc.sentences[1],)
+    assert all(text[s:e] == surface and s > len(first) for s, e, _, surface in entities)
 
 
 @pytest.mark.parametrize(

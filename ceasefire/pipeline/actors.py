@@ -4,10 +4,12 @@
    word boundaries, longest first, with Arabic articles folded ("al-Nusra" = "Nusra").  Short
    all-capital aliases ("IS", "SDF", "US") only match the same capitals in the text.  The name is
    resolved *at the document's date*, so "al-Nusra" in Sept 2016 is Jabhat Fateh al-Sham.
-2. spaCy ORG/NORP entities that no curated name covers (NER reads only the lead's sentences that
-   hold two name words in a row outside the curated matches: nothing else can yield one) are fuzzy-matched (rapidfuzz) against the
+2. spaCy ORG/NORP entities that no curated name covers are fuzzy-matched (rapidfuzz) against the
    registry: a score ≥ ``accept`` is accepted, one between ``review`` and ``accept`` goes to the
-   review queue (``review=True``, never silently accepted), lower is dropped.
+   review queue (``review=True``, never silently accepted), lower is dropped.  NER reads only the
+   sentences of the lead that hold two name words in a row outside the curated matches, not all
+   of them gazetteer place names: no other sentence can yield such an entity.  The gazetteer scan
+   made for that is kept for the places stage.
 3. Reporting sources ("said the Syrian Observatory", "according to SANA") are sources, not actors.
 """
 
@@ -23,6 +25,7 @@ from functools import lru_cache
 from ceasefire.agreements.loader import default_registry
 from ceasefire.model.actors import ActorRegistry
 from ceasefire.pipeline.nlp import entities, ner_sentences
+from ceasefire.pipeline.places import run_gazetteer, scanned
 from ceasefire.pipeline.records import ActorMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
@@ -257,9 +260,13 @@ def resolve_actors(docs: list[Document], ctx: StageContext) -> list[Document]:
     limit = ctx.args.get("ner_chars")
     curated = {doc.id: matcher.find(doc.text, _date_of(doc)) for doc in docs}
 
+    name, gazetteer = run_gazetteer(ctx)
+
     def unknown_names(doc: Document) -> list[tuple[int, int]]:
         known = [(m.start, m.end) for m in curated[doc.id]]
-        return ner_sentences(doc, int(limit) if limit else None, known)
+        # the places stage takes this scan over instead of making its own
+        places = [(h.start, h.end) for h in scanned(ctx, name, gazetteer, doc)[1]]
+        return ner_sentences(doc, int(limit) if limit else None, known, places)
 
     ents = entities(ctx, docs, unknown_names)
     return [

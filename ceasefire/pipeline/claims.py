@@ -29,11 +29,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ceasefire.pipeline.records import ClaimMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ceasefire.pipeline.embeddings import MiniLM
+    from sentence_transformers import SentenceTransformer
 
 __all__ = [
     "QUALIFIERS",
@@ -887,13 +890,14 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _similarities(cands: list[_Candidate], model: MiniLM | None) -> list[list[float]]:
-    if model is None:
+def _similarities(
+    cands: list[_Candidate], vectors: dict[str, npt.NDArray[np.float32]] | None
+) -> list[list[float]]:
+    """Cosines of the candidates' embeddings (``vectors``: text → unit vector), else word overlap."""
+    if vectors is None:
         return [[_overlap(a.words, b.words) for b in cands] for a in cands]
-    from ceasefire.pipeline.embeddings import embed
-
-    vectors = embed(model, [c.text for c in cands])
-    matrix = vectors @ vectors.T
+    stacked = np.stack([vectors[c.text] for c in cands])
+    matrix = stacked @ stacked.T
     return [[round(float(x), 6) for x in row] for row in matrix]
 
 
@@ -948,7 +952,7 @@ def _conflict_sentence(
 def story_briefs(
     docs: list[Document],
     max_sentences: int = 5,
-    model: MiniLM | None = None,
+    model: SentenceTransformer | None = None,
     claims: list[dict[str, Any]] | None = None,
     conflicts_found: list[dict[str, Any]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
@@ -967,15 +971,27 @@ def story_briefs(
     conflicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for conflict in conflicts_found if conflicts_found is not None else find_conflicts(docs):
         conflicts[conflict["story"]].append(conflict)
+    candidates = {story: _candidates(stories[story]) for story in sorted(stories)}
+    # one independent source: redundancy is lexical (wire furniture), embeddings add nothing
+    embedded = {
+        story
+        for story in candidates
+        if model is not None and len({d.syndication_group or d.id for d in stories[story]}) > 1
+    }
+    vectors: dict[str, npt.NDArray[np.float32]] = {}
+    if model is not None and embedded:
+        from ceasefire.pipeline.embeddings import embed
+
+        # every story's sentences in one call: batches of similar length, each text once
+        texts = sorted({c.text for story in embedded for c in candidates[story]})
+        vectors = dict(zip(texts, embed(model, texts), strict=True))
     briefs: dict[str, list[dict[str, Any]]] = {}
     for story in sorted(stories):
         stated = [_conflict_sentence(c, table) for c in conflicts[story]]
-        cands = _candidates(stories[story])
+        cands = candidates[story]
         budget = max(1, max_sentences - len(stated))
-        # one independent source: redundancy is lexical (wire furniture), embeddings add nothing
-        independent = {d.syndication_group or d.id for d in stories[story]}
-        story_model = model if len(independent) > 1 else None
-        chosen = _select(cands, _similarities(cands, story_model), budget) if cands else []
+        sims = _similarities(cands, vectors if story in embedded else None) if cands else []
+        chosen = _select(cands, sims, budget) if cands else []
         summary: list[dict[str, Any]] = [
             {"text": cands[i].text, "sources": sorted(cands[i].sources), "generated": False}
             for i in chosen

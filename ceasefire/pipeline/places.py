@@ -35,12 +35,17 @@ from ceasefire.pipeline.records import Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, stage
 
 __all__ = [
+    "SCANS_RESOURCE",
     "VIOLENCE_TRIGGERS",
     "find_places",
     "geoparse",
     "main_place",
+    "run_gazetteer",
+    "scanned",
     "sentence_has_trigger",
 ]
+
+SCANS_RESOURCE = "gazetteer.scans"
 
 VIOLENCE_TRIGGERS = re.compile(
     r"\b(kill(?:ed|s|ing)?|dead|died|deaths?|wounded|injur(?:ed|ies|ing)|shell(?:ed|ing|s)?|"
@@ -360,10 +365,13 @@ def find_places(
     text: str,
     gazetteer: Gazetteer,
     entities: Iterable[tuple[int, int, str]] = (),
+    scan: tuple[list[Token], list[GazetteerHit]] | None = None,
 ) -> list[PlaceMention]:
-    """Every Syrian place named in ``text`` (foreign names are recognised and left out)."""
-    tokens = tokenise(text)
-    hits = _entity_hits(text, entities, gazetteer.scan(text, tokens), tokens, gazetteer)
+    """Every Syrian place named in ``text`` (foreign names are recognised and left out).
+
+    ``scan`` is the text's tokens and gazetteer matches when already made (:func:`scanned`)."""
+    tokens, matches = scan if scan is not None else _scan(text, gazetteer)
+    hits = _entity_hits(text, entities, matches, tokens, gazetteer)
     mentions: list[PlaceMention] = []
     for res in _resolve_hits(text, tokens, hits, gazetteer):
         place = res.place
@@ -393,6 +401,32 @@ def _gazetteer_factory(exclude: tuple[str, ...]) -> Callable[[], Gazetteer]:
     return lambda: Gazetteer(exclude_sources=exclude).load()
 
 
+def run_gazetteer(ctx: StageContext, exclude: tuple[str, ...] = ()) -> tuple[str, Gazetteer]:
+    """The run's shared gazetteer (without the ``exclude`` sources) and its resource name."""
+    name = f"gazetteer.syria:{','.join(exclude)}"
+    gazetteer: Gazetteer = ctx.resource(name, _gazetteer_factory(exclude))
+    return name, gazetteer
+
+
+def _scan(text: str, gazetteer: Gazetteer) -> tuple[list[Token], list[GazetteerHit]]:
+    tokens = tokenise(text)
+    return tokens, gazetteer.scan(text, tokens)
+
+
+def scanned(
+    ctx: StageContext, name: str, gazetteer: Gazetteer, doc: Document, keep: bool = True
+) -> tuple[list[Token], list[GazetteerHit]]:
+    """The tokens and gazetteer matches of ``doc.text``, made once per run: an earlier stage
+    (actors) scans and keeps them (``keep``), the places stage takes them (``keep=False``)."""
+    cache: dict[tuple[str, str], Any] = ctx.resources.setdefault(SCANS_RESOURCE, {})
+    found = cache.pop((name, doc.id), None)
+    if found is None or found[0] != doc.text:
+        found = (doc.text, *_scan(doc.text, gazetteer))
+    if keep:
+        cache[(name, doc.id)] = found
+    return found[1], found[2]
+
+
 @stage("ceasefire.places.v1", requires=("text", "sentences"), assigns=("places",))
 def geoparse(docs: list[Document], ctx: StageContext) -> list[Document]:
     """Find Syrian place mentions: gazetteer + spaCy entities, disambiguated, with precision and metonymy.
@@ -402,16 +436,13 @@ def geoparse(docs: list[Document], ctx: StageContext) -> list[Document]:
     earlier stage made it), ``exclude_sources``
     (gazetteer sources to leave out, e.g. ``["ucdp_ged_derived"]`` when evaluating on UCDP GED).
     """
-    exclude = tuple(ctx.args.get("exclude_sources", ()))
-    gazetteer: Gazetteer = ctx.resource(
-        f"gazetteer.syria:{','.join(exclude)}", _gazetteer_factory(exclude)
-    )
+    name, gazetteer = run_gazetteer(ctx, tuple(ctx.args.get("exclude_sources", ())))
     entities = _entities(docs, ctx) if ctx.args.get("ner", True) else {}
     out = []
     for doc in docs:
-        found = replace(
-            doc, places=tuple(find_places(doc.text, gazetteer, entities.get(doc.id, ())))
-        )
+        scan = scanned(ctx, name, gazetteer, doc, keep=False)
+        places = find_places(doc.text, gazetteer, entities.get(doc.id, ()), scan)
+        found = replace(doc, places=tuple(places))
         out.append(replace(found, meta={**doc.meta, "main_place": main_place(found)}))
     return out
 
