@@ -14,6 +14,7 @@ then the report, its confidentiality record and the idempotency record are writt
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from ceasefire.intake.common import Batch
 from ceasefire.store import Store
 
 __all__ = ["IntakeItem", "IntakeWriter"]
+
+logger = logging.getLogger(__name__)
 
 MAX_GROUP = 256
 IDLE_CLOSE_S = 5.0  # the writer closes its connection after this long without work
@@ -49,6 +52,8 @@ class IntakeWriter:
         self._queue: queue.Queue[IntakeItem] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._alerts: queue.Queue[list[str]] = queue.Queue()
+        self._alert_thread: threading.Thread | None = None
         self.groups = 0  # commits made (for tests and benchmarks: reports / groups = group size)
 
     def submit(self, item: IntakeItem) -> Future[tuple[int, dict[str, Any]]]:
@@ -113,13 +118,43 @@ class IntakeWriter:
         changed = [k for a in answers if not isinstance(a, BaseException) for k in a[2]]
         if changed:
             # alerts after the commit and the answers, off the writer's thread
-            threading.Thread(target=self._alert, args=(changed,), daemon=True).start()
+            with self._lock:
+                if self._alert_thread is None or not self._alert_thread.is_alive():
+                    self._alert_thread = threading.Thread(
+                        target=self._alert_loop, name="intake-alerts", daemon=True
+                    )
+                    self._alert_thread.start()
+            self._alerts.put(changed)
 
-    def _alert(self, changed: list[str]) -> None:
+    def _alert_loop(self) -> None:
+        """One thread, one connection: the keys of every group waiting are taken together, so a
+        burst of reports costs one look at the hooks (and one clock comparison), not one each."""
         from ceasefire.alerts import after_change
 
-        with self._open_store() as store:
-            after_change(store, changed)
+        store: Store | None = None
+        try:
+            while True:
+                try:
+                    keys = self._alerts.get(timeout=IDLE_CLOSE_S)
+                except queue.Empty:
+                    if store is not None:
+                        store.close()
+                        store = None
+                    continue
+                while True:
+                    try:
+                        keys = keys + self._alerts.get_nowait()
+                    except queue.Empty:
+                        break
+                try:
+                    if store is None:
+                        store = self._open_store()
+                    after_change(store, list(dict.fromkeys(keys)))
+                except Exception:  # an alert failure never touches intake
+                    logger.exception("alerts after intake failed")
+        finally:
+            if store is not None:
+                store.close()
 
     @staticmethod
     def _one(store: Store, item: IntakeItem) -> tuple[int, dict[str, Any], tuple[str, ...]]:
