@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ceasefire._gc import collector_paused
 from ceasefire.compliance.coverage import Side, coverage_of, incident_sides
 from ceasefire.compliance.phases import PhaseWindow, merged_intervals, phase_windows
 from ceasefire.model.agreement import Agreement, Coverage, Obligation
@@ -196,7 +197,8 @@ def evaluate_all(
     control: Any = None,
 ) -> list[Finding]:
     ctx = _Context(agreement, as_of, control)
-    return [_evaluate(ctx, i) for i in incidents]
+    with collector_paused():  # many findings, no cycles: see ceasefire._gc
+        return [_evaluate(ctx, i) for i in incidents]
 
 
 def _evaluate(ctx: _Context, incident: Incident) -> Finding:

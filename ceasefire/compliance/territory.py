@@ -9,11 +9,13 @@ or "unknown" (no mapped area, no version that day).  Never guessed.
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from shapely import STRtree
 from shapely.geometry import Point
 from shapely.ops import unary_union
 
@@ -52,14 +54,34 @@ class GroundControl:
 
 
 @dataclass
+class _Day:
+    """The versions in force on one day, with a tree over their geometries and their bounds."""
+
+    versions: list[ControlVersion]
+    tree: STRtree
+    bounds: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    # answers already given for a (lon, lat, radius) on this day: many incidents share a place
+    answers: dict[tuple[float, float, float], GroundControl] = field(default_factory=dict)
+
+
+_MAX_ANSWERS = 100_000  # per day; beyond it the day's answers start afresh
+
+
+@dataclass
 class _Snapshots:
     control: ControlMap
-    by_day: dict[tuple[date, int], list[ControlVersion]] = field(default_factory=dict)
+    by_day: dict[tuple[date, int], _Day | None] = field(default_factory=dict)
 
-    def on(self, day: date) -> list[ControlVersion]:
+    def on(self, day: date) -> _Day | None:
         key = (day, len(self.control.versions))  # a version added later invalidates the day
         if key not in self.by_day:
-            self.by_day[key] = self.control.snapshot(day)
+            versions = self.control.snapshot(day)
+            if not versions:
+                self.by_day[key] = None
+            else:
+                tree = STRtree([v.geometry for v in versions])
+                xs0, ys0, xs1, ys1 = zip(*(v.geometry.bounds for v in versions), strict=True)
+                self.by_day[key] = _Day(versions, tree, (min(xs0), min(ys0), max(xs1), max(ys1)))
         return self.by_day[key]
 
 
@@ -107,8 +129,8 @@ def _on_day(control: ControlMap, place: Any, day: date) -> GroundControl:
     snaps = _SNAPSHOTS.get(control)
     if snaps is None:
         snaps = _SNAPSHOTS[control] = _Snapshots(control)
-    versions = snaps.on(day)
-    if not versions:
+    snapshot = snaps.on(day)
+    if snapshot is None:
         return GroundControl("unknown", reason=f"no control data for {day}")
     radius = place.radius_m if place.radius_m is not None else precision_radius_m(place.precision)
     if place.radius_m is None and _city_point(place.name):
@@ -117,12 +139,41 @@ def _on_day(control: ControlMap, place: Any, day: date) -> GroundControl:
         )  # "Aleppo town": the city's centre point, not a spot in it
     if radius == float("inf"):
         return GroundControl("unknown", reason="the place is not located precisely enough")
-    frame = LocalFrame(lon0=place.lon, lat0=place.lat)
+    key = (float(place.lon), float(place.lat), float(radius))
+    known = snapshot.answers.get(key)
+    if known is None:
+        known = _answer(snapshot, place.lon, place.lat, radius)
+        if len(snapshot.answers) >= _MAX_ANSWERS:
+            snapshot.answers.clear()
+        snapshot.answers[key] = known
+    return known
+
+
+def _far_from(
+    bounds: tuple[float, float, float, float], lon: float, lat: float, radius: float
+) -> bool:
+    """True when a disc of ``radius`` metres round the point certainly misses ``bounds``.
+
+    The disc's extent in degrees is over-estimated (2 % and a metre more, the longitude scale
+    taken at the disc's edge nearer the pole), so a disc that might touch is always tested."""
+    half_lat = (radius * 1.02 + 1.0) / 111_000.0
+    edge = min(abs(lat) + half_lat, 89.0)
+    half_lon = (radius * 1.02 + 1.0) / (111_000.0 * math.cos(math.radians(edge)))
+    min_lon, min_lat, max_lon, max_lat = bounds
+    return (lon + half_lon < min_lon or lon - half_lon > max_lon
+            or lat + half_lat < min_lat or lat - half_lat > max_lat)  # fmt: skip
+
+
+def _answer(snapshot: _Day, lon: float, lat: float, radius: float) -> GroundControl:
+    if _far_from(snapshot.bounds, lon, lat, radius):
+        return GroundControl("unknown", reason=f"no control data within ±{radius:,.0f} m")
+    frame = LocalFrame(lon0=lon, lat0=lat)
     disc = frame.to_wgs84(Point(0.0, 0.0).buffer(max(radius, 1.0), quad_segs=16))
-    hits = [v for v in versions if v.geometry.intersects(disc)]
+    versions = snapshot.versions
+    hits = [versions[i] for i in sorted(snapshot.tree.query(disc, predicate="intersects"))]
     if not hits:
         return GroundControl("unknown", reason=f"no control data within ±{radius:,.0f} m")
-    point = Point(place.lon, place.lat)
+    point = Point(lon, lat)
     inside = sorted((v for v in hits if v.geometry.covers(point)), key=lambda v: v.area_id)
     at_point = (inside[0].status, inside[0].actors, inside[0].area_id) if inside else None
     labels = {(v.status, v.actors) for v in hits}

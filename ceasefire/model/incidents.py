@@ -230,7 +230,7 @@ class Incident:
             notes=data.get("notes", ""),
             known_from=datetime.fromisoformat(data["known_from"]) if data["known_from"] else None,
             judgements=tuple(Judgement.from_json(j) for j in data.get("judgements", ())),
-            native=tuple((k, v) for k, v in data.get("native", ())),
+            native=tuple(map(tuple, data.get("native", ()))),
             continuing=bool(data.get("continuing", False)),
         )
 

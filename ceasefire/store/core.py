@@ -12,12 +12,12 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ceasefire._gc import collector_paused
 from ceasefire.errors import StoreError
 from ceasefire.intake.common import Batch, RowProblem
 from ceasefire.model.incidents import Incident
@@ -284,9 +284,16 @@ class Store:
         return outcome
 
     # -- reading -----------------------------------------------------------------------
-    def incidents(self) -> Iterator[Incident]:
-        for (body,) in self.conn.execute("SELECT body FROM incidents ORDER BY start_utc, key"):
-            yield Incident.from_json(json.loads(body))
+    def incidents(self) -> list[Incident]:
+        """Every stored incident, in start order (read with the cyclic collector paused: see
+        ``ceasefire._gc``)."""
+        with collector_paused():
+            return [
+                Incident.from_json(json.loads(body))
+                for (body,) in self.conn.execute(
+                    "SELECT body FROM incidents ORDER BY start_utc, key"
+                )
+            ]
 
     def incident(self, key: str) -> Incident | None:
         row = self.conn.execute("SELECT body FROM incidents WHERE key=?", (key,)).fetchone()
