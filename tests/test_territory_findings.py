@@ -70,3 +70,41 @@ def test_ground_held_only_by_an_excluded_group(
         [dataclasses.replace(synthetic.versions[0], actors=("SYR_INSURGENTS",), version=0)]
     )
     assert evaluate(agreement, moved, control=held_by_rebels).qualification == "undetermined"
+
+
+def test_a_disc_that_reaches_the_mapped_ground_is_never_skipped() -> None:
+    """A disc of 1 km touches an area whose edge is 0.99 km away (east, north, and in the
+    corner's direction) and misses one 1.01 km away; repeated places give the same answer."""
+    from shapely.geometry import Point
+
+    from ceasefire.compliance.territory import control_at_incident
+    from ceasefire.geo.zones import LocalFrame
+    from ceasefire.model.incidents import Place
+
+    lon0, lat0 = 37.0, 36.2
+    frame = LocalFrame(lon0=lon0, lat0=lat0)
+    day = date(2016, 9, 15)
+
+    def held(edge_m: float, corner: bool = False) -> str:
+        # the area lies beyond edge_m to the east (and, for the corner, beyond edge_m north too)
+        x0 = frame.to_wgs84(Point(edge_m, 0.0)).x
+        y0 = frame.to_wgs84(Point(0.0, edge_m if corner else -50_000.0)).y
+        area = box(x0, y0, lon0 + 1.0, lat0 + 1.0)
+        control = ControlMap([
+            ControlVersion("T", "geojson", "synthetic", area, ("SYR_GOV",), "held",
+                           date(2016, 9, 1), None, ("synthetic",), "high", "test"),
+        ])  # fmt: skip
+        incident = Incident(
+            source_system="report", source_id="p", category="X", sub_category="", actors=(),
+            window=local_day_window(day, day, TZ, Precision.DAY, str(day)),
+            place=Place(name="a field", lat=lat0, lon=lon0, precision=1, radius_m=1_000.0),
+        )  # fmt: skip
+        first = control_at_incident(control, incident, TZ)
+        assert control_at_incident(control, incident, TZ) == first
+        return first.status
+
+    assert held(990.0) == "uncertain"  # reaches the area, and beyond it
+    assert held(1_010.0) == "unknown"
+    # the corner is 0.99 km east and north: the disc's nearest point is 1.4 km away
+    assert held(990.0, corner=True) == "unknown"
+    assert held(700.0, corner=True) == "uncertain"  # 0.99 km along the diagonal
