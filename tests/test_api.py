@@ -250,6 +250,11 @@ def test_exports_and_reads(api: tuple[TestClient, dict[str, str], Path]) -> None
     ).json()
     assert report["header"]["report_number"] == 3
     assert client.get("/agreements/syria-2016-09").text.startswith("# The US–Russia arrangement")
+    # a name is never read as a path on the server, and a name too long for a file is a 404
+    for name in ["pyproject.toml", "README.md", "0" * 300 + "\u0130" * 50]:
+        answer = client.get(f"/agreements/{name}")
+        assert answer.status_code == 404, name
+        assert answer.json()["error"]["code"] == "not_found"
 
 
 def test_decisions_over_http_take_two_guarantors(tmp_path: Path) -> None:

@@ -85,10 +85,10 @@ def bundled_names() -> list[str]:
 def resolve_agreement_path(name_or_path: str) -> Path:
     """A file path, or the name of a bundled example (``syria-2016-09``)."""
     candidate = Path(name_or_path)
-    if candidate.is_file():
+    if _is_file(candidate):
         return candidate
     bundled = _data_dir() / "agreements" / f"{name_or_path}.yaml"
-    if bundled.is_file():
+    if "/" not in name_or_path and _is_file(bundled):
         return bundled
     names = ", ".join(bundled_names())
     raise ConfigError(
@@ -97,13 +97,21 @@ def resolve_agreement_path(name_or_path: str) -> Path:
     )
 
 
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that says no, rather than raising, for a name too long or malformed."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def default_registry() -> ActorRegistry:
     return ActorRegistry.from_csv(_data_dir() / "actors.csv")
 
 
 def load_agreement(name_or_path: str, registry: ActorRegistry | None = None) -> Agreement:
     path = resolve_agreement_path(name_or_path)
-    display = name_or_path if not Path(name_or_path).is_file() else str(path)
+    display = name_or_path if not _is_file(Path(name_or_path)) else str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -330,10 +330,13 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     @app.get("/agreements/{name}")
     def agreement_file(name: str, authorization: str | None = Header(default=None)) -> Response:
-        from ceasefire.agreements.loader import resolve_agreement_path
+        from ceasefire.agreements.loader import bundled_names, resolve_agreement_path
 
         with store() as db:
             require("GET /agreements/{name}", account(db, authorization))
+        # only the bundled agreements by name: a name is never read as a path on the server
+        if name not in bundled_names():
+            raise NotFoundError(f"No agreement {name!r}; known: {', '.join(bundled_names())}.")
         return Response(
             resolve_agreement_path(name).read_text(encoding="utf-8"), media_type="application/yaml"
         )
