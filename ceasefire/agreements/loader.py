@@ -19,7 +19,7 @@ import yaml
 
 from ceasefire.agreements.located import Located, load_located
 from ceasefire.agreements.solar import solar_instant
-from ceasefire.errors import AgreementError, ConfigError, Problem
+from ceasefire.errors import AgreementError, ConfigError, NotFoundError, Problem
 from ceasefire.model.actors import ActorRegistry
 from ceasefire.model.agreement import (
     Agreement,
@@ -95,6 +95,19 @@ def resolve_agreement_path(name_or_path: str) -> Path:
         f"No agreement file or bundled agreement named {name_or_path!r}. "
         f"Give a path to a YAML file, or one of the bundled names: {names}."
     )
+
+
+def bundled_agreement_path(name: str) -> Path:
+    """The file of a bundled agreement, by name only: what the server accepts (a name sent over
+    HTTP is never read as a path on the server)."""
+    if name not in bundled_names():
+        raise NotFoundError(f"No agreement {name!r}; known: {', '.join(bundled_names())}.")
+    return _data_dir() / "agreements" / f"{name}.yaml"
+
+
+def load_bundled_agreement(name: str) -> Agreement:
+    """A bundled agreement by name only (see ``bundled_agreement_path``)."""
+    return load_agreement(str(bundled_agreement_path(name)))
 
 
 def _is_file(path: Path) -> bool:

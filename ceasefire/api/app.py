@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ceasefire.agreements import load_agreement
+from ceasefire.agreements.loader import bundled_agreement_path, load_bundled_agreement
 from ceasefire.api.intake import IntakeItem, IntakeWriter
 from ceasefire.errors import AccessDeniedError, CeasefireError, NotFoundError
 from ceasefire.governance import Account, authenticate
@@ -195,7 +195,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             except ValueError:
                 return _error(422, "invalid_request", f"at: {at!r} is not an ISO 8601 date-time")  # type: ignore[return-value]
             when = when if when.tzinfo else when.replace(tzinfo=tz)
-            return status_from_store(db, load_agreement(agreement), when)
+            return status_from_store(db, load_bundled_agreement(agreement), when)
 
     @app.get("/findings")
     def findings(
@@ -205,7 +205,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
         with store() as db:
             require("GET /findings", account(db, authorization))
-            pairs = evaluate_store(db, load_agreement(agreement))
+            pairs = evaluate_store(db, load_bundled_agreement(agreement))
         return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
 
     writer = IntakeWriter(store)
@@ -287,7 +287,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         counts once. It takes effect only with one approval from each guarantor, by two accounts."""
         from ceasefire.governance import decision_status, propose
 
-        agreement_obj = load_agreement(body.agreement)
+        agreement_obj = load_bundled_agreement(body.agreement)
         times: list[datetime | None] = []
         for name in ("effective", "until", "decided_at"):
             value = getattr(body, name)
@@ -321,7 +321,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         take effect, the decision and clock alerts go out."""
         from ceasefire.governance import approve_and_alert
 
-        agreement_obj = load_agreement(agreement)
+        agreement_obj = load_bundled_agreement(agreement)
         with store() as db:
             who = account(db, authorization)
             require("POST /decisions/{decision_id}/approve", who)
@@ -330,15 +330,10 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     @app.get("/agreements/{name}")
     def agreement_file(name: str, authorization: str | None = Header(default=None)) -> Response:
-        from ceasefire.agreements.loader import bundled_names, resolve_agreement_path
-
         with store() as db:
             require("GET /agreements/{name}", account(db, authorization))
-        # only the bundled agreements by name: a name is never read as a path on the server
-        if name not in bundled_names():
-            raise NotFoundError(f"No agreement {name!r}; known: {', '.join(bundled_names())}.")
         return Response(
-            resolve_agreement_path(name).read_text(encoding="utf-8"), media_type="application/yaml"
+            bundled_agreement_path(name).read_text(encoding="utf-8"), media_type="application/yaml"
         )
 
     @app.get("/incidents")
@@ -384,7 +379,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             return _error(422, "invalid_request", f"date: {date!r} is not YYYY-MM-DD")
         with store() as db:
             require("GET /reports/daily", account(db, authorization))
-            data = replay_from_store(db, load_agreement(agreement)).report(day)
+            data = replay_from_store(db, load_bundled_agreement(agreement)).report(day)
         return Response(render_json(data), media_type="application/json")
 
     @app.get("/control/at")
@@ -432,7 +427,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         with store() as db:
             require("GET /exports/{layout}", account(db, authorization))
             rows = sorted(db.incidents(), key=lambda i: i.key)
-        findings = ({f.incident: f.to_json() for f in evaluate_all(load_agreement(agreement), rows)}
+        findings = ({f.incident: f.to_json() for f in evaluate_all(load_bundled_agreement(agreement), rows)}
                     if agreement else None)  # fmt: skip
         if layout == "parquet":
             from ceasefire.export.parquet import write_parquet

@@ -17,9 +17,7 @@ from fastapi import FastAPI, Header
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ceasefire.agreements import load_agreement
-from ceasefire.agreements.loader import bundled_names
-from ceasefire.errors import NotFoundError
+from ceasefire.agreements.loader import bundled_names, load_bundled_agreement
 from ceasefire.governance import Account
 from ceasefire.model.agreement import Agreement
 from ceasefire.store import Store
@@ -42,9 +40,7 @@ are missing from <code>{static}</code>.</p>
 
 
 def _agreement(name: str) -> Agreement:
-    if name not in bundled_names():
-        raise NotFoundError(f"No agreement {name!r}; known: {', '.join(bundled_names())}.")
-    return load_agreement(name)
+    return load_bundled_agreement(name)
 
 
 def register(

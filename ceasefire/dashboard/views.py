@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ceasefire.agreements import load_agreement
+from ceasefire.agreements.loader import load_bundled_agreement
 from ceasefire.compliance.engine import Finding, evaluate, evaluate_all
 from ceasefire.errors import ConfigError, NotFoundError
 from ceasefire.governance import Account, decision_status
@@ -193,7 +193,7 @@ class DashboardCache:
         from ceasefire.geo.control import load_aleppo_2016
         from ceasefire.service import with_stored_decisions
 
-        agreement = with_stored_decisions(db, load_agreement(name))
+        agreement = with_stored_decisions(db, load_bundled_agreement(name))
         incidents = self._all_incidents(db, state)
         findings = evaluate_all(agreement, incidents, None, load_aleppo_2016())
         base = _Base(agreement, incidents, {f.incident: f for f in findings})
