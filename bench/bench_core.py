@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ceasefire.agreements import load_agreement
 from ceasefire.compliance.engine import evaluate_all
+from ceasefire.compliance.judge import Judge
 from ceasefire.reports import Replay, render_html, render_json, render_markdown
 from ceasefire.service import claims_from_store, convoys_from_store, import_file
 from ceasefire.store import Store
@@ -63,7 +64,9 @@ def main() -> int:
         t_eval = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        replay = Replay(agreement, incidents, convoys_from_store(store), claims_from_store(store))
+        replay = Replay(
+            Judge(agreement), incidents, convoys_from_store(store), claims_from_store(store)
+        )
         t_replay = time.perf_counter() - t0
         t0 = time.perf_counter()
         first, last = date(2016, 1, 1), date(2019, 11, 30)

@@ -120,10 +120,65 @@ def agreement_show(name: str) -> None:
 
 
 @agreement.command("list")
-def agreement_list() -> None:
-    """List the bundled example agreements."""
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@handle_errors
+def agreement_list(fmt: str) -> None:
+    """List the bundled agreements: name, first start, title."""
+    rows = []
     for name in bundled_names():
-        click.echo(name)
+        a = load_agreement(name)
+        rows.append({"name": name, "title": a.title, "start": a.first_start.isoformat(),
+                     "lifecycles": [lc.id for lc in a.lifecycles], "zones": [z.id for z in a.zones],
+                     "terms": [t.id for t in a.terms]})  # fmt: skip
+    if fmt == "json":
+        click.echo(json.dumps(rows, sort_keys=True, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}\t{row['start']}\t{row['title']}")
+
+
+@agreement.command("schema")
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json")
+def agreement_schema(fmt: str) -> None:
+    """Print the agreement format's JSON Schema (or its reference page, docs/agreement-format.md)."""
+    from ceasefire.agreements.reference import format_reference, json_schema
+
+    if fmt == "json":
+        click.echo(json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(format_reference(), nl=False)
+
+
+@agreement.command("convert")
+@click.argument("file")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the version 2 file here (default: standard output).")  # fmt: skip
+@handle_errors
+def agreement_convert(file: str, output: Path | None) -> None:
+    """Convert a version 1 agreement file to version 2, then check the result."""
+    from ceasefire.agreements.convert import convert_v1, dump
+    from ceasefire.agreements.loader import read_document
+
+    located, problems = read_document(file)
+    if located is None or not isinstance(located.data, dict):
+        for p in problems:
+            click.echo(str(p), err=True)
+        raise ConfigError(f"{file} is not a YAML mapping; nothing to convert.")
+    if located.data.get("schema_version") != 1:
+        raise ConfigError(f"{file} is not a version 1 agreement file (schema_version is "
+                          f"{located.data.get('schema_version')!r}).")  # fmt: skip
+    text = dump(convert_v1(located.data))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_atomic(output, text)
+    problems = check_agreement(str(output))
+    for p in problems:
+        click.echo(f"{p}" + (" (warning)" if p.severity == "warning" else ""), err=True)
+    click.echo(
+        f"{output}: written; {sum(p.severity == 'error' for p in problems)} error(s) to fix",
+        err=True,
+    )
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -173,7 +228,7 @@ def quarantine(ctx: click.Context) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text"]), default="text")
 @click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
 @click.option("--control/--no-control", default=True,
-              help="Add who held the ground (bundled Aleppo neighbourhood control, Sept–Dec 2016).")  # fmt: skip
+              help="Add who held the ground (the workspace's control map: bundled + imported).")  # fmt: skip
 @click.pass_context
 @handle_errors
 def evaluate(
@@ -185,13 +240,8 @@ def evaluate(
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_instant(as_of, settings, "--as-of") if as_of else None
-    control_map = None
-    if control:
-        from ceasefire.geo.control import load_aleppo_2016
-
-        control_map = load_aleppo_2016()
     with settings.store() as store:
-        pairs = evaluate_store(store, agreement_obj, when, control_map)
+        pairs = evaluate_store(store, agreement_obj, when, "workspace" if control else None)
     pairs.sort(key=lambda p: p[0].key)
     if fmt == "jsonl":
         for _, finding in pairs:
@@ -310,14 +360,14 @@ def export(
     )
 
     settings = _settings(ctx)
+    findings = None
     with settings.store() as store:
         incidents = sorted(store.incidents(), key=lambda i: i.key)
-    findings = None
-    if agreement_name:
-        from ceasefire.compliance.engine import evaluate_all
+        if agreement_name:
+            from ceasefire.service import judge_for
 
-        agreement_obj = load_agreement(agreement_name)
-        findings = {f.incident: f.to_json() for f in evaluate_all(agreement_obj, incidents)}
+            judge = judge_for(store, load_agreement(agreement_name), incidents)
+            findings = {f.incident: f.to_json() for f in judge.findings(incidents)}
     if layout == "parquet":
         from ceasefire.export.parquet import write_parquet
 
@@ -346,22 +396,26 @@ def export(
 @cli.command("incident")
 @click.argument("key")
 @click.option("--agreement", "agreement_name", default=None)
+@click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
 @click.pass_context
 @handle_errors
-def incident(ctx: click.Context, key: str, agreement_name: str | None) -> None:
+def incident(ctx: click.Context, key: str, agreement_name: str | None, as_of: str | None) -> None:
     """Show one incident: its revisions, judgements and (with --agreement) its finding."""
-    with _settings(ctx).store() as store:
+    settings = _settings(ctx)
+    when = _parse_instant(as_of, settings, "--as-of") if as_of else None
+    with settings.store() as store:
         history = store.incident_history(key)
-    if not history:
-        raise ConfigError(f"No incident {key!r} in the workspace; keys look like ucdp:227667.")
-    out: dict[str, Any] = {
-        "incident": key,
-        "revisions": [{"revision": r, **i.to_json()} for r, i in history],
-    }
-    if agreement_name:
-        from ceasefire.compliance.engine import evaluate
+        if not history:
+            raise ConfigError(f"No incident {key!r} in the workspace; keys look like ucdp:227667.")
+        out: dict[str, Any] = {
+            "incident": key,
+            "revisions": [{"revision": r, **i.to_json()} for r, i in history],
+        }
+        if agreement_name:
+            from ceasefire.service import judge_for
 
-        out["finding"] = evaluate(load_agreement(agreement_name), history[-1][1]).to_json()
+            judge = judge_for(store, load_agreement(agreement_name))
+            out["finding"] = judge.finding(history[-1][1], when).to_json()
     click.echo(json.dumps(out, sort_keys=True, ensure_ascii=False, indent=2))
 
 
@@ -399,10 +453,11 @@ def ingest_news_cmd(
     settings = _settings(ctx)
     evidence, batch = ingest_news(list(paths), settings.timezone, source, published, config_path)
     if agreement_name:
-        from ceasefire.compliance.engine import evaluate_all
+        from ceasefire.service import judge_for
 
-        agreement_obj = load_agreement(agreement_name)
-        findings = {f.incident: f.to_json() for f in evaluate_all(agreement_obj, batch.records)}
+        with settings.store() as db:
+            judge = judge_for(db, load_agreement(agreement_name))
+        findings = {f.incident: f.to_json() for f in judge.findings(batch.records)}
         for inc in evidence["incidents"]:
             inc["finding"] = findings.get(f"news:{inc['id']}")
     if store:
@@ -564,7 +619,7 @@ def control_separation(ctx: click.Context, agreement_name: str, day: str, fmt: s
     """Where areas held by covered (or unknown) groups meet areas held by excluded groups.
 
     It describes areas held; it never designates anything as open to attack."""
-    from ceasefire.geo.separation import separation_report
+    from ceasefire.compliance.separation import separation_report
 
     report = separation_report(
         _workspace_control(ctx), load_agreement(agreement_name), _parse_date(day, "--date")

@@ -14,7 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ceasefire.compliance.clock import status_at
-from ceasefire.compliance.engine import Finding, evaluate_all
+from ceasefire.compliance.deadlines import deadline_states
+from ceasefire.compliance.engine import Finding
+from ceasefire.compliance.judge import Judge
 from ceasefire.errors import ConfigError
 from ceasefire.intake.acled import parse_acled
 from ceasefire.intake.common import Batch
@@ -34,6 +36,7 @@ __all__ = [
     "convoys_from_store",
     "evaluate_store",
     "import_file",
+    "judge_for",
     "replay_from_store",
     "status_from_store",
 ]
@@ -132,30 +135,43 @@ def with_stored_decisions(store: Store, agreement: Agreement) -> Agreement:
     )
 
 
-def replay_from_store(store: Store, agreement: Agreement, control: Any = "bundled") -> Replay:
-    """A replay of the stored records; ``control`` defaults to the bundled Aleppo control map."""
-    agreement = with_stored_decisions(store, agreement)
-    if control == "bundled":
-        from ceasefire.geo.control import load_aleppo_2016
+def judge_for(
+    store: Store, agreement: Agreement, incidents: list[Incident] | None = None,
+    control: Any = "workspace",
+) -> Judge:  # fmt: skip
+    """The one judgement path for a workspace: the agreement with the guarantors' decisions
+    recorded in it, and the workspace's control map (bundled + imported statements + territorial
+    events).  Every surface judges through this, so they all give each incident the same finding."""
+    if control == "workspace":
+        from ceasefire.geo.control_store import workspace_control
 
-        control = load_aleppo_2016()
-    return Replay(
-        agreement, store.incidents(), convoys_from_store(store), claims_from_store(store), control
-    )
+        control = workspace_control(store, agreement.timezone, incidents)
+    return Judge(with_stored_decisions(store, agreement), control)
+
+
+def replay_from_store(store: Store, agreement: Agreement, control: Any = "workspace") -> Replay:
+    """A replay of the stored records, judged through :func:`judge_for`."""
+    incidents = list(store.incidents())
+    judge = judge_for(store, agreement, incidents, control)
+    return Replay(judge, incidents, convoys_from_store(store), claims_from_store(store))
 
 
 def evaluate_store(
-    store: Store, agreement: Agreement, as_of: datetime | None = None, control: Any = None
+    store: Store, agreement: Agreement, as_of: datetime | None = None, control: Any = "workspace"
 ) -> list[tuple[Incident, Finding]]:
+    """Every stored incident known at ``as_of`` with its finding (through :func:`judge_for`)."""
     incidents = list(store.incidents())
+    judge = judge_for(store, agreement, incidents, control)
     if as_of is not None:
         incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
-    return list(zip(incidents, evaluate_all(agreement, incidents, as_of, control), strict=True))
+    return list(zip(incidents, judge.findings(incidents, as_of), strict=True))
 
 
 def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[str, Any]:
     replay = replay_from_store(store, agreement, control=None)
-    return status_at(replay.clock(at), at)
+    status = status_at(replay.clock(at), at)
+    status["deadlines"] = deadline_states(replay.judge, replay.incidents, at)
+    return status
 
 
 def daily_dates(first: date, last: date) -> list[date]:

@@ -25,7 +25,7 @@ def test_bundled_example_is_valid_and_complete(agreement: Agreement) -> None:
     assert {e.actor for e in agreement.exclusions} >= {"ISIS", "JFS"}
     assert agreement.zone("designated_areas").geometry is None
     # every term carries its source keys
-    assert all(o.refs for o in agreement.obligations)
+    assert all(t.refs for t in agreement.terms)
 
 
 def test_start_keeps_stated_and_computed_sundown_and_flags_the_gap(agreement: Agreement) -> None:
@@ -69,16 +69,18 @@ def _line_of(path: Path, needle: str) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "needle", "field", "message"),
     [
-        ("    duration: PT48H\n", "    duration: 48\n", "duration: 48", "phases.0.duration",
-         "is not an ISO 8601 duration"),
+        ("          duration: PT48H\n", '          duration: "48 hrs"\n', "48 hrs",
+         "lifecycles.0.phases.0.duration", "is not an ISO 8601 duration"),
+        ("          duration: PT48H\n", "          duration: 48\n", "duration: 48",
+         "lifecycles.0.phases.0.duration", "must be text, not int 48"),
         ("      days: 7\n", '      days: "seven"\n', 'days: "seven"', "conditions.2.days",
          "must be a whole number"),
         ("{actor: JFS, lineage: true,", "{actor: NUSRA_X, lineage: true,", "NUSRA_X",
          "exclusions.1.actor", "'NUSRA_X' is not a known actor id"),
         ("  timezone: Asia/Damascus", "  timezone: Asia/Damascas", "Damascas", "timezone",
          "is not an IANA time zone"),
-        ("      starts: conditions\n", "      starts: conditions\n      duraton: P7D\n", "duraton",
-         "phases.1.duraton", "did you mean 'duration'?"),
+        ("          starts: conditions\n", "          starts: conditions\n          duraton: P7D\n",
+         "duraton", "lifecycles.0.phases.1.duraton", "did you mean 'duration'?"),
         ("    S1: \"AP exclusive", "    S1x: \"AP exclusive", "S1x", "instruments.2.refs.0",
          "source key 'S1' is not listed"),
     ],
@@ -100,8 +102,8 @@ def test_broken_file_gives_located_errors(
 def test_overlapping_phases_are_an_error(tmp_path: Path) -> None:
     path = _broken(
         tmp_path,
-        "    - id: jic\n",
-        "    - id: overlap\n      starts: start\n      duration: PT24H\n    - id: jic\n",
+        "        - id: jic\n",
+        "        - id: overlap\n          starts: start\n          duration: PT24H\n        - id: jic\n",
     )
     problems = check_agreement(str(path))
     overlap = [p for p in problems if "overlaps phase 'cessation'" in p.message]
@@ -116,8 +118,8 @@ def test_invalid_geometry_is_located(tmp_path: Path) -> None:
     )
     path = _broken(
         tmp_path,
-        "      geometry: null\n      status: undelineated\n      admin1: [Aleppo]\n      operator: SARC",
-        bowtie + "      admin1: [Aleppo]\n      operator: SARC",
+        "      status: undelineated\n      within: [SY02]\n      operator: SARC",
+        bowtie + "      within: [SY02]\n      operator: SARC",
     )
     problems = check_agreement(str(path))
     geo = [p for p in problems if p.field == "zones.1.geometry"]
@@ -141,11 +143,11 @@ def test_cli_check_exit_codes_and_lines(tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(cli, ["agreement", "check", "syria-2016-09"])
     assert ok.exit_code == 0, ok.output
-    path = _broken(tmp_path, "    duration: PT48H\n", "    duration: 48\n")
+    path = _broken(tmp_path, "          duration: PT48H\n", "          duration: 48\n")
     bad = runner.invoke(cli, ["agreement", "check", str(path)])
     assert bad.exit_code == 1
     line = _line_of(path, "duration: 48")
-    assert f"{path}:{line}: phases.0.duration: " in bad.output
+    assert f"{path}:{line}: lifecycles.0.phases.0.duration: " in bad.output
 
 
 def test_unknown_agreement_name_is_a_clear_error() -> None:

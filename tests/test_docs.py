@@ -16,12 +16,32 @@ def test_every_reason_code_is_documented() -> None:
 
 
 def test_engine_emits_only_documented_codes() -> None:
-    source = (ROOT / "ceasefire" / "compliance" / "engine.py").read_text(encoding="utf-8")
     import re
 
-    emitted = set(re.findall(r'codes\.append\("([A-Z]+\.[A-Z_]+)"\)', source))
-    assert emitted
+    from ceasefire.compliance.rules import registered_rules
+
+    folder = ROOT / "ceasefire" / "compliance"
+    source = "".join(
+        (folder / name).read_text(encoding="utf-8") for name in ("rules.py", "bands.py")
+    )
+    emitted = set(re.findall(r'"((?:NV|UNDET|OOS|POS|DET|SEP)\.[A-Z_]+)"', source))
+    assert {"NV.NO_TERM", "NV.OUTSIDE_ZONE", "UNDET.SELF_DEFENCE", "DET.RECORDED"} <= emitted
     assert emitted <= set(REASON_CODES)
+    declared = {code for spec in registered_rules() for code in spec.codes}
+    assert emitted <= declared | {"SEP.COMMINGLE"}, emitted - declared
+
+
+def test_every_rule_is_documented_in_order() -> None:
+    from ceasefire.compliance.rules import registered_rules
+
+    text = (ROOT / "docs" / "compliance.md").read_text(encoding="utf-8")
+    names = [spec.name for spec in registered_rules()]
+    positions = [text.find(f"### {name}\n") for name in names]
+    assert all(p >= 0 for p in positions), [
+        n for n, p in zip(names, positions, strict=True) if p < 0
+    ]
+    assert positions == sorted(positions)  # documented in the order they run
+    assert all(spec.doc for spec in registered_rules())
 
 
 def test_public_api_is_sorted_and_importable() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,9 +56,34 @@ def test_every_number_is_traceable(replay: Replay) -> None:
     assert summary["total"] == len(annex) == len(summary["incidents"])
     assert set(summary["incidents"]) == annex
     assert sum(g["total"] for g in report["incidents_by_governorate"]) == summary["total"]
-    assert summary["fatalities_best"] == sum(r["fatalities"] or 0 for r in report["annex"])
+    assert summary["fatalities_high"] == sum(r["fatalities"] or 0 for r in report["annex"])
+    assert summary["fatalities_best"] == pytest.approx(
+        sum(r["fatalities_in_period"] or 0 for r in report["annex"]), abs=0.01
+    )
     # the UCDP fixture has 2 events dated 14 Sept (227762, 319410) besides longer windows
     assert {"ucdp:227762", "ucdp:319410"} <= annex
+
+
+def test_a_multi_day_toll_is_apportioned_not_counted_whole_each_day(
+    replay: Replay, sept_rows: list[dict[str, str]]
+) -> None:
+    # UCDP 227823: Government of Syria v IS, coded 13–15 Sept with 5 deaths (best)
+    row = next(r for r in sept_rows if r["id"] == "227823")
+    first, last = date.fromisoformat(row["date_start"]), date.fromisoformat(row["date_end"])
+    days = (last - first).days + 1
+    present = 0
+    for n in range(days + 7):  # reports of later days list it once it is known
+        report = replay.report(first + timedelta(days=n))
+        annex = {r["incident"]: r for r in report["annex"]}
+        if "ucdp:227823" not in annex:
+            continue
+        assert n < days  # only the days it spans
+        row_out = annex["ucdp:227823"]
+        assert row_out["fatalities"] == int(row["best"])  # the whole toll is kept on the row
+        # …and a third of it counted on each of its three days, never the whole on each
+        assert row_out["fatalities_in_period"] == pytest.approx(int(row["best"]) / days, abs=0.01)
+        present += 1
+    assert present >= 1
 
 
 def test_report_uses_only_what_was_known(replay: Replay) -> None:

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from shapely.geometry import Polygon, box
 
-import ceasefire.geo.separation as separation
+import ceasefire.compliance.separation as separation
 from ceasefire.agreements import load_agreement
+from ceasefire.compliance.separation import over_time, separation_report
 from ceasefire.geo.control import ControlMap, ControlVersion, load_aleppo_2016
-from ceasefire.geo.separation import over_time, separation_report
 from ceasefire.model.agreement import Agreement
 
 R = 6_371_008.8

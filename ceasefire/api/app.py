@@ -199,13 +199,22 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     @app.get("/findings")
     def findings(
-        agreement: str, authorization: str | None = Header(default=None)
+        agreement: str, as_of: str | None = None, authorization: str | None = Header(default=None)
     ) -> list[dict[str, Any]]:
         from ceasefire.service import evaluate_store
 
+        when = None
+        if as_of is not None:
+            try:
+                when = datetime.fromisoformat(as_of)
+            except ValueError:
+                return _error(
+                    422, "invalid_request", f"as_of: {as_of!r} is not an ISO 8601 date-time"
+                )  # type: ignore[return-value]
+            when = when if when.tzinfo else when.replace(tzinfo=tz)
         with store() as db:
             require("GET /findings", account(db, authorization))
-            pairs = evaluate_store(db, load_bundled_agreement(agreement))
+            pairs = evaluate_store(db, load_bundled_agreement(agreement), when)
         return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
 
     writer = IntakeWriter(store)
@@ -412,7 +421,6 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     ) -> Any:
         import io
 
-        from ceasefire.compliance.engine import evaluate_all
         from ceasefire.export.tables import (
             geojson_feature_collection,
             write_acled_csv,
@@ -424,11 +432,15 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         if layout not in ("ucdp", "acled", "geojson", "hxl", "parquet"):
             return _error(404, "not_found",
                           f"No export {layout!r}: ucdp, acled, geojson, hxl or parquet.")  # fmt: skip
+        findings = None
         with store() as db:
             require("GET /exports/{layout}", account(db, authorization))
             rows = sorted(db.incidents(), key=lambda i: i.key)
-        findings = ({f.incident: f.to_json() for f in evaluate_all(load_bundled_agreement(agreement), rows)}
-                    if agreement else None)  # fmt: skip
+            if agreement:
+                from ceasefire.service import judge_for
+
+                judge = judge_for(db, load_bundled_agreement(agreement), rows)
+                findings = {f.incident: f.to_json() for f in judge.findings(rows)}
         if layout == "parquet":
             from ceasefire.export.parquet import write_parquet
 

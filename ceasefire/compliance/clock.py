@@ -1,19 +1,24 @@
-"""The agreement clock: agreement days, the daily conditions, the count, and the phases.
+"""The agreement clock: agreement days, the daily indicator and conditions, the count, the phases.
 
-Agreement day N runs from ``start + (N-1)·24h`` to ``start + N·24h``.  For each day:
+Agreement day N runs from ``start + (N-1)·24h`` to ``start + N·24h`` from the first start of the
+agreement, whatever its hour, for as long as a phase with a fixed start runs — to its end, or, for
+an open-ended agreement, up to the moment asked about (or the end of the data).  For each day:
 
-* ``reduced_violence`` compares a metric (best-estimate fatalities, or incident count) over the
-  incidents that involve a party and no excluded group, against the daily mean of a baseline
-  window.  An incident known only to a day spans two agreement days (which begin at 19:00), so
-  each incident is shared pro rata by the overlap of its window with the day; the day also gets a
-  lower bound (incidents entirely inside it) and an upper bound (every incident that overlaps
-  it), and the agreement file says which one decides (``decide_on``).
-* ``humanitarian_access_delivered`` is met on a day when a convoy delivers to the destination.
-* ``air_activity_halted`` needs the zone's geometry; without it the condition cannot be evaluated.
+* the **violence indicator** (every agreement has one) and each ``reduced_violence`` condition
+  compare a metric (best-estimate fatalities, or incident count) over the incidents in scope — a
+  party involved and no excluded group, inside the agreement's area when its hostilities terms
+  apply only in zones — against the daily mean of a baseline.  An incident spanning several days
+  (a multi-month UCDP event) is apportioned pro rata by the overlap of its window with the day;
+  the day also gets a lower bound (incidents entirely inside it) and an upper bound (every incident
+  that overlaps it), and the agreement says which one decides (``decide_on``);
+* ``humanitarian_access_delivered`` is met on a day when a convoy delivers to the destination;
+* ``air_activity_halted`` needs the zone's geometry; without it it cannot be evaluated;
 * ``consecutive_days`` counts the days on which all its daily conditions are met.  With
-  ``reset: automatic`` a day that fails sets the count to zero; with ``by_joint_decision`` it only
-  does not count, and the count returns to zero only at a recorded joint decision of the
-  guarantors.
+  ``reset: automatic`` a failing day sets the count to zero; with ``by_joint_decision`` it only
+  does not count, and the count returns to zero only at a recorded joint decision.
+
+A day that is not over at the moment asked about, or that ends after the last data received, is
+``pending`` — never ``met``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ceasefire.compliance.coverage import incident_sides
@@ -31,10 +36,20 @@ from ceasefire.model.humanitarian import Convoy
 from ceasefire.model.incidents import Incident
 from ceasefire.model.timewindow import TimeWindow
 
-__all__ = ["Clock", "ClockDay", "build_clock", "prepare_metrics", "status_at"]
+__all__ = [
+    "INDICATOR",
+    "Clock",
+    "ClockDay",
+    "Metrics",
+    "build_clock",
+    "prepare_metrics",
+    "status_at",
+]
 
 DAY = timedelta(days=1)
 MET, UNMET, CANNOT, PENDING = "met", "unmet", "cannot_evaluate", "pending"
+INDICATOR = "violence_indicator"
+MAX_DAYS = 20_000
 
 
 @dataclass(frozen=True)
@@ -46,12 +61,16 @@ class ClockDay:
     counts: bool
     count: int  # the consecutive-days count at the end of this day
     reset_by: str | None = None
+    indicator: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "day": self.number,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "pending": self.pending,
+            "indicator": self.indicator,
             "conditions": self.conditions,
             "counts": self.counts,
             "count": self.count,
@@ -66,16 +85,27 @@ class Clock:
     days: list[ClockDay] = field(default_factory=list)
     baseline: dict[str, dict[str, Any]] = field(default_factory=dict)
     window_start: datetime | None = None
-    window_end: datetime | None = None  # end of the counting phase as known at as_of
+    window_end: datetime | None = None  # end of the phases with a fixed start; None: open-ended
     count_condition: Condition | None = None
     static_conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
     entered: dict[str, datetime | None] = field(default_factory=dict)
+    horizon: datetime | None = None  # the end of the data received
 
     def day_at(self, instant: datetime) -> ClockDay | None:
-        for day in self.days:
-            if day.start <= instant < day.end:
-                return day
+        if self.window_start is None or instant < self.window_start:
+            return None
+        index = int((instant - self.window_start) // DAY)
+        if 0 <= index < len(self.days) and self.days[index].start <= instant < self.days[index].end:
+            return self.days[index]
         return None
+
+    def day_number(self, instant: datetime) -> int | None:
+        """The agreement day containing ``instant`` while a phase with a fixed start runs."""
+        if self.window_start is None or instant < self.window_start:
+            return None
+        if self.window_end is not None and instant >= self.window_end:
+            return None
+        return int((instant - self.window_start) // DAY) + 1
 
 
 def _metric_value(incident: Incident, metric: str) -> float:
@@ -84,62 +114,53 @@ def _metric_value(incident: Incident, metric: str) -> float:
     return float(incident.fatalities.best or 0)
 
 
-def _in_scope(agreement: Agreement, incident: Incident, scope: str) -> bool:
-    if incident.source_system == "humanitarian" or incident.continuing:
-        return False
-    if scope == "all":
-        return True
-    sides = incident_sides(agreement, incident)
-    actors = [a for s in sides for a in s.actors]
-    if any(a.coverage is Coverage.EXCLUDED for a in actors):
-        return False
-    return any(a.coverage in (Coverage.COVERED, Coverage.UNKNOWN) and a.actor_id for a in actors)
-
-
 def _allocate(window: TimeWindow, start: datetime, end: datetime) -> tuple[float, bool, bool]:
     """(share of the window inside [start, end), overlaps?, entirely inside?)."""
     overlap = window.overlap_seconds(start, end)
     return overlap / window.seconds, overlap > 0, window.start >= start and window.end <= end
 
 
+Item = tuple[TimeWindow, float, datetime | None, bool]  # window, value, known from, surely in area
+
+
 class _ViolenceMetric:
+    """One metric over the incidents in scope, summed per day with low/estimate/high."""
+
     def __init__(
-        self, agreement: Agreement, condition: Condition, incidents: Sequence[Incident]
+        self,
+        agreement: Agreement,
+        metric: str,
+        items: list[Item],
+        baseline: tuple[date, date],
+        ratio: float | None,
+        decide_on: str,
     ) -> None:
-        p = condition.params
-        self.condition = condition
-        self.metric = str(p["metric"])
-        self.ratio = float(p["threshold_ratio"])
-        self.decide_on = str(p.get("decide_on", "estimate"))
-        scope = str(p.get("scope", "parties_not_excluded"))
-        self.items = [
-            (i.window, _metric_value(i, self.metric), i.known_from)
-            for i in incidents
-            if _in_scope(agreement, i, scope)
-        ]
-        self.items.sort(key=lambda item: (item[0].start, item[0].end))
+        self.metric = metric
+        self.ratio = ratio
+        self.decide_on = decide_on
+        self.items = sorted(items, key=lambda item: (item[0].start, item[0].end))
         self.starts = [item[0].start for item in self.items]
         self._days: dict[
             tuple[datetime, datetime], tuple[list[datetime], list[tuple[float, float, float]]]
         ] = {}
         self.longest = max((item[0].end - item[0].start for item in self.items), default=DAY)
         tz = agreement.timezone
-        base = p["baseline"]
-        first = datetime.combine(_date(base["from"]), time(0), tzinfo=tz)
-        last = datetime.combine(_date(base["to"]), time(0), tzinfo=tz) + DAY
-        self.base_days = (last - first).days
+        first = datetime.combine(baseline[0], time(0), tzinfo=tz)
+        last = datetime.combine(baseline[1], time(0), tzinfo=tz) + DAY
+        self.base_days = max(1, (last - first).days)
         estimate, _low, _high = self.sum(first, last, None)
         self.baseline = estimate / self.base_days
-        self.threshold = self.baseline * self.ratio
-        self.base_json = {
-            "from": str(base["from"]),
-            "to": str(base["to"]),
+        self.threshold = self.baseline * ratio if ratio is not None else None
+        self.base_json: dict[str, Any] = {
+            "from": baseline[0].isoformat(),
+            "to": baseline[1].isoformat(),
             "days": self.base_days,
             "total": round(estimate, 2),
             "daily_mean": round(self.baseline, 2),
-            "threshold": round(self.threshold, 2),
-            "metric": self.metric,
+            "metric": metric,
         }
+        if self.threshold is not None:
+            self.base_json["threshold"] = round(self.threshold, 2)
 
     def sum(
         self, start: datetime, end: datetime, as_of: datetime | None
@@ -147,17 +168,18 @@ class _ViolenceMetric:
         estimate = low = high = 0.0
         lo = bisect_left(self.starts, start - self.longest)
         hi = bisect_left(self.starts, end)
-        for window, value, known in self.items[lo:hi]:
+        for window, value, known, sure in self.items[lo:hi]:
             if window.end <= start:
                 continue
             if as_of is not None and known is not None and known > as_of:
                 continue
             share, overlaps, inside = _allocate(window, start, end)
-            estimate += value * share
             if overlaps:
                 high += value
-            if inside:
-                low += value
+            if sure:
+                estimate += value * share
+                if inside:
+                    low += value
         return estimate, low, high
 
     def day_sums(
@@ -169,13 +191,18 @@ class _ViolenceMetric:
             contributions = []
             lo = bisect_left(self.starts, start - self.longest)
             hi = bisect_left(self.starts, end)
-            for window, value, known in self.items[lo:hi]:
+            for window, value, known, sure in self.items[lo:hi]:
                 if window.end <= start:
                     continue
                 share, overlaps, inside = _allocate(window, start, end)
                 when = known if known is not None else window.start
                 contributions.append(
-                    (when, value * share, value if inside else 0.0, value if overlaps else 0.0)
+                    (
+                        when,
+                        value * share if sure else 0.0,
+                        value if inside and sure else 0.0,
+                        value if overlaps else 0.0,
+                    )
                 )
             contributions.sort(key=lambda c: c[0])
             times = [c[0] for c in contributions]
@@ -190,35 +217,127 @@ class _ViolenceMetric:
 
     def day(self, start: datetime, end: datetime, as_of: datetime | None) -> dict[str, Any]:
         estimate, low, high = self.day_sums(start, end, as_of)
-        decisive = estimate if self.decide_on == "estimate" else high
-        state = MET if decisive <= self.threshold else UNMET
-        return {
-            "state": state,
+        decisive = {"estimate": estimate, "low": low, "high": high}[self.decide_on]
+        out: dict[str, Any] = {
             "estimate": round(estimate, 2),
             "low": round(low, 2),
             "high": round(high, 2),
-            "threshold": round(self.threshold, 2),
             "baseline_daily_mean": round(self.baseline, 2),
-            "decide_on": self.decide_on,
         }
+        if self.threshold is not None:
+            out = {
+                "state": MET if decisive <= self.threshold else UNMET,
+                **out,
+                "threshold": round(self.threshold, 2),
+                "decide_on": self.decide_on,
+            }
+        else:
+            out["ratio"] = round(estimate / self.baseline, 3) if self.baseline > 0 else None
+        return out
 
 
-def prepare_metrics(
-    agreement: Agreement, incidents: Iterable[Incident]
-) -> dict[str, _ViolenceMetric]:
-    """The violence metrics of the agreement's conditions, computed once over the incidents."""
+@dataclass
+class Metrics:
+    """The metrics of an agreement computed once over the incidents (many clocks share them)."""
+
+    conditions: dict[str, _ViolenceMetric]
+    indicator: _ViolenceMetric
+    horizon: datetime | None  # the last moment the incidents reach
+
+
+def _area_zones(agreement: Agreement) -> tuple[str, ...] | None:
+    """The zones the agreement's hostilities terms apply in, if every one of them is zone-bound."""
+    attack = [t for t in agreement.terms if t.action == "attack" and t.type == "prohibition"]
+    if not attack or any(not t.inside for t in attack):
+        return None
+    return tuple(sorted({z for t in attack for z in t.inside}))
+
+
+def _scope_items(
+    agreement: Agreement, incidents: Sequence[Incident], metric: str, scope: str
+) -> list[Item]:
+    zones = _area_zones(agreement)
+    items: list[Item] = []
+    for i in incidents:
+        if i.source_system == "humanitarian" or i.continuing:
+            continue
+        if scope != "all":
+            actors = [a for s in incident_sides(agreement, i) for a in s.actors]
+            if any(a.coverage is Coverage.EXCLUDED for a in actors):
+                continue
+            if not any(
+                a.coverage in (Coverage.COVERED, Coverage.UNKNOWN) and a.actor_id for a in actors
+            ):
+                continue
+        sure = True
+        if zones is not None:
+            where = _in_area(agreement, i, zones)
+            if where is None:
+                continue
+            sure = where
+        items.append((i.window, _metric_value(i, metric), i.known_from, sure))
+    return items
+
+
+def _in_area(agreement: Agreement, incident: Incident, zones: tuple[str, ...]) -> bool | None:
+    """True inside one of the zones, False across an edge (counted in the high bound only),
+    None outside all of them (or where it cannot be placed)."""
+    from ceasefire.geo.areas import Relation, footprint, relate, zone_shapes
+
+    shapes = zone_shapes(agreement)
+    fp = footprint(incident.place, agreement.cache.setdefault("footprints", {}))
+    memo: dict[Any, Any] = agreement.cache.setdefault("relations", {})
+    seen = set()
+    for z in zones:
+        key = (z, fp.key)
+        if key not in memo:
+            memo[key] = relate(shapes[z], fp)
+        seen.add(memo[key][0])
+    if Relation.INSIDE in seen:
+        return True
+    if Relation.STRADDLES in seen:
+        return False
+    return None
+
+
+def prepare_metrics(agreement: Agreement, incidents: Iterable[Incident]) -> Metrics:
+    """The violence metrics of the agreement (its indicator and its reduced-violence conditions)."""
     incidents = list(incidents)
-    return {
-        c.id: _ViolenceMetric(agreement, c, incidents)
-        for c in agreement.conditions
-        if c.type == "reduced_violence"
-    }
+    by_scope: dict[tuple[str, str], list[Item]] = {}
 
+    def items(metric: str, scope: str) -> list[Item]:
+        if (metric, scope) not in by_scope:
+            by_scope[(metric, scope)] = _scope_items(agreement, incidents, metric, scope)
+        return by_scope[(metric, scope)]
 
-def _date(value: Any) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(str(value))
+    conditions = {}
+    for c in agreement.conditions:
+        if c.type != "reduced_violence":
+            continue
+        p = c.params
+        base = (
+            date.fromisoformat(str(p["baseline"]["from"])),
+            date.fromisoformat(str(p["baseline"]["to"])),
+        )
+        conditions[c.id] = _ViolenceMetric(
+            agreement,
+            str(p["metric"]),
+            items(str(p["metric"]), str(p["scope"])),
+            base,
+            float(p["threshold_ratio"]),
+            str(p.get("decide_on", "estimate")),
+        )
+    ind = agreement.indicator
+    if ind.baseline_from and ind.baseline_to:
+        base = (date.fromisoformat(ind.baseline_from), date.fromisoformat(ind.baseline_to))
+    else:
+        first = agreement.first_start.astimezone(agreement.timezone).date()
+        base = (first - timedelta(days=ind.baseline_days), first - timedelta(days=1))
+    indicator = _ViolenceMetric(
+        agreement, ind.metric, items(ind.metric, "parties_not_excluded"), base, None, "estimate"
+    )
+    ends = [i.known_from or i.window.end for i in incidents if i.source_system != "humanitarian"]
+    return Metrics(conditions, indicator, max(ends) if ends else None)
 
 
 def _delivered(
@@ -254,7 +373,7 @@ def _delivered(
 
 def _air_halted(agreement: Agreement, condition: Condition) -> dict[str, Any]:
     zone = agreement.zone(str(condition.params["zone"]))
-    if zone.geometry is None:
+    if not zone.has_area:
         return {
             "state": CANNOT,
             "reason": f"zone {zone.id} has no geometry (status: {zone.status}); "
@@ -263,63 +382,77 @@ def _air_halted(agreement: Agreement, condition: Condition) -> dict[str, Any]:
     return {"state": CANNOT, "reason": "no air-activity observations are recorded for the zone"}
 
 
+def _span(
+    agreement: Agreement, as_of: datetime | None
+) -> tuple[datetime | None, datetime | None, bool]:
+    """(first start, end of the fixed phases or None, any phase open-ended) as known at ``as_of``."""
+    windows = phase_windows(agreement, as_of)
+    if not windows:
+        return None, None, False
+    start = min(w.start for w in windows.values())
+    ends = [w.end for w in windows.values()]
+    if any(e is None for e in ends):
+        return start, None, True
+    return start, max(e for e in ends if e is not None), False
+
+
 def build_clock(
     agreement: Agreement,
     incidents: Iterable[Incident],
     convoys: Sequence[Convoy] = (),
     as_of: datetime | None = None,
-    metrics: Mapping[str, _ViolenceMetric] | None = None,
+    metrics: Metrics | Mapping[str, Any] | None = None,
 ) -> Clock:
     """The day-by-day clock as known at ``as_of`` (``None``: with everything known).
 
     ``metrics`` (from :func:`prepare_metrics`) lets many clocks share one pass over the incidents.
     """
     clock = Clock(agreement, as_of)
-    windows = phase_windows(agreement, as_of)
     counting = next((c for c in agreement.conditions if c.type == "consecutive_days"), None)
     clock.count_condition = counting
-    if metrics is None:
+    if not isinstance(metrics, Metrics):
         metrics = prepare_metrics(agreement, incidents)
-    for cid, m in metrics.items():
+    for cid, m in metrics.conditions.items():
         clock.baseline[cid] = m.base_json
+    clock.baseline[INDICATOR] = metrics.indicator.base_json
     for c in agreement.conditions:
         if c.type == "air_activity_halted":
             clock.static_conditions[c.id] = _air_halted(agreement, c)
-    # the clock runs over the phases with a fixed start (the cessation)
-    fixed = [w for w in windows.values() if w.end is not None]
-    if not fixed:
+    start, end, _open = _span(agreement, as_of)
+    if start is None:
         return clock
-    start = min(w.start for w in fixed)
-    end = max(w.end for w in fixed if w.end is not None)
+    horizon = metrics.horizon
+    convoy_ends = [e.window.end for c in convoys for e in c.events]
+    if convoy_ends:
+        horizon = max(horizon or convoy_ends[0], max(convoy_ends))
+    clock.horizon = horizon
     clock.window_start, clock.window_end = start, end
-    resets = []
-    if counting is not None and counting.reset is not None:
-        for d in agreement.decisions:
-            if d.kind == "reset_clock" and d.subject == counting.id:
-                if as_of is not None and d.decided_at > as_of:
-                    continue
-                ok, _ = decision_effective(agreement, d, counting.reset.of)
-                if ok:
-                    resets.append(d)
-    resets.sort(key=lambda d: d.effective)
+    stop = end if end is not None else (as_of if as_of is not None else horizon)
+    if stop is None:
+        return clock
+    resets = _resets(agreement, counting, as_of)
     count = 0
     number = 0
     day_start = start
-    while day_start < end:
+    while day_start < stop and number < MAX_DAYS:
         number += 1
         day_end = day_start + DAY
         if as_of is not None and day_start >= as_of:
             break
-        complete = as_of is None or day_end <= as_of
+        complete = (
+            (as_of is None or day_end <= as_of) and horizon is not None and day_end <= horizon
+        )
         conditions: dict[str, dict[str, Any]] = {}
-        for cid, metric in metrics.items():
+        for cid, metric in metrics.conditions.items():
             conditions[cid] = metric.day(day_start, day_end, as_of)
         for c in agreement.conditions:
             if c.type == "humanitarian_access_delivered":
                 conditions[c.id] = _delivered(c, convoys, day_start, day_end, as_of)
+        indicator = metrics.indicator.day(day_start, day_end, as_of)
         if not complete:
             for state in conditions.values():
-                state["state"] = PENDING if state["state"] != MET else MET
+                state["state"] = PENDING
+            indicator["pending"] = True
         reset_by = None
         for d in resets:
             if day_start <= d.effective < day_end or (number == 1 and d.effective < day_start):
@@ -333,14 +466,38 @@ def build_clock(
                 count += 1
             elif counting.reset is not None and counting.reset.type == "automatic":
                 count = 0
-        clock.days.append(ClockDay(number, day_start, day_end, conditions, counts, count, reset_by))
+        clock.days.append(
+            ClockDay(
+                number,
+                day_start,
+                day_end,
+                conditions,
+                counts,
+                count,
+                reset_by,
+                indicator,
+                not complete,
+            )
+        )
         day_start = day_end
-    # phases that start on conditions
     for phase in agreement.phases:
-        if phase.starts != "conditions":
-            continue
-        clock.entered[phase.id] = _entry_time(clock, phase.entry_conditions)
+        if phase.starts == "conditions":
+            clock.entered[phase.id] = _entry_time(clock, phase.entry_conditions)
     return clock
+
+
+def _resets(agreement: Agreement, counting: Condition | None, as_of: datetime | None) -> list[Any]:
+    resets = []
+    if counting is not None and counting.reset is not None:
+        for d in agreement.decisions:
+            if d.kind == "reset_clock" and d.subject == counting.id:
+                if as_of is not None and d.decided_at > as_of:
+                    continue
+                ok, _ = decision_effective(agreement, d, counting.reset.of)
+                if ok:
+                    resets.append(d)
+    resets.sort(key=lambda d: d.effective)
+    return resets
 
 
 def _entry_time(clock: Clock, condition_ids: Sequence[str]) -> datetime | None:
@@ -359,7 +516,7 @@ def _entry_time(clock: Clock, condition_ids: Sequence[str]) -> datetime | None:
 
 def _condition_states(clock: Clock, at: datetime) -> dict[str, dict[str, Any]]:
     agreement = clock.agreement
-    done = [d for d in clock.days if d.end <= at]
+    done = [d for d in clock.days if d.end <= at and not d.pending]
     last = done[-1] if done else None
     out: dict[str, dict[str, Any]] = {}
     for c in agreement.conditions:
@@ -398,22 +555,28 @@ def _condition_states(clock: Clock, at: datetime) -> dict[str, dict[str, Any]]:
 
 
 def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
-    """Where the clock stands at ``at``: the phase in force, the day, the conditions."""
+    """Where the clock stands at ``at``: the phases in force, the day, the indicator, the conditions."""
     agreement = clock.agreement
     windows = phase_windows(agreement, at if clock.as_of is None else min(at, clock.as_of))
-    in_force = [w for w in windows.values() if w.contains(at)]
+    in_force: list[str] = []
     phases: dict[str, dict[str, Any]] = {}
+    conds = _condition_states(clock, at)
     for phase in agreement.phases:
         w = windows.get(phase.id)
         if w is not None:
             state = "in_force" if w.contains(at) else ("not_started" if at < w.start else "ended")
+            if state == "in_force":
+                in_force.append(phase.id)
             phases[phase.id] = {
                 "state": state,
+                "lifecycle": phase.lifecycle,
                 "start": w.start.isoformat(),
                 "end": w.end.isoformat() if w.end else None,
+                "renewal": phase.renewal.by if phase.renewal else None,
                 "renewals": [
                     {
                         "decision": d.id,
+                        "kind": d.kind,
                         "decided_at": d.decided_at.isoformat(),
                         "until": d.until.isoformat() if d.until else None,
                         "approvals": list(d.approvals),
@@ -424,7 +587,6 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
             continue
         entered = clock.entered.get(phase.id)
         unmet = []
-        conds = _condition_states(clock, at)
         for cid in phase.entry_conditions:
             st = conds.get(cid, {})
             if st.get("state") != MET:
@@ -436,22 +598,25 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
                 unmet.append({"condition": cid, "state": st.get("state"), "detail": detail})
         if entered is not None and entered <= at:
             state = "in_force"
+            in_force.append(phase.id)
         elif clock.window_end is not None and at >= clock.window_end:
             state = "never_reached"
         else:
             state = "not_reached"
         phases[phase.id] = {
             "state": state,
+            "lifecycle": phase.lifecycle,
             "entry_conditions": list(phase.entry_conditions),
             "unmet": unmet,
         }
-        if state == "in_force":
-            in_force.append(_OpenPhase(phase.id))  # type: ignore[arg-type]
+    whole = {lc.id for lc in agreement.lifecycles if not lc.zones}
+    current = next(
+        (p for p in in_force if agreement.phase(p).lifecycle in whole),
+        in_force[0] if in_force else None,
+    )
+    number = clock.day_number(at) if current is not None else None
     day = clock.day_at(at)
-    current = next((p for p in agreement.phases if any(w.phase_id == p.id for w in in_force)), None)
-    conditions = _condition_states(clock, at)
     counting = clock.count_condition
-    consecutive = conditions[counting.id]["count"] if counting else 0
     decisions = [
         {
             "id": d.id,
@@ -463,28 +628,31 @@ def status_at(clock: Clock, at: datetime) -> dict[str, Any]:
         for d in sorted(agreement.decisions, key=lambda d: (d.decided_at, d.id))
         if d.decided_at <= at
     ]
+    start = agreement.start
     return {
         "agreement": agreement.id,
         "at": at.isoformat(),
-        "phase": current.id if current else None,
-        "day": day.number if (day is not None and current is not None) else None,
-        "consecutive_days": consecutive,
+        "phase": current,
+        "phases_in_force": in_force,
+        "day": number,
+        "day_pending": day.pending if day is not None else None,
+        "consecutive_days": conds[counting.id]["count"] if counting else 0,
         "target_days": int(counting.params["days"]) if counting else None,
-        "conditions": conditions,
+        "indicator": {
+            "baseline": clock.baseline.get(INDICATOR),
+            "day": day.indicator if day else None,
+        },
+        "conditions": conds,
         "phases": phases,
         "decisions": decisions,
+        "data_until": clock.horizon.isoformat() if clock.horizon else None,
         "start": {
-            "label": agreement.start.label,
-            "instant": agreement.start.instant.isoformat(),
-            "stated": agreement.start.stated.isoformat() if agreement.start.stated else None,
-            "computed": agreement.start.computed.isoformat() if agreement.start.computed else None,
-            "solar_event": agreement.start.solar_event,
-            "governs": agreement.start.governs,
-            "disagreement_minutes": agreement.start.disagreement_minutes,
+            "label": start.label,
+            "instant": start.instant.isoformat(),
+            "stated": start.stated.isoformat() if start.stated else None,
+            "computed": start.computed.isoformat() if start.computed else None,
+            "solar_event": start.solar_event,
+            "governs": start.governs,
+            "disagreement_minutes": start.disagreement_minutes,
         },
     }
-
-
-@dataclass(frozen=True)
-class _OpenPhase:
-    phase_id: str

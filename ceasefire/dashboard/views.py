@@ -28,7 +28,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ceasefire.agreements.loader import load_bundled_agreement
-from ceasefire.compliance.engine import Finding, evaluate, evaluate_all
+from ceasefire.compliance.engine import Finding
+from ceasefire.compliance.judge import Judge
 from ceasefire.errors import ConfigError, NotFoundError
 from ceasefire.governance import Account, decision_status
 from ceasefire.model.agreement import Agreement
@@ -123,9 +124,13 @@ def _public_finding(finding: dict[str, Any]) -> dict[str, Any]:
 class _Base:
     """Everything read from the store, with the findings, for one agreement and store state."""
 
-    agreement: Agreement
+    judge: Judge  # the one judgement path (agreement with stored decisions, control map)
     incidents: list[Incident]
     findings: dict[str, Finding]
+
+    @property
+    def agreement(self) -> Agreement:
+        return self.judge.agreement
 
 
 @dataclass
@@ -152,9 +157,8 @@ class _Model:
         with self.lock:
             if self.replay is None:
                 self.replay = Replay(
-                    self.base.agreement, self.incidents, self.db_convoys, self.db_claims,
-                    self.control,
-                )  # fmt: skip
+                    self.base.judge, self.incidents, self.db_convoys, self.db_claims
+                )
             return self.replay
 
     def report(self, day: date) -> dict[str, Any]:
@@ -190,13 +194,12 @@ class DashboardCache:
         key = (name, state)
         if key in self._bases:
             return self._bases[key]
-        from ceasefire.geo.control import load_aleppo_2016
-        from ceasefire.service import with_stored_decisions
+        from ceasefire.service import judge_for
 
-        agreement = with_stored_decisions(db, load_bundled_agreement(name))
         incidents = self._all_incidents(db, state)
-        findings = evaluate_all(agreement, incidents, None, load_aleppo_2016())
-        base = _Base(agreement, incidents, {f.incident: f for f in findings})
+        judge = judge_for(db, load_bundled_agreement(name), incidents)
+        findings = judge.findings(incidents)
+        base = _Base(judge, incidents, {f.incident: f for f in findings})
         with self._lock:
             self._bases[key] = base
             while len(self._bases) > _MAX_CACHED // 2:
@@ -213,8 +216,6 @@ class DashboardCache:
             found = self._models.get(key)
             if found is not None:
                 return found
-            from ceasefire.geo.control import load_aleppo_2016
-
             base = self._base(db, name, state)
             hidden, own = _report_access(db, who)
             incidents = []
@@ -227,9 +228,9 @@ class DashboardCache:
                     incident = _withhold_reporter(incident)
                     withheld.append(incident)
                 incidents.append(incident)
-            control = load_aleppo_2016()
+            control = base.judge.control
             model = _Model(base, incidents, convoys_from_store(db), claims_from_store(db), control)
-            rejudged = evaluate_all(base.agreement, withheld, None, control)
+            rejudged = base.judge.findings(withheld)
             model.own_findings = {f.incident: f for f in rejudged}
             with self._lock:
                 self._models[key] = model
@@ -392,7 +393,7 @@ class DashboardCache:
         judgements = sorted(current.judgements, key=lambda j: (j.known_from, j.axis.value))
         over_time = []
         for moment in sorted({j.known_from for j in judgements}):
-            then = evaluate(agreement, current, moment)
+            then = model.base.judge.finding(current, moment)
             over_time.append({"as_of": moment.isoformat(), "qualification": then.qualification,
                               "attribution": then.attribution, "occurrence": then.occurrence})  # fmt: skip
         body = current.to_json()

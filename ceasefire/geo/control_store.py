@@ -67,13 +67,17 @@ def _version(body: dict[str, Any]) -> ControlVersion:
 TERRITORY_EVENTS = ("Government regains territory", "Non-state actor overtakes territory")
 
 
-def workspace_control(store: Store, tz: ZoneInfo | None = None) -> ControlMap:
+def workspace_control(
+    store: Store, tz: ZoneInfo | None = None, incidents: Iterable[Incident] | None = None
+) -> ControlMap:
     """The bundled control map, every statement imported into the workspace, and the changes of
-    control that stored ACLED incidents report (precise places inside a mapped area only)."""
+    control that stored ACLED incidents report (precise places inside a mapped area only).
+    ``incidents``: the store's incidents when the caller has read them already."""
     control = load_aleppo_2016()
     for body in store.records_in_order(KIND):
         control.add(_version(body))
-    apply_territorial_incidents(control, store.incidents(), tz or ZoneInfo("Asia/Damascus"))
+    stored = store.incidents() if incidents is None else incidents
+    apply_territorial_incidents(control, stored, tz or ZoneInfo("Asia/Damascus"))
     return control
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from shapely.geometry import mapping, shape
+from shapely.geometry import mapping
 from shapely.geometry.polygon import orient
 
-from ceasefire.geo.zones import Side, load_reference_line, side_band
+from ceasefire.geo.zones import Side, load_reference_line, packaged_line_path, side_band
 from ceasefire.model.agreement import Agreement
 
 __all__ = ["zones_geojson"]
@@ -32,21 +32,29 @@ def _geometry(geom: Any) -> dict[str, Any]:
 
 
 def zones_geojson(agreement: Agreement) -> dict[str, Any]:
-    from ceasefire.compliance.engine import _zone_line_path
+    from ceasefire.geo.areas import zone_shapes
 
+    shapes = zone_shapes(agreement)
     features: list[dict[str, Any]] = []
     for zone in agreement.zones:
         base = {"zone": zone.id, "type": zone.type, "title": zone.title, "status": zone.status,
-                "active_in": list(zone.active_in), "refs": list(zone.refs)}  # fmt: skip
-        if zone.geometry is not None:
-            features.append({"type": "Feature", "id": zone.id, "properties": {**base, "part": "zone"},
-                             "geometry": _geometry(shape(zone.geometry))})  # fmt: skip
+                "active_in": list(agreement.zone_phases(zone.id)), "refs": list(zone.refs)}  # fmt: skip
+        zs = shapes[zone.id]
+        if zs.possible is not None:
+            how = {"approximate": zs.approximate, "method": zs.method}
+            part = "zone" if zs.certain is not None else "line"
+            features.append({"type": "Feature", "id": zone.id, "properties": {**base, **how, "part": part},
+                             "geometry": _geometry(zs.possible)})  # fmt: skip
+            if zs.certain is not None and not zs.certain.equals(zs.possible):
+                features.append({"type": "Feature", "id": f"{zone.id}/certain",
+                                 "properties": {**base, **how, "part": "certain"},
+                                 "geometry": _geometry(zs.certain)})  # fmt: skip
         elif zone.reference_line is None:
             features.append({"type": "Feature", "id": zone.id, "geometry": None,
                              "properties": {**base, "part": "zone", "note": "no geometry: " + zone.status}})  # fmt: skip
         if zone.reference_line is None:
             continue
-        line = load_reference_line(_zone_line_path(zone.reference_line))
+        line = load_reference_line(packaged_line_path(zone.reference_line))
         approx = {"approximate": line.approximate, "method": line.method}
         features.append({"type": "Feature", "id": f"{zone.id}/line",
                          "properties": {**base, **approx, "part": "reference_line"},

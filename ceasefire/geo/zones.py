@@ -59,6 +59,7 @@ __all__ = [
     "evaluate_band",
     "evaluate_zone_rule",
     "load_reference_line",
+    "packaged_line_path",
     "precision_radius_m",
     "reference_line_from_points",
     "side_band",
@@ -249,6 +250,11 @@ def load_reference_line(path: str | Path | None = None) -> ReferenceLine:
         sources=tuple(str(s) for s in props.get("sources", ())),
         id=str(props.get("id", "")),
     )
+
+
+def packaged_line_path(name: str) -> Path:
+    """The packaged reference line ``name`` (``ceasefire/data/zones/<name>.geojson``)."""
+    return Path(str(resources.files("ceasefire") / "data" / "zones" / f"{name}.geojson"))
 
 
 def zone_geometry(zone: Zone, *, method: str = "") -> ZoneGeometry | None:

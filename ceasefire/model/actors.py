@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ceasefire.errors import IntakeError
 
-__all__ = ["Actor", "ActorRegistry", "Resolution", "normalise_name"]
+__all__ = ["Actor", "ActorRegistry", "Membership", "Resolution", "normalise_name"]
 
 _ARTICLE = re.compile(r"\b(al|el|ad|an|ar|as|ash|at|az|ul)[- ]", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
@@ -62,6 +62,21 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """A group's membership of a coalition between two dates: the member stays itself (Nour
+    al-Din al-Zenki joined Hay'at Tahrir al-Sham in January 2017 and left it in July)."""
+
+    member: str
+    of: str
+    joined: date
+    left: date | None = None
+    sources: tuple[str, ...] = ()
+
+    def on(self, day: date) -> bool:
+        return self.joined <= day and (self.left is None or day < self.left)
+
+
+@dataclass(frozen=True)
 class Resolution:
     name: str
     actor_ids: tuple[str, ...]
@@ -93,6 +108,7 @@ class ActorRegistry:
     actors: dict[str, Actor] = field(default_factory=dict)
     _names: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _source_names: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    memberships: list[Membership] = field(default_factory=list)
 
     def add(self, actor: Actor) -> None:
         if actor.id in self.actors:
@@ -105,6 +121,39 @@ class ActorRegistry:
         for tagged in actor.source_names:
             system, _, name = tagged.partition(":")
             self._source_names[(system, name)] = actor.id
+
+    def add_alias(
+        self, actor_id: str, names: Iterable[str], source_names: Iterable[str] = ()
+    ) -> None:
+        """More names for an existing actor (an agreement's own spellings)."""
+        for name in names:
+            ids = self._names.setdefault(normalise_name(name), [])
+            if actor_id not in ids:
+                ids.append(actor_id)
+        for tagged in source_names:
+            system, _, name = tagged.partition(":")
+            self._source_names[(system, name)] = actor_id
+
+    def add_membership(self, membership: Membership) -> None:
+        for actor_id in (membership.member, membership.of):
+            if actor_id not in self.actors:
+                raise ValueError(f"membership names unknown actor {actor_id}")
+        if membership.left is not None and membership.left <= membership.joined:
+            raise ValueError(f"{membership.member} leaves {membership.of} before it joins")
+        self.memberships.append(membership)
+
+    def coalitions_of(self, actor_id: str, on: date) -> tuple[Membership, ...]:
+        """The coalitions ``actor_id`` belonged to on ``on``."""
+        return tuple(m for m in self.memberships if m.member == actor_id and m.on(on))
+
+    def copy(self) -> ActorRegistry:
+        """An independent copy, to extend with an agreement's own actors and names."""
+        return ActorRegistry(
+            dict(self.actors),
+            {k: list(v) for k, v in self._names.items()},
+            dict(self._source_names),
+            list(self.memberships),
+        )
 
     def __contains__(self, actor_id: object) -> bool:
         return actor_id in self.actors
@@ -173,6 +222,28 @@ class ActorRegistry:
                 except (ValueError, KeyError) as exc:
                     raise IntakeError(f"{path}:{line_no}: actor row is invalid: {exc}") from exc
         return registry
+
+    def load_memberships(self, path: Path) -> None:
+        """Add the dated memberships of a CSV (member, of, joined, left, sources)."""
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line_no, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    joined = _parse_date(row["joined"])
+                    if joined is None:
+                        raise ValueError("'joined' is empty")
+                    self.add_membership(
+                        Membership(
+                            member=row["member"].strip(),
+                            of=row["of"].strip(),
+                            joined=joined,
+                            left=_parse_date(row.get("left", "")),
+                            sources=_split(row.get("sources", "")),
+                        )
+                    )
+                except (ValueError, KeyError) as exc:
+                    raise IntakeError(
+                        f"{path}:{line_no}: membership row is invalid: {exc}"
+                    ) from exc
 
     @classmethod
     def from_actors(cls, actors: Iterable[Actor]) -> ActorRegistry:

@@ -175,6 +175,7 @@ class Incident:
     judgements: tuple[Judgement, ...] = ()
     native: tuple[tuple[str, str], ...] = ()  # the original row, column by column
     continuing: bool = False  # a state that lasted the whole window (a blockade), not a point
+    self_defence_claims: tuple[str, ...] = ()  # who said they acted in self-defence (reports)
 
     @property
     def key(self) -> str:
@@ -210,6 +211,12 @@ class Incident:
             "judgements": [j.to_json() for j in self.judgements],
             "native": [list(pair) for pair in self.native],
             "continuing": self.continuing,
+            # only when present, so stored bodies of other incidents stay as they were
+            **(
+                {"self_defence_claims": list(self.self_defence_claims)}
+                if self.self_defence_claims
+                else {}
+            ),
         }
 
     @classmethod
@@ -232,6 +239,7 @@ class Incident:
             judgements=tuple(Judgement.from_json(j) for j in data.get("judgements", ())),
             native=tuple(map(tuple, data.get("native", ()))),
             continuing=bool(data.get("continuing", False)),
+            self_defence_claims=tuple(data.get("self_defence_claims", ())),
         )
 
     def content_hash(self) -> str:

@@ -16,7 +16,9 @@ from typing import Any
 
 from ceasefire import __version__
 from ceasefire.compliance.clock import Clock, build_clock, prepare_metrics, status_at
-from ceasefire.compliance.engine import Finding, evaluate_all
+from ceasefire.compliance.deadlines import deadline_states
+from ceasefire.compliance.engine import Finding
+from ceasefire.compliance.judge import Judge
 from ceasefire.intake.jsonlines import Claim
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.humanitarian import Convoy
@@ -38,14 +40,14 @@ class Replay:
 
     def __init__(
         self,
-        agreement: Agreement,
+        judge: Judge,
         incidents: Iterable[Incident],
         convoys: Sequence[Convoy] = (),
         claims: Sequence[Claim] = (),
-        control: Any = None,
     ) -> None:
-        self.agreement = agreement
-        self.control = control  # a ceasefire.geo.control.ControlMap, or None
+        self.judge = judge  # the one judgement path: agreement with decisions, control map
+        self.agreement = agreement = judge.agreement
+        self.control = judge.control
         self.tz = agreement.timezone
         self.incidents = sorted(incidents, key=lambda i: (i.window.start, i.key))
         self.convoys = list(convoys)
@@ -61,21 +63,25 @@ class Replay:
         self._saturated = self._saturation()
         self._clocks: dict[datetime, Clock] = {}
 
-    def _saturation(self) -> datetime:
-        """From this instant on, the clock as known equals the clock with everything known."""
-        moments = [self.agreement.start.instant]
-        if self._full_clock.window_end is not None:
-            moments.append(self._full_clock.window_end)
+    def _saturation(self) -> datetime | None:
+        """From this instant on, the clock as known equals the clock with everything known
+        (never, for an open-ended agreement: its days run up to the moment asked about)."""
+        end = self._full_clock.window_end
+        if end is None:
+            return None
+        moments = [self.agreement.first_start, end]
         moments.extend(d.decided_at for d in self.agreement.decisions)
-        horizon = self._full_clock.window_end or self.agreement.start.instant
-        for metric in self.metrics.values():
+        moments.extend(d.at for d in self.agreement.declarations)
+        for metric in (*self.metrics.conditions.values(), self.metrics.indicator):
             # only incidents that can change the clock: those before the end of its window
-            moments.extend(k for w, _, k in metric.items if k is not None and w.start < horizon)
+            moments.extend(k for w, _, k, _ in metric.items if k is not None and w.start < end)
         moments.extend(e.window.start for c in self.convoys for e in c.events)
+        if self.metrics.horizon is not None and self.metrics.horizon < end:
+            return None  # days still waiting for data: each moment sees a different clock
         return max(moments)
 
     def clock(self, as_of: datetime) -> Clock:
-        if as_of >= self._saturated:
+        if self._saturated is not None and as_of >= self._saturated:
             return self._full_clock
         if as_of not in self._clocks:
             self._clocks[as_of] = build_clock(self.agreement, (), self.convoys, as_of, self.metrics)
@@ -101,8 +107,12 @@ class Replay:
         return daily_report(self, day)
 
 
-def _incident_row(incident: Incident, finding: Finding, tz: Any) -> dict[str, Any]:
+def _incident_row(
+    incident: Incident, finding: Finding, tz: Any, period: tuple[datetime, datetime]
+) -> dict[str, Any]:
     w = incident.window
+    best = incident.fatalities.best
+    share = w.overlap_seconds(*period) / w.seconds
     return {
         "incident": incident.key,
         "start": w.start.astimezone(tz).isoformat(),
@@ -115,7 +125,10 @@ def _incident_row(incident: Incident, finding: Finding, tz: Any) -> dict[str, An
         "where_precision": incident.place.precision,
         "category": incident.category,
         "actors": [f"{a.role}: {a.name}" for a in incident.actors],
-        "fatalities": incident.fatalities.best,
+        "fatalities": best,
+        # a multi-day event's toll apportioned to the report's day, never counted whole on each
+        "fatalities_in_period": None if best is None else round(best * share, 2),
+        "period_share": round(share, 4),
         "fatalities_text": _fatalities_text(incident),
         "sources": sorted({s.name for s in incident.sources}),
         "occurrence": finding.occurrence,
@@ -142,7 +155,10 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     by = Counter(r["qualification"] for r in rows)
     return {
         "total": len(rows),
-        "fatalities_best": sum(r["fatalities"] or 0 for r in rows),
+        # apportioned to the period; low: events wholly inside it; high: every event touching it
+        "fatalities_best": round(sum(r["fatalities_in_period"] or 0 for r in rows), 2),
+        "fatalities_low": sum(r["fatalities"] or 0 for r in rows if r["period_share"] >= 1),
+        "fatalities_high": sum(r["fatalities"] or 0 for r in rows),
         **{q: by.get(q, 0) for q in QUALIFICATIONS},
         "incidents": [r["incident"] for r in rows],
     }
@@ -158,8 +174,10 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         for i in replay.overlapping(period_start, as_of)
         if i.known_from is None or i.known_from <= as_of
     ]
-    findings = evaluate_all(agreement, known, as_of, replay.control)
-    rows = [_incident_row(i, f, tz) for i, f in zip(known, findings, strict=True)]
+    findings = replay.judge.findings(known, as_of)
+    rows = [
+        _incident_row(i, f, tz, (period_start, as_of)) for i, f in zip(known, findings, strict=True)
+    ]
     previous_start = period_start - timedelta(days=1)
     prev_known = [
         i
@@ -167,8 +185,8 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         if i.known_from is None or i.known_from <= as_of
     ]
     prev_rows = [
-        _incident_row(i, f, tz)
-        for i, f in zip(prev_known, evaluate_all(agreement, prev_known, as_of), strict=True)
+        _incident_row(i, f, tz, (previous_start, period_start))
+        for i, f in zip(prev_known, replay.judge.findings(prev_known, as_of), strict=True)
     ]
     clock = replay.clock(as_of)
     status = status_at(clock, as_of)
@@ -208,9 +226,10 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     zones = _zones(agreement, findings, status)
     humanitarian = _humanitarian(replay, period_start, as_of, rows)
     claims = _claims(replay, day, as_of)
-    start_date = agreement.start.instant.astimezone(tz).date()
+    start_date = agreement.first_start.astimezone(tz).date()
     number = (day - start_date).days + 1
-    day_info = clock.day_at(as_of - timedelta(microseconds=1))
+    last_moment = as_of - timedelta(microseconds=1)
+    day_info = clock.day_at(last_moment)
     return {
         "header": {
             "agreement": agreement.id,
@@ -226,12 +245,16 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         "summary": {
             "clock": {
                 "phase": status["phase"],
-                "day": status["day"],
+                "phases_in_force": status["phases_in_force"],
+                # the agreement day in which the report's period ends (a midnight start included)
+                "day": clock.day_number(last_moment),
                 "consecutive_days": status["consecutive_days"],
                 "target_days": status["target_days"],
                 "phases": {k: v["state"] for k, v in status["phases"].items()},
                 "conditions": {k: v.get("state") for k, v in status["conditions"].items()},
                 "agreement_day_now": day_info.number if day_info else None,
+                "day_pending": day_info.pending if day_info else None,
+                "indicator": day_info.indicator if day_info else None,
             },
             "incidents": _counts(rows),
             "previous_period": {k: v for k, v in _counts(prev_rows).items() if k != "incidents"},
@@ -240,6 +263,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
             "humanitarian": humanitarian["headline"],
         },
         "clock": status,
+        "deadlines": deadline_states(replay.judge, replay.incidents, as_of),
         "clock_days": [d.to_json() for d in clock.days if d.end <= as_of],
         "incidents_by_governorate": governorates,
         "zones": zones,
@@ -259,8 +283,9 @@ def _zones(
     out = []
     for zone in agreement.zones:
         touched = sorted({f.incident for f in findings for z in f.zones if z["zone"] == zone.id})
-        active = not zone.active_in or any(
-            status["phases"].get(p, {}).get("state") == "in_force" for p in zone.active_in
+        zone_phases = agreement.zone_phases(zone.id)
+        active = not zone_phases or any(
+            status["phases"].get(p, {}).get("state") == "in_force" for p in zone_phases
         )
         if zone.reference_line is not None:
             positions = [f.incident for f in findings if any(c.startswith(("POS.", "NV.OUTSIDE_BAND", "UNDET.SPATIAL"))
@@ -275,7 +300,7 @@ def _zones(
         if not active:
             result, reason = (
                 "not_active",
-                f"its phase(s) {', '.join(zone.active_in)} are not in force",
+                f"its phase(s) {', '.join(zone_phases)} are not in force",
             )
         out.append(
             {
@@ -326,14 +351,15 @@ def _airspace(agreement: Agreement, status: dict[str, Any]) -> list[dict[str, An
     for zone in agreement.zones:
         if zone.type != "restricted_airspace":
             continue
-        active = any(status["phases"].get(p, {}).get("state") == "in_force" for p in zone.active_in)
+        zone_phases = agreement.zone_phases(zone.id)
+        active = any(status["phases"].get(p, {}).get("state") == "in_force" for p in zone_phases)
         out.append(
             {
                 "zone": zone.id,
                 "evaluated": active,
                 "reason": "phase in force"
                 if active
-                else f"not evaluated: its phase(s) {', '.join(zone.active_in)} are not in force",
+                else f"not evaluated: its phase(s) {', '.join(zone_phases)} are not in force",
             }
         )
     return out
@@ -424,7 +450,7 @@ def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
                 for i in replay.overlapping(start, end)
                 if i.known_from is None or i.known_from <= as_of
             ]
-            found = evaluate_all(replay.agreement, held, as_of)
+            found = replay.judge.findings(held, as_of)
             counted = Counter(f.qualification for f in found)
             deaths = sum(i.fatalities.best or 0 for i in held)
             record["centre_records"] = {

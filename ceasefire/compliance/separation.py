@@ -224,7 +224,7 @@ def _report(
         h.label: {"coverage": h.coverage.value, "reason": h.reason} for a in held for h in a.holders
     }
     obligation = next(
-        (o for o in agreement.obligations if o.action == "separate"),
+        (o for o in agreement.terms if o.action == "separate"),
         None,
     )
     report: dict[str, Any] = {

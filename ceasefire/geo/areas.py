@@ -1,0 +1,234 @@
+"""Where an incident lies relative to an agreement's zones, within the precision of its place.
+
+A zone's shape has a *certain* part and a *possible* part: equal for a mapped area, different for
+a band whose depth is given as a range (a 15–20 km demilitarised zone is certainly the first 15 km
+and possibly the next 5).  Zones come from inline or file GeoJSON, from OCHA admin units by
+P-code (:mod:`ceasefire.geo.admin`), or as a band along a contact line inside another zone.
+
+An incident's *footprint* is the area it may have happened in: the disc of a stated radius, the
+disc of UCDP's ``where_prec`` around the coded point, or — when the source codes the place only to
+a district or governorate — that admin unit's polygon.  The footprint is *inside* a zone when the
+zone's certain part holds it, *outside* when it does not touch the possible part, and otherwise
+*straddles* the edge: undetermined, never guessed.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+
+from ceasefire.geo.zones import LocalFrame, buffer_zone, precision_radius_m
+from ceasefire.model.agreement import Agreement, Zone
+from ceasefire.model.incidents import Place
+
+__all__ = [
+    "Footprint",
+    "Relation",
+    "ZoneShape",
+    "admin_pcode",
+    "footprint",
+    "relate",
+    "zone_shapes",
+]
+
+# Share of a footprint's area allowed across a simplified boundary before it counts as crossing it
+# (OCHA boundaries are simplified to ~50 m; a district's own polygon must count as inside the
+# union of the districts it belongs to).
+EDGE_TOLERANCE = 0.002
+POINT_RADIUS_M = 50.0  # an exact point still has the width of a place
+
+
+class Relation(enum.StrEnum):
+    INSIDE = "inside"
+    OUTSIDE = "outside"
+    STRADDLES = "straddles"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ZoneShape:
+    zone: str
+    certain: BaseGeometry | None
+    possible: BaseGeometry | None
+    approximate: bool
+    method: str
+    reason: str = ""  # why there is no shape
+
+    @property
+    def mapped(self) -> bool:
+        return self.possible is not None
+
+
+@dataclass(frozen=True)
+class Footprint:
+    geometry: BaseGeometry | None
+    describe: str  # "±25,000 m around (36.2, 37.1)", "district SY0703 (coded to the district)"
+    key: tuple[Any, ...] = ()
+
+
+def zone_shapes(agreement: Agreement) -> dict[str, ZoneShape]:
+    """The shape of every zone of ``agreement`` (built once, kept in the agreement's memo)."""
+    cached: dict[str, ZoneShape] | None = agreement.cache.get("zone_shapes")
+    if cached is None:
+        cached = {}
+        for zone in agreement.zones:
+            cached[zone.id] = _shape(agreement, zone, cached)
+        agreement.cache["zone_shapes"] = cached
+    return cached
+
+
+def _shape(agreement: Agreement, zone: Zone, done: dict[str, ZoneShape]) -> ZoneShape:
+    approximate = zone.status != "delineated"
+    if zone.geometry is not None:
+        geom = shape(zone.geometry)
+        method = zone.method or f"geometry given with the agreement ({zone.status})"
+        if zone.type == "contact_line":
+            return ZoneShape(zone.id, None, geom, approximate, method, "a line, not an area")
+        return _prepared(ZoneShape(zone.id, geom, geom, approximate, method))
+    if zone.pcodes:
+        from ceasefire.geo.admin import admin_units
+
+        geom = admin_units().union(zone.pcodes)
+        method = zone.method or f"union of OCHA admin units {', '.join(zone.pcodes)}"
+        return _prepared(ZoneShape(zone.id, geom, geom, approximate, method))
+    if zone.band is not None:
+        line_zone = agreement.zone(zone.band.line)
+        line = shape(line_zone.geometry) if line_zone.geometry is not None else None
+        if line is None:
+            return ZoneShape(
+                zone.id, None, None, True, "", f"its contact line {line_zone.id} has no geometry"
+            )
+        certain = buffer_zone(line, zone.band.depth_min_m)
+        possible = buffer_zone(line, zone.band.depth_max_m)
+        within = zone.band.within
+        if within is not None:
+            parent = done.get(within) or _shape(agreement, agreement.zone(within), done)
+            if parent.certain is None or parent.possible is None:
+                return ZoneShape(
+                    zone.id, None, None, True, "", f"the zone it lies in ({within}) has no geometry"
+                )
+            certain = certain.intersection(parent.certain)
+            possible = possible.intersection(parent.possible)
+        method = zone.method or (
+            f"{zone.band.depth_min_m / 1000:g}–{zone.band.depth_max_m / 1000:g} km band along "
+            f"{line_zone.id}" + (f" inside {within}" if within else "")
+        )
+        return _prepared(ZoneShape(zone.id, certain, possible, True, method))
+    if zone.reference_line is not None:
+        return ZoneShape(
+            zone.id, None, None, True, "", "measured by its distance bands from a reference line"
+        )
+    return ZoneShape(
+        zone.id, None, None, approximate, "", f"the zone has no geometry (status: {zone.status})"
+    )
+
+
+def _prepared(zs: ZoneShape) -> ZoneShape:
+    for geom in (zs.certain, zs.possible):
+        if geom is not None:
+            shapely.prepare(geom)
+    return zs
+
+
+def footprint(place: Place, cache: dict[Any, Footprint] | None = None) -> Footprint:
+    """The area an incident at ``place`` may have happened in (``None`` geometry: unknown)."""
+    key = (place.lat, place.lon, place.radius_m, place.precision, place.admin1, place.admin2)
+    if cache is not None and key in cache:
+        return cache[key]
+    fp = _footprint(place, key)
+    if cache is not None:
+        cache[key] = fp
+    return fp
+
+
+def _footprint(place: Place, key: tuple[Any, ...]) -> Footprint:
+    has_point = place.lat is not None and place.lon is not None
+    if has_point and place.radius_m is not None:
+        return _disc(place, max(place.radius_m, POINT_RADIUS_M), key)
+    if place.precision in (3, 4):
+        level = 2 if place.precision == 3 else 1
+        unit = _admin_unit(place, level)
+        if unit is not None:
+            return Footprint(
+                unit[1], f"admin unit {unit[0]} (the source codes the place only to it)", key
+            )
+    if has_point:
+        radius = precision_radius_m(place.precision)
+        if math.isfinite(radius):
+            return _disc(place, radius, key)
+    if not has_point and place.precision not in (5, 6, 7):
+        unit = _admin_unit(place, 1)
+        if unit is not None:
+            return Footprint(unit[1], f"admin unit {unit[0]} (the place is known only to it)", key)
+    return Footprint(None, "the place cannot be located precisely enough", key)
+
+
+def _disc(place: Place, radius_m: float, key: tuple[Any, ...]) -> Footprint:
+    assert place.lat is not None
+    assert place.lon is not None
+    frame = LocalFrame(lon0=place.lon, lat0=place.lat)
+    disc = frame.to_wgs84(Point(0.0, 0.0).buffer(radius_m, quad_segs=8))
+    return Footprint(disc, f"±{radius_m:,.0f} m around ({place.lat:.4f}, {place.lon:.4f})", key)
+
+
+def _admin_unit(place: Place, level: int) -> tuple[str, BaseGeometry] | None:
+    from ceasefire.geo.admin import admin_units
+
+    units = admin_units()
+    adm1 = units.pcode_for_name(place.admin1, level=1) if place.admin1 else None
+    if level == 1:
+        code = adm1
+    else:
+        code = units.pcode_for_name(place.admin2, level=2, within=adm1) if place.admin2 else None
+    if code is None:
+        return None
+    return code, units.unit(code).geometry
+
+
+def admin_pcode(place: Place) -> str | None:
+    """The governorate P-code of a place: from its coded name, else from its point."""
+    from ceasefire.geo.admin import admin_units
+
+    units = admin_units()
+    if place.admin1:
+        code: str | None = units.pcode_for_name(place.admin1, level=1)
+        if code is not None:
+            return code
+    if place.lat is not None and place.lon is not None:
+        located: str | None = units.locate(place.lon, place.lat).get(1)
+        return located
+    return None
+
+
+def relate(zs: ZoneShape, fp: Footprint) -> tuple[Relation, str]:
+    """Is the footprint inside the zone, outside it, or across its edge?"""
+    if zs.possible is None or zs.certain is None:
+        return Relation.UNKNOWN, zs.reason or "the zone has no geometry"
+    if fp.geometry is None:
+        return Relation.UNKNOWN, fp.describe
+    geom = fp.geometry
+    note = f" (zone approximate: {zs.method})" if zs.approximate else ""
+    if zs.certain.contains(geom):
+        return Relation.INSIDE, f"{fp.describe} lies inside {zs.zone}{note}"
+    if zs.possible.disjoint(geom):
+        return Relation.OUTSIDE, f"{fp.describe} lies outside {zs.zone}{note}"
+    area = geom.area
+    if area > 0:
+        outside_share = geom.difference(zs.certain).area / area
+        if outside_share <= EDGE_TOLERANCE:
+            return Relation.INSIDE, f"{fp.describe} lies inside {zs.zone}{note}"
+        inside_share = geom.intersection(zs.possible).area / area
+        if inside_share <= EDGE_TOLERANCE:
+            return Relation.OUTSIDE, f"{fp.describe} lies outside {zs.zone}{note}"
+    return Relation.STRADDLES, f"{fp.describe} crosses the edge of {zs.zone}{note}; not guessed"
+
+
+def union(geoms: list[BaseGeometry]) -> BaseGeometry:
+    return unary_union(geoms)
