@@ -15,6 +15,11 @@ Each delivery is a JSON POST with ``X-Ceasefire-Event``, ``X-Ceasefire-Delivery`
 ``X-Ceasefire-Signature: sha256=<HMAC-SHA256 of the body with the hook's secret>``; the receiver
 recomputes the HMAC to know the alert came from this centre and was not altered.  Deliveries are
 recorded (delivered / failed with the error) and failed ones can be retried.
+
+Alerts sit below the service layer: the clock alerts need the service's replay of the stored
+records, so the functions that compare clocks take it as an argument (:class:`StoredReplay`,
+normally :func:`ceasefire.service.replay_from_store`), and governance hands a decision that took
+effect to :func:`decision_took_effect` through the hook the service layer gives it.
 """
 
 from __future__ import annotations
@@ -27,20 +32,25 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ceasefire.errors import ConfigError
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident
 from ceasefire.store import Store, audit
 
+if TYPE_CHECKING:
+    from ceasefire.reports.daily import Replay
+
 __all__ = [
     "EVENTS",
     "SERIOUS_CATEGORIES",
     "SERIOUS_DEATHS",
+    "StoredReplay",
     "add_webhook",
     "after_change",
     "clock_days",
+    "decision_took_effect",
     "notify",
     "retry_failed",
     "serious_reasons",
@@ -52,6 +62,13 @@ TIMEOUT_S = 3.0
 SERIOUS_DEATHS = 10
 SERIOUS_CATEGORIES = frozenset({"HUM.ATTACK", "CIV.ATTACK", "MON.OBSTRUCT"})
 CLOCK_MAX_DAYS = 120  # days of clock compared, from the agreement's start
+
+
+class StoredReplay(Protocol):
+    """A replay of a workspace's stored records under an agreement (with the decisions stored in
+    effect): the service layer's :func:`ceasefire.service.replay_from_store`."""
+
+    def __call__(self, store: Store, agreement: Agreement, control: Any = ...) -> Replay: ...
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -142,11 +159,12 @@ def serious_reasons(incident: Incident, finding: dict[str, Any] | None) -> list[
     return reasons
 
 
-def clock_days(store: Store, agreement: Agreement) -> dict[str, dict[str, Any]]:
+def clock_days(
+    store: Store, agreement: Agreement, replay_from_store: StoredReplay
+) -> dict[str, dict[str, Any]]:
     """The clock's state at the end of each local day, from the start to the last incident's day
     (at most :data:`CLOCK_MAX_DAYS`): phase, day, counted days, each condition and phase."""
     from ceasefire.compliance.clock import status_at
-    from ceasefire.service import replay_from_store
 
     tz = agreement.timezone
     first = agreement.start.instant.astimezone(tz).date()
@@ -168,8 +186,10 @@ def clock_days(store: Store, agreement: Agreement) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _clock_change(store: Store, agreement: Agreement) -> list[dict[str, Any]]:
-    now = clock_days(store, agreement)
+def _clock_change(
+    store: Store, agreement: Agreement, replay_from_store: StoredReplay
+) -> list[dict[str, Any]]:
+    now = clock_days(store, agreement, replay_from_store)
     name = f"clock:{agreement.id}"
     row = store.conn.execute("SELECT value FROM alert_state WHERE name = ?", (name,)).fetchone()
     before: dict[str, Any] = json.loads(row[0]) if row else {}
@@ -184,10 +204,11 @@ def _clock_change(store: Store, agreement: Agreement) -> list[dict[str, Any]]:
     return changed
 
 
-def after_change(store: Store, changed_incidents: Iterable[str] = (),
-                 clock: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: bool = True, *,
+                 replay_from_store: StoredReplay) -> list[dict[str, Any]]:  # fmt: skip
     """After a committed import or decision: alert on serious incidents among ``changed_incidents``
-    and on clock changes for every agreement a hook watches. Returns the deliveries made."""
+    and on clock changes for every agreement a hook watches (each clock from
+    ``replay_from_store``). Returns the deliveries made."""
     from ceasefire.agreements import load_agreement
     from ceasefire.compliance.engine import evaluate_all
 
@@ -222,10 +243,22 @@ def after_change(store: Store, changed_incidents: Iterable[str] = (),
     if clock:
         for name in clock_watch:
             agreement = load_agreement(name)
-            changed = _clock_change(store, agreement)
+            changed = _clock_change(store, agreement, replay_from_store)
             if changed:
                 payload = {"agreement": name, "changed": changed}
                 results.extend(notify(store, "clock", payload, agreement=name))
+    return results
+
+
+def decision_took_effect(
+    store: Store, status: dict[str, Any], *, replay_from_store: StoredReplay
+) -> list[dict[str, Any]]:
+    """A guarantor decision took effect (``status`` as :func:`ceasefire.governance.decision_status`
+    gives it): send ``decision`` to the hooks subscribed to it, then the clock changes it makes
+    (the clock reads decisions). Returns the deliveries made."""
+    keys = ("id", "kind", "subject", "effective", "until", "approvals")
+    results = notify(store, "decision", {k: status[k] for k in keys})
+    results += after_change(store, (), clock=True, replay_from_store=replay_from_store)
     return results
 
 

@@ -739,11 +739,12 @@ def decisions_approve(
     ctx: click.Context, decision_id: str, agreement_name: str, token: str | None
 ) -> None:
     """Approve a decision as the guarantor your account speaks for."""
-    from ceasefire.governance import approve_and_alert, authenticate
+    from ceasefire.governance import authenticate
+    from ceasefire.service import approve_decision
 
     with _settings(ctx).store() as store:
         account = authenticate(store, token)
-        status = approve_and_alert(store, account, decision_id, load_agreement(agreement_name))
+        status = approve_decision(store, account, decision_id, load_agreement(agreement_name))
     click.echo(json.dumps(status, sort_keys=True, indent=2))
 
 

@@ -8,12 +8,17 @@ A guarantor decision (extend a phase, reset the clock, end a phase…) takes eff
 guarantor the rule names has approved it through an account of its own: one approval per
 guarantor, from at least two different accounts; the proposer's approval counts once; an admin
 account cannot approve.  Tokens are shown once; only their sha256 is stored.
+
+Governance sits below the alerts: when an approval makes a decision take effect,
+:func:`approve_and_alert` calls the hook its caller gives (the service layer wires it to the
+webhooks: :func:`ceasefire.service.approve_decision`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +27,8 @@ from ceasefire.errors import AccessDeniedError, ConfigError, NotFoundError
 from ceasefire.model.agreement import Agreement, Decision
 from ceasefire.store import Store, audit
 
-__all__ = ["PERMISSIONS", "ROLES", "Account", "add_user", "approve", "approve_and_alert", "authenticate",
-           "decision_status", "effective_decisions", "propose"]  # fmt: skip
+__all__ = ["PERMISSIONS", "ROLES", "Account", "DecisionAlert", "add_user", "approve", "approve_and_alert",
+           "authenticate", "decision_status", "effective_decisions", "propose"]  # fmt: skip
 
 ROLES = ("admin", "guarantor", "party", "monitor", "public")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -40,6 +45,10 @@ DECISION_KINDS = (
     "approve_delineation",
     "publish_determination",
 )
+
+DecisionAlert = Callable[[Store, dict[str, Any]], list[dict[str, Any]]]
+"""Called once when an approval makes a decision take effect, with the store and the decision's
+status; returns the alerts it delivered."""
 
 
 @dataclass(frozen=True)
@@ -148,18 +157,15 @@ def approve(store: Store, account: Account, decision_id: str) -> dict[str, Any]:
 
 
 def approve_and_alert(
-    store: Store, account: Account, decision_id: str, agreement: Agreement
+    store: Store, account: Account, decision_id: str, agreement: Agreement, alert: DecisionAlert
 ) -> dict[str, Any]:
-    """Approve; when this approval makes the decision take effect, alert the subscribed webhooks."""
+    """Approve; when this approval makes the decision take effect, call ``alert`` with its status
+    and keep the deliveries it returns under ``"alerts"``."""
     before = decision_status(store, decision_id, agreement)["in_effect"]
     approve(store, account, decision_id)
     status = decision_status(store, decision_id, agreement)
     if status["in_effect"] and not before:
-        from ceasefire.alerts import after_change, notify
-
-        keys = ("id", "kind", "subject", "effective", "until", "approvals")
-        status["alerts"] = notify(store, "decision", {k: status[k] for k in keys})
-        status["alerts"] += after_change(store, (), clock=True)  # the clock reads decisions
+        status["alerts"] = alert(store, status)
     return status
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ceasefire.compliance.clock import status_at
@@ -29,8 +30,12 @@ from ceasefire.model.timewindow import TimeWindow
 from ceasefire.reports.daily import Replay
 from ceasefire.store import ImportSummary, Store
 
+if TYPE_CHECKING:
+    from ceasefire.governance import Account
+
 __all__ = [
     "IMPORTERS",
+    "approve_decision",
     "bundled_data",
     "claims_from_store",
     "convoys_from_store",
@@ -63,7 +68,8 @@ def import_file(store: Store, kind: str, path: Path, tz: ZoneInfo) -> ImportSumm
     if summary.changed_incidents or summary.added or summary.revised:
         from ceasefire.alerts import after_change
 
-        after_change(store, summary.changed_incidents)  # committed already; deliveries recorded
+        # committed already; deliveries recorded
+        after_change(store, summary.changed_incidents, replay_from_store=replay_from_store)
     return summary
 
 
@@ -172,6 +178,18 @@ def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[
     status = status_at(replay.clock(at), at)
     status["deadlines"] = deadline_states(replay.judge, replay.incidents, at)
     return status
+
+
+def approve_decision(
+    store: Store, account: Account, decision_id: str, agreement: Agreement
+) -> dict[str, Any]:
+    """Approve a guarantor decision; when this approval makes it take effect, alert the subscribed
+    webhooks (the decision, then the clock changes it makes)."""
+    from ceasefire.alerts import decision_took_effect
+    from ceasefire.governance import approve_and_alert
+
+    alert = partial(decision_took_effect, replay_from_store=replay_from_store)
+    return approve_and_alert(store, account, decision_id, agreement, alert)
 
 
 def daily_dates(first: date, last: date) -> list[date]:

@@ -328,14 +328,14 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     ) -> Any:
         """Approve as the guarantor the account speaks for; when this approval makes the decision
         take effect, the decision and clock alerts go out."""
-        from ceasefire.governance import approve_and_alert
+        from ceasefire import service
 
         agreement_obj = load_bundled_agreement(agreement)
         with store() as db:
             who = account(db, authorization)
             require("POST /decisions/{decision_id}/approve", who)
             assert who is not None
-            return approve_and_alert(db, who, decision_id, agreement_obj)
+            return service.approve_decision(db, who, decision_id, agreement_obj)
 
     @app.get("/agreements/{name}")
     def agreement_file(name: str, authorization: str | None = Header(default=None)) -> Response:

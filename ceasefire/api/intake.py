@@ -130,6 +130,7 @@ class IntakeWriter:
         """One thread, one connection: the keys of every group waiting are taken together, so a
         burst of reports costs one look at the hooks (and one clock comparison), not one each."""
         from ceasefire.alerts import after_change
+        from ceasefire.service import replay_from_store
 
         store: Store | None = None
         try:
@@ -149,7 +150,9 @@ class IntakeWriter:
                 try:
                     if store is None:
                         store = self._open_store()
-                    after_change(store, list(dict.fromkeys(keys)))
+                    after_change(
+                        store, list(dict.fromkeys(keys)), replay_from_store=replay_from_store
+                    )
                 except Exception:  # an alert failure never touches intake
                     logger.exception("alerts after intake failed")
         finally:

@@ -27,7 +27,7 @@ from ceasefire.geo.control import (
     import_geojson,
     load_aleppo_2016,
 )
-from ceasefire.intake.common import Batch, RowProblem
+from ceasefire.model.batches import Batch, RowProblem
 from ceasefire.model.incidents import Incident
 from ceasefire.store import ImportSummary, Store
 

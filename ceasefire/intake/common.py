@@ -1,4 +1,8 @@
-"""What every importer shares: opening plain or gzip files, row problems, parsed batches."""
+"""What every importer shares: opening plain or gzip files, row problems, parsed batches.
+
+:class:`Batch` and :class:`RowProblem` are defined in :mod:`ceasefire.model.batches` (the store
+writes them too, and sits below intake); they stay importable from here.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import csv
 import gzip
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ceasefire.errors import IntakeError
+from ceasefire.model.batches import Batch, RowProblem
 from ceasefire.model.incidents import Axis, Judgement
 
 __all__ = [
@@ -25,30 +29,6 @@ __all__ = [
 ]
 
 MAX_FIELD = 1_000_000  # characters in one CSV field; larger means a broken or hostile file
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """A row that could not be read: it goes to quarantine with where and why."""
-
-    file: str
-    line: int
-    field: str
-    reason: str
-    raw: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
-
-
-@dataclass
-class Batch:
-    """What one file gave: records to store, and rows to quarantine."""
-
-    kind: str
-    file: str
-    records: list[Any] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
 
 
 class BadField(ValueError):

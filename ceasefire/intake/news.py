@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from ceasefire.errors import IntakeError
 from ceasefire.intake.common import RowProblem
-from ceasefire.pipeline.records import Document
+from ceasefire.model.documents import Document
 
 __all__ = ["MAX_DOCUMENT_BYTES", "NewsBatch", "read_news"]
 

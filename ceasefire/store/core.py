@@ -19,7 +19,7 @@ from typing import Any
 
 from ceasefire._gc import collector_paused
 from ceasefire.errors import StoreError
-from ceasefire.intake.common import Batch, RowProblem
+from ceasefire.model.batches import Batch, RowProblem
 from ceasefire.model.incidents import Incident
 from ceasefire.store import audit
 from ceasefire.store.db import Database, SqliteDatabase, open_database, redact

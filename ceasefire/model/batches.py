@@ -1,0 +1,36 @@
+"""What one imported file gives: records to store, and rows to quarantine.
+
+The intake adapters make batches and the store writes them, so the records live here, below both
+(``ceasefire.intake.common`` re-exports them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Batch", "RowProblem"]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that could not be read: it goes to quarantine with where and why."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+    raw: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+@dataclass
+class Batch:
+    """What one file gave: records to store, and rows to quarantine."""
+
+    kind: str
+    file: str
+    records: list[Any] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
