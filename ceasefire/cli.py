@@ -581,13 +581,16 @@ def control_at(
 
 
 def _boundary_repairs() -> dict[str, int]:
-    """How many packaged OCHA geometries were invalid and repaired (from the data manifest)."""
+    """How many packaged OCHA geometries of the control map's layers (governorates and
+    neighbourhoods) were invalid and repaired (from the data manifest)."""
+    from ceasefire.geo.control import KINDS
     from ceasefire.service import bundled_data
 
     manifest = json.loads(bundled_data("boundaries/manifest.json").read_text(encoding="utf-8"))
     return {
         name: int(layer.get("repaired_with_make_valid", 0))
         for name, layer in manifest["layers"].items()
+        if name in KINDS
     }
 
 

@@ -4,11 +4,8 @@ The data is ``ceasefire/data/gazetteer/places.csv.gz`` (built by ``scripts/build
 from OCHA COD-AB and GeoNames; see the ATTRIBUTION.md beside it).  Constructing a
 :class:`Gazetteer` does no I/O; the file is read the first time a lookup needs it.
 
-Names meet through :func:`place_key`: case, accents, apostrophes, hyphens and Arabic articles
-are folded (``normalise_name``), and so are the transliteration habits that differ between
-outlets: doubled letters (Raqqa/Raqa), ``ou``/``oo``/``u`` (Douma/Duma), ``ee``/``i``
-(Deen/Din), a final ``-eh``/``-ah``/``-a`` (Hasakeh/Hasaka).  Arabic script keeps its letters; hamza seats, ``ة``/``ه``, ``ى``/``ي`` and the
-article ``ال`` are folded.
+Names meet through :func:`~ceasefire.model.place_names.place_key` (see that module for what
+it folds): ``Deir-ez-Zor`` and ``Deir ez-Zor``, ``Raqqa`` and ``Raqa``, ``إدلب`` and ``ادلب``.
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from pathlib import Path
 
 from ceasefire.errors import ConfigError
 from ceasefire.model.actors import normalise_name
+from ceasefire.model.place_names import ARABIC, ARABIC_FOLD, ARTICLES, fold_word, place_key
 
 __all__ = ["BLOCKED_NAMES", "Gazetteer", "GazetteerHit", "Place", "Token", "place_key", "tokenise"]
 
@@ -39,33 +37,6 @@ KINDS = (
     "feature",
     "foreign",
 )
-ARTICLES = frozenset(
-    {
-        "al",
-        "el",
-        "ad",
-        "an",
-        "ar",
-        "as",
-        "ash",
-        "at",
-        "az",
-        "ul",
-        "ez",
-        "es",
-        "ed",
-        "er",
-        "et",
-        "en",
-        "il",
-    }
-)
-_ARABIC = re.compile(r"[\u0600-\u06FF]")
-_ARABIC_FOLD = str.maketrans(
-    {"ة": "ه", "ى": "ي", "ـ": None, "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"}
-)
-_DOUBLE = re.compile(r"([a-z])\1+")
-_VOWELS = set("aeiou")
 # A word of letters (Latin or Arabic) with inner apostrophes ("A'zaz"); digits are not names.
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’`‘][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
@@ -79,34 +50,6 @@ BLOCKED_NAMES = (
     "Nusra", "Daesh", "Islam", "Jaish", "Ahrar", "Hezbollah", "Hizballah", "Sham", "Fateh",
     "Tahrir", "Jabhat", "Liwa", "Faylaq", "Ansar", "Observatory", "Coalition",
 )  # fmt: skip
-
-
-def _fold_word(word: str) -> str:
-    """Fold one already-normalised word (lower case, no punctuation)."""
-    if _ARABIC.search(word):
-        word = word.translate(_ARABIC_FOLD)
-        if word.startswith("ال") and len(word) > 4:
-            word = word[2:]
-        return word
-    word = word.replace("ee", "i").replace("oo", "u")
-    word = _DOUBLE.sub(r"\1", word)
-    word = word.replace("ou", "u")
-    if len(word) > 3 and word.endswith("h") and word[-2] in _VOWELS:
-        word = word[:-1]
-    if len(word) > 3 and word.endswith("e") and word[-2] not in _VOWELS:
-        word = word[:-1] + "a"
-    return word
-
-
-def place_key(name: str) -> str:
-    """The index key of a place name: ``place_key("Deir el-Zour") == place_key("Deir Ezzor")``?
-
-    Not always: keys fold spelling habits, not every transliteration; variants the fold cannot
-    reach are listed as alternate names in the gazetteer instead.
-    """
-    words = normalise_name(name.translate(_ARABIC_FOLD)).split()
-    kept = [w for w in words if w not in ARTICLES] or words
-    return " ".join(_fold_word(w) for w in kept)
 
 
 @dataclass(frozen=True)
@@ -146,9 +89,9 @@ def tokenise(text: str) -> list[Token]:
 @lru_cache(maxsize=65536)
 def _word_key(word: str) -> tuple[str, bool, bool]:
     """(folded key, is an article, is Arabic script) of one word; cached, words repeat a lot."""
-    folded = normalise_name(word.translate(_ARABIC_FOLD)).replace(" ", "")
+    folded = normalise_name(word.translate(ARABIC_FOLD)).replace(" ", "")
     article = folded in ARTICLES
-    return ("" if article else _fold_word(folded)), article, bool(_ARABIC.search(word))
+    return ("" if article else fold_word(folded)), article, bool(ARABIC.search(word))
 
 
 @dataclass(frozen=True)
