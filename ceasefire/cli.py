@@ -703,7 +703,14 @@ def decisions() -> None:
 @decisions.command("propose")
 @click.option("--agreement", "agreement_name", required=True)
 @click.option("--kind", required=True)
-@click.option("--subject", required=True, help="The phase or condition the decision is about.")
+@click.option(
+    "--subject", required=True, help="The phase, condition, actor, zone or incident it is about."
+)
+@click.option(
+    "--value",
+    default=None,
+    help="The new coverage (change_coverage) or the qualification (publish_determination).",
+)
 @click.option("--effective", required=True, help="ISO 8601 date-time with offset.")
 @click.option("--until", default=None)
 @click.option("--text", default="")
@@ -716,8 +723,9 @@ def decisions() -> None:
 @_TOKEN
 @click.pass_context
 @handle_errors
-def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subject: str, effective: str,
-                      until: str | None, text: str, decided_at: str | None, token: str | None) -> None:  # fmt: skip
+def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subject: str, value: str | None,
+                      effective: str, until: str | None, text: str, decided_at: str | None,
+                      token: str | None) -> None:  # fmt: skip
     """Propose a decision; the proposer's approval is recorded with it (and counts once)."""
     from ceasefire.governance import authenticate, decision_status, propose
 
@@ -727,7 +735,8 @@ def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subjec
         account = authenticate(store, token)
         decision_id = propose(store, account, kind, subject, text, _parse_instant(effective, settings, "--effective"),
                               _parse_instant(until, settings, "--until") if until else None,
-                              _parse_instant(decided_at, settings, "--decided-at") if decided_at else None)  # fmt: skip
+                              _parse_instant(decided_at, settings, "--decided-at") if decided_at else None,
+                              agreement=agreement_obj, value=value)  # fmt: skip
         status = decision_status(store, decision_id, agreement_obj)
     click.echo(json.dumps(status, sort_keys=True, indent=2))
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ceasefire.errors import AccessDeniedError, ConfigError, NotFoundError
-from ceasefire.model.agreement import Agreement, Decision
+from ceasefire.model.agreement import Agreement, Coverage, Decision
 from ceasefire.store import Store, audit
 
 __all__ = ["PERMISSIONS", "ROLES", "Account", "DecisionAlert", "add_user", "approve", "approve_and_alert",
@@ -38,13 +38,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "decisions.read": frozenset({"admin", "guarantor", "party", "monitor", "public"}),
     "audit.verify": frozenset({"admin", "guarantor", "monitor"}),
 }
-DECISION_KINDS = (
-    "extend_phase",
-    "end_phase",
-    "reset_clock",
-    "approve_delineation",
-    "publish_determination",
-)
 
 DecisionAlert = Callable[[Store, dict[str, Any]], list[dict[str, Any]]]
 """Called once when an approval makes a decision take effect, with the store and the decision's
@@ -113,27 +106,46 @@ def authenticate(store: Store, token: str | None) -> Account:
 
 
 def propose(store: Store, account: Account, kind: str, subject: str, text: str, effective: datetime,
-            until: datetime | None, decided_at: datetime | None = None) -> str:  # fmt: skip
-    """Record a proposed decision with the proposer's approval. ``decided_at`` states when the
-    guarantors decided, for decisions recorded after the fact; by default, the last approval."""
+            until: datetime | None, decided_at: datetime | None = None, *,
+            agreement: Agreement, value: str | None = None) -> str:  # fmt: skip
+    """Record a proposed decision on ``agreement`` with the proposer's approval. ``decided_at``
+    states when the guarantors decided, for decisions recorded after the fact; by default, the
+    last approval. ``value`` is the new coverage (change_coverage) or the qualification
+    (publish_determination). The decision is checked as one in the agreement file would be: an
+    unknown kind or subject, or an extension without its new end, is refused now, not accepted to
+    do nothing."""
+    from ceasefire.agreements.decisions import decision_problems
+
     allow(account, "decisions.propose")
-    if kind not in DECISION_KINDS:
-        raise ConfigError(f"Decision kind {kind!r} is not one of {', '.join(DECISION_KINDS)}.")
     if effective.tzinfo is None or (until is not None and until.tzinfo is None):
         raise ConfigError("Decision times need a UTC offset (e.g. 2016-09-14T19:00+03:00).")
+    coverage = None
+    if kind == "change_coverage" and value is not None:
+        try:
+            coverage = Coverage(value)
+        except ValueError:
+            raise ConfigError(
+                f"coverage: {value!r} must be one of {[c.value for c in Coverage]}."
+            ) from None
+    problems = decision_problems(agreement, kind, subject, effective, until, coverage,
+                                 value if kind == "publish_determination" else None)  # fmt: skip
+    if problems:
+        listed = "; ".join(f"{field}: {message}" for field, message in problems)
+        raise ConfigError(f"The decision cannot be recorded for {agreement.id}: {listed}.")
     with store.transaction() as conn:
         (n,) = conn.execute("SELECT count(*) FROM decisions").fetchone()
         decision_id = f"DEC-{n + 1:04d}"
         conn.execute(
             "INSERT INTO decisions(id, kind, subject, text, effective, until, proposed_by, created_at, "
-            "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "decided_at, agreement, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (decision_id, kind, subject, text, effective.isoformat(), until.isoformat() if until else None,
-             account.id, _now(), decided_at.isoformat() if decided_at else None),
+             account.id, _now(), decided_at.isoformat() if decided_at else None, agreement.id, value),
         )  # fmt: skip
         conn.execute("INSERT INTO approvals(decision_id, user_id, guarantor, at) VALUES (?, ?, ?, ?)",
                      (decision_id, account.id, account.party, _now()))  # fmt: skip
         audit.append(conn, account.name, "decisions.propose", decision_id,
-                     {"kind": kind, "subject": subject, "effective": effective.isoformat(),
+                     {"agreement": agreement.id, "kind": kind, "subject": subject, "value": value,
+                      "effective": effective.isoformat(),
                       "until": until.isoformat() if until else None, "approval_of": account.party})  # fmt: skip
     return decision_id
 
@@ -171,8 +183,8 @@ def approve_and_alert(
 
 def decision_status(store: Store, decision_id: str, agreement: Agreement | None) -> dict[str, Any]:
     row = store.conn.execute(
-        "SELECT id, kind, subject, text, effective, until, proposed_by, created_at, decided_at FROM decisions "
-        "WHERE id = ?",
+        "SELECT id, kind, subject, text, effective, until, proposed_by, created_at, decided_at, agreement, "
+        "value FROM decisions WHERE id = ?",
         (decision_id,),
     ).fetchone()
     if row is None:
@@ -189,28 +201,44 @@ def decision_status(store: Store, decision_id: str, agreement: Agreement | None)
     takes_effect = bool(required) and not missing and len(accounts) >= 2
     return {
         "id": row[0], "kind": row[1], "subject": row[2], "text": row[3], "effective": row[4], "until": row[5],
-        "decided_at": row[8],
+        "decided_at": row[8], "agreement": row[9], "value": row[10],
         "approvals": [{"account": n, "guarantor": g, "at": at} for n, g, at in approvals],
         "required": required, "missing": missing, "in_effect": takes_effect,
     }  # fmt: skip
 
 
 def effective_decisions(store: Store, agreement: Agreement) -> list[Decision]:
-    """Stored decisions that have every required approval, as agreement decisions for the clock."""
+    """Stored decisions on ``agreement`` that have every required approval, as agreement decisions
+    for the engine and the clock (decisions recorded before they named an agreement apply where
+    their subject exists)."""
+    from ceasefire.agreements.decisions import decision_problems
+
     out = []
-    for (decision_id,) in store.conn.execute("SELECT id FROM decisions ORDER BY id").fetchall():
+    rows = store.conn.execute(
+        "SELECT id FROM decisions WHERE agreement IS NULL OR agreement = ? ORDER BY id",
+        (agreement.id,),
+    ).fetchall()
+    for (decision_id,) in rows:
         status = decision_status(store, decision_id, agreement)
         if not status["in_effect"]:
+            continue
+        value = status["value"]
+        coverage = Coverage(value) if status["kind"] == "change_coverage" and value else None
+        qualification = value if status["kind"] == "publish_determination" else None
+        effective = datetime.fromisoformat(status["effective"])
+        until = datetime.fromisoformat(status["until"]) if status["until"] else None
+        if decision_problems(
+            agreement, status["kind"], status["subject"], effective, until, coverage, qualification
+        ):
             continue
         decided = (datetime.fromisoformat(status["decided_at"]) if status["decided_at"]
                    else max(datetime.fromisoformat(a["at"]) for a in status["approvals"]))  # fmt: skip
         out.append(
             Decision(
                 id=decision_id, kind=status["kind"], subject=status["subject"], decided_at=decided,
-                effective=datetime.fromisoformat(status["effective"]),
+                effective=effective,
                 approvals=tuple(sorted({a["guarantor"] for a in status["approvals"]})),
-                until=datetime.fromisoformat(status["until"]) if status["until"] else None,
-                text=status["text"],
+                until=until, coverage=coverage, text=status["text"], qualification=qualification,
             )
         )  # fmt: skip
     return out

@@ -130,14 +130,26 @@ def claims_from_store(store: Store) -> list[Claim]:
 
 
 def with_stored_decisions(store: Store, agreement: Agreement) -> Agreement:
-    """The agreement plus the guarantors' decisions recorded in the workspace that are in effect."""
+    """The agreement plus the guarantors' decisions recorded in the workspace that are in effect;
+    a published determination among them governs its incident from its date."""
     from dataclasses import replace
 
     from ceasefire.governance import effective_decisions
+    from ceasefire.model.agreement import Determination
 
     stored = effective_decisions(store, agreement)
-    return (
-        replace(agreement, decisions=agreement.decisions + tuple(stored)) if stored else agreement
+    if not stored:
+        return agreement
+    determinations = tuple(
+        Determination(incident=d.subject, qualification=d.qualification or "undetermined",
+                      by=f"joint decision {d.id} ({', '.join(d.approvals)})", at=d.decided_at, note=d.text)
+        for d in stored
+        if d.kind == "publish_determination"
+    )  # fmt: skip
+    return replace(
+        agreement,
+        decisions=agreement.decisions + tuple(stored),
+        determinations=agreement.determinations + determinations,
     )
 
 

@@ -937,7 +937,7 @@ class Builder:
                 continue
             coverage = Coverage(d.coverage) if d.coverage else None
             for field, message in decision_problems(
-                agreement, d.kind, d.subject, effective, until, coverage
+                agreement, d.kind, d.subject, effective, until, coverage, d.qualification
             ):
                 self.error((*path, field), message)
             out.append(
@@ -952,6 +952,7 @@ class Builder:
                     coverage,
                     d.text,
                     tuple(d.refs),
+                    d.qualification,
                 )
             )
         ids = [dm.id for dm in out]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 from datetime import datetime
 
-from ceasefire.agreements.schema import DECISION_KINDS
+from ceasefire.agreements.schema import DECISION_KINDS, QUALIFICATIONS
 from ceasefire.model.agreement import ALL_COVERED, Agreement, Coverage
 
 __all__ = ["decision_problems"]
@@ -20,6 +20,7 @@ def decision_problems(
     effective: datetime,
     until: datetime | None,
     coverage: Coverage | None = None,
+    qualification: str | None = None,
 ) -> list[tuple[str, str]]:
     """(field, message) for each problem of a decision on ``agreement``; empty when it is sound."""
     if kind not in DECISION_KINDS:
@@ -73,6 +74,17 @@ def decision_problems(
             problems.append(("coverage", "a change_coverage decision needs the new 'coverage'"))
     elif kind == "approve_delineation":
         must({z.id for z in agreement.zones}, "zone")
+    elif kind == "publish_determination":
+        system, _, ident = subject.partition(":")
+        if not system or not ident:
+            problems.append(("subject", f"{subject!r} is not an incident key such as ucdp:227950"))
+        if qualification not in QUALIFICATIONS:
+            problems.append(
+                (
+                    "qualification",
+                    f"a determination needs a qualification: one of {', '.join(QUALIFICATIONS)}",
+                )
+            )
     if kind != "extend_phase" and until is not None and until <= effective:
         problems.append(("until", f"{until.isoformat()} is not after the effective time"))
     return problems

@@ -22,6 +22,7 @@ __all__ = [
     "COVERAGES",
     "DECISION_KINDS",
     "MEANS",
+    "QUALIFICATIONS",
     "TARGETS",
     "WEAPON_CLASSES",
     "AgreementFile",
@@ -116,8 +117,10 @@ DECISION_KINDS = (
     "change_coverage",
     "object_renewal",
     "approve_delineation",
+    "publish_determination",
     "other",
 )
+QUALIFICATIONS = ("violation", "not_violation", "undetermined", "out_of_scope")
 
 
 class _Model(BaseModel):
@@ -762,11 +765,13 @@ class Decision(_Model):
         "change_coverage",
         "object_renewal",
         "approve_delineation",
+        "publish_determination",
         "other",
     ] = _f("What it does.", "extend_phase")
     subject: Id = _f(
         "A phase (extend/end/object), a consecutive-days condition (reset), an actor or group"
-        " (change_coverage), a zone (approve_delineation).",
+        " (change_coverage), a zone (approve_delineation), an incident key"
+        " (publish_determination).",
         "cessation",
     )
     decided_at: str = _f("When it was decided.", "2016-09-14")
@@ -774,6 +779,9 @@ class Decision(_Model):
     until: str | None = _f("For extend_phase: the new end.", "2016-09-16T19:00+03:00", default=None)
     coverage: Coverage | None = _f(
         "For change_coverage: the new coverage.", "covered", default=None
+    )
+    qualification: Literal["violation", "not_violation", "undetermined", "out_of_scope"] | None = (
+        _f("For publish_determination: what was determined.", "violation", default=None)
     )
     approvals: list[Id] = _f("Guarantors that approved it.", ["USA", "RUS"])
     text: Text = _f("What it says.", "Extended by 48 hours.", default="")

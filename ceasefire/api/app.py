@@ -94,6 +94,11 @@ class DecisionIn(BaseModel):
     until: str | None = Field(default=None, max_length=64)
     decided_at: str | None = Field(default=None, max_length=64)
     text: str = Field(default="", max_length=10_000)
+    value: str | None = Field(
+        default=None,
+        max_length=50,
+        description="The new coverage (change_coverage) or the qualification (publish_determination).",
+    )
 
 
 PUBLIC = "public"
@@ -318,7 +323,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             assert who is not None
             assert times[0] is not None
             decision_id = propose(db, who, body.kind, body.subject, body.text, times[0], times[1],
-                                  times[2])  # fmt: skip
+                                  times[2], agreement=agreement_obj, value=body.value)  # fmt: skip
             return JSONResponse(status_code=201,
                                 content=decision_status(db, decision_id, agreement_obj))  # fmt: skip
 

@@ -339,41 +339,6 @@ def where(case: Case) -> None:
                     f"Cannot determine: whether the incident is inside {z}, where {{terms}} does not apply, is not known ({why}).",
                 )
                 break
-    _unmapped_notes(case)
-
-
-def _unmapped_notes(case: Case) -> None:
-    """Zones of terms in force that have no geometry and lie in the incident's governorate
-    (compared by P-code): the finding says they cannot be evaluated."""
-    from ceasefire.geo.areas import admin_pcode, zone_shapes
-
-    agreement = case.ctx.agreement
-    shapes = zone_shapes(agreement)
-    in_force = {
-        z for t in agreement.terms for z in t.inside if any(p in case.ctx.windows for p in t.phases)
-    }
-    candidates = [
-        z
-        for z in sorted(in_force)
-        if not shapes[z].mapped
-        and agreement.zone(z).within
-        and agreement.zone(z).reference_line is None
-    ]
-    if not candidates:
-        return
-    here = admin_pcode(case.incident.place)
-    from ceasefire.geo.admin import admin_units
-
-    units = admin_units()
-    for z in candidates:
-        zone = agreement.zone(z)
-        codes = {units.pcode_for_name(w) or w for w in zone.within}
-        if here is not None and here in codes:
-            why = f"the zone has no geometry (status: {zone.status})"
-            case.doubts.append(f"zone {z}: {why}")
-            for ts in case.terms:
-                if not any(d.get("zone") == z for d in ts.zones) and z in ts.term.inside:
-                    ts.zones.append({"zone": z, "result": "cannot_evaluate", "reason": why})
 
 
 # --- 5. positions against distance bands ------------------------------------------------------
@@ -463,6 +428,11 @@ def _judged_attribution(case: Case) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+# actions whose violation needs someone acted against (a party, a protected person, a convoy);
+# a flight into closed airspace or a weapon left in a zone is a violation whoever is there
+COUNTERPART_ACTIONS = ("attack", "acquire_territory", "humanitarian_access")
+
+
 def _directed(case: Case, ts: TermState) -> None:
     acting, target = case.side_a, case.side_b
     source = ", ".join(s.name for s in case.incident.sources) or "the report"
@@ -501,6 +471,8 @@ def _directed(case: Case, ts: TermState) -> None:
     bound = sorted(k for k, v in statuses.items() if v == "bound")
     maybe = sorted(k for k, v in statuses.items() if v == "maybe")
     protected = _protected(case, ts, target.actors)
+    if ts.term.action not in COUNTERPART_ACTIONS:
+        protected = "yes"
     if bound and protected in ("yes",):
         reason = coverage_of(case.ctx.agreement, bound[0], case.incident.window.start)[1]
         case.facts.append(f"bearer(s): {', '.join(bound)} ({reason})")

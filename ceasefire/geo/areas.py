@@ -63,7 +63,7 @@ class ZoneShape:
 
     @property
     def mapped(self) -> bool:
-        return self.possible is not None
+        return self.certain is not None
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,19 @@ def _shape(agreement: Agreement, zone: Zone, done: dict[str, ZoneShape]) -> Zone
         return ZoneShape(
             zone.id, None, None, True, "", "measured by its distance bands from a reference line"
         )
-    return ZoneShape(
-        zone.id, None, None, approximate, "", f"the zone has no geometry (status: {zone.status})"
-    )
+    reason = f"the zone has no geometry (status: {zone.status})"
+    if zone.within:
+        # no geometry, but the admin areas it lies in: an incident clearly outside them is
+        # outside the zone; inside them, whether it is in the zone cannot be evaluated
+        from ceasefire.geo.admin import admin_units
+
+        units = admin_units()
+        codes = [units.pcode_for_name(w) or w for w in zone.within]
+        known = [c for c in codes if c in units]
+        if known:
+            lies = f"{reason}; it lies in {', '.join(known)}"
+            return ZoneShape(zone.id, None, units.union(known), approximate, "", lies)
+    return ZoneShape(zone.id, None, None, approximate, "", reason)
 
 
 def _prepared(zs: ZoneShape) -> ZoneShape:
@@ -209,11 +219,15 @@ def admin_pcode(place: Place) -> str | None:
 
 def relate(zs: ZoneShape, fp: Footprint) -> tuple[Relation, str]:
     """Is the footprint inside the zone, outside it, or across its edge?"""
-    if zs.possible is None or zs.certain is None:
-        return Relation.UNKNOWN, zs.reason or "the zone has no geometry"
     if fp.geometry is None:
         return Relation.UNKNOWN, fp.describe
     geom = fp.geometry
+    if zs.possible is not None and zs.certain is None:
+        if zs.possible.disjoint(geom):
+            return Relation.OUTSIDE, f"{fp.describe} lies outside the admin areas of {zs.zone}"
+        return Relation.UNKNOWN, zs.reason
+    if zs.possible is None or zs.certain is None:
+        return Relation.UNKNOWN, zs.reason or "the zone has no geometry"
     note = f" (zone approximate: {zs.method})" if zs.approximate else ""
     if zs.certain.contains(geom):
         return Relation.INSIDE, f"{fp.describe} lies inside {zs.zone}{note}"

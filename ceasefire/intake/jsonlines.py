@@ -451,6 +451,14 @@ def _report_incident(
     occurrence = obj.get("occurrence", "alleged")
     if occurrence not in OCCURRENCE_LEVELS:
         raise BadField("occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}")
+    claims = obj.get("self_defence_claimed_by", [])
+    if not isinstance(claims, list) or not all(
+        isinstance(c, str) and 0 < len(c) <= 300 for c in claims
+    ):
+        raise BadField(
+            "self_defence_claimed_by",
+            "must be a list of names (who said they acted in self-defence)",
+        )
     fat = obj.get("fatalities") or {}
     native = tuple(
         sorted((k, json.dumps(v, sort_keys=True, ensure_ascii=False)) for k, v in obj.items())
@@ -478,4 +486,5 @@ def _report_incident(
             *_judgements(obj.get("judgements"), "judgements", tz),
         ),
         native=native,
+        self_defence_claims=tuple(claims),
     )

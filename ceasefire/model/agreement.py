@@ -355,6 +355,7 @@ class Decision:
     coverage: Coverage | None = None
     text: str = ""
     refs: tuple[str, ...] = ()
+    qualification: str | None = None  # publish_determination
 
 
 @dataclass(frozen=True)

@@ -218,4 +218,10 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
         value TEXT NOT NULL
     )
     """,
+    # 6: a decision is recorded for one agreement, with the value some kinds carry (the new
+    # coverage of change_coverage, the qualification of publish_determination)
+    """
+    ALTER TABLE decisions ADD COLUMN agreement TEXT;
+    ALTER TABLE decisions ADD COLUMN value TEXT
+    """,
 )
