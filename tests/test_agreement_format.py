@@ -60,7 +60,7 @@ def test_schema_command_prints_a_json_schema() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert schema["properties"]["schema_version"]["const"] == 2
-    assert "Term" in schema["$defs"] and "Lifecycle" in schema["$defs"]
+    assert {"Term", "Lifecycle", "Zone", "Declaration"} <= set(schema["$defs"])
 
 
 def test_agreement_list_names_every_bundled_agreement() -> None:
@@ -215,8 +215,8 @@ def _variants(name: str) -> list[tuple[str, bytes, tuple[Any, ...] | None]]:
     data = load_located(text).data
     rng = random.Random(f"{name}-malformed")
     out: list[tuple[str, bytes, tuple[Any, ...] | None]] = []
-    for i, mutate in enumerate(TEXTUAL):
-        result = mutate(text)
+    for i, edit in enumerate(TEXTUAL):
+        result = edit(text)
         out.append(
             (f"text{i}", result if isinstance(result, bytes) else result.encode("utf-8"), None)
         )
@@ -241,7 +241,9 @@ def test_malformed_variants_get_located_messages_and_no_traceback(
         problems = [p for p in check_agreement(str(file)) if p.severity == "error"]
         assert problems, label
         for p in problems:
-            assert p.line >= 1 and p.field and p.message, (label, p)
+            assert p.line >= 1, (label, p)
+            assert p.field, (label, p)
+            assert p.message, (label, p)
             assert str(p).startswith(f"{file}:{p.line}: "), (label, p)
         if path is not None:  # the message points at the line of what was broken (or its parent)
             lines = load_located(body.decode("utf-8")).lines

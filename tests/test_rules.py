@@ -63,6 +63,7 @@ def _acled(tmp_path: Path, **values: str) -> Incident:
     batch = parse_acled(path, TZ)
     assert not batch.problems, batch.problems
     (incident,) = batch.records
+    assert isinstance(incident, Incident)
     return incident
 
 
@@ -246,8 +247,8 @@ def test_a_flight_is_judged_against_the_restricted_area(
 def test_an_unknown_weapon_class_is_undetermined_not_cleared(
     agreement: Agreement, tmp_path: Path
 ) -> None:
-    from tests.test_zones import offset_point
     from ceasefire.geo.zones import load_reference_line
+    from tests.test_zones import offset_point
 
     lon, lat, _, _ = offset_point(load_reference_line(), 2000)
     position = _report(
