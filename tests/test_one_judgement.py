@@ -34,7 +34,7 @@ def _run(ws: Path, *args: str, token: str | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     ws = tmp_path_factory.mktemp("one-path") / "ws"
     _run(ws, "import", "ucdp", str(UCDP_SEPT))
     admin = _run(ws, "users", "add", "root", "--role", "admin").strip().splitlines()[-1]
@@ -54,7 +54,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
         _run(ws, "decisions", "approve", status["id"], "--agreement", AGREEMENT, token=ru)
     )
     assert approved["in_effect"] is True
-    yield ws, monitor
+    return ws, monitor
 
 
 @pytest.fixture(scope="module")
