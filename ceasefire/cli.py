@@ -875,8 +875,10 @@ def serve(
 
 # -- demo -----------------------------------------------------------------------------------------
 @cli.command("demo")
-@click.option("--first", default="2016-09-12", help="First report date.")
-@click.option("--last", default="2016-09-20", help="Last report date.")
+@click.option("--agreement", "agreement_name", default="syria-2016-09", show_default=True,
+              help="A bundled agreement: replayed over the bundled UCDP events of its period.")  # fmt: skip
+@click.option("--first", default=None, help="First report date [default: the start day].")
+@click.option("--last", default=None, help="Last report date [default: eight days later].")
 @click.option(
     "--workspace",
     "demo_workspace",
@@ -889,10 +891,10 @@ def serve(
 @click.option("--port", default=8740, type=click.IntRange(1, 65535))
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context, first: str, last: str, demo_workspace: str | None, serve: bool,
-         host: str, port: int) -> None:  # fmt: skip
-    """Replay the US–Russia cessation of 12–19 Sept 2016 from UCDP events, end to end; create
-    demo accounts; then serve the dashboard (unless --no-serve)."""
+def demo(ctx: click.Context, agreement_name: str, first: str | None, last: str | None,
+         demo_workspace: str | None, serve: bool, host: str, port: int) -> None:  # fmt: skip
+    """Replay a bundled agreement end to end from UCDP events (default: the US–Russia cessation of
+    12–19 Sept 2016), write its daily reports, create demo accounts, then serve the dashboard."""
     if demo_workspace is not None:
         ctx.obj["settings"] = Settings.from_env(demo_workspace, None, _settings(ctx).database_url)
     from rich.console import Console
@@ -900,41 +902,24 @@ def demo(ctx: click.Context, first: str, last: str, demo_workspace: str | None, 
 
     from ceasefire.demo import run_demo
 
+    if agreement_name not in bundled_names():
+        raise ConfigError(
+            f"--agreement: {agreement_name!r} is not bundled; one of {', '.join(bundled_names())}."
+        )
     settings = _settings(ctx)
     console = Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=150)
-    result = run_demo(settings, _parse_date(first, "--first"), _parse_date(last, "--last"), console)
+        console = Console(highlight=False, width=160)
+    result = run_demo(settings, _parse_date(first, "--first") if first else None,
+                      _parse_date(last, "--last") if last else None, console, agreement_name)  # fmt: skip
     table = Table(title=f"{result['agreement']} — daily clock (reports in {result['reports_dir']})")
-    for col in (
-        "date",
-        "phase",
-        "agreement day",
-        "counted days",
-        "violations",
-        "undetermined",
-        "reduced violence",
-        "aid delivered",
-        "JIC phase",
-    ):
-        table.add_column(col)
+    columns = (("date", "date"), ("phase", "phases in force"), ("day", "agreement day"),
+               ("indicator", "violence indicator"), ("violations", "violations"),
+               ("undetermined", "undetermined"), ("conditions", "conditions"), ("deadlines", "deadlines"))  # fmt: skip
+    for _, title in columns:
+        table.add_column(title)
     for row in result["days"]:
-        table.add_row(
-            *(
-                str(row[k])
-                for k in (
-                    "date",
-                    "phase",
-                    "day",
-                    "consecutive_days",
-                    "violations",
-                    "undetermined",
-                    "reduced_violence",
-                    "aid_delivered",
-                    "jic",
-                )
-            )
-        )
+        table.add_row(*(str(row[key]) for key, _ in columns))
     console.print(table)
     for line in result["notes"]:
         console.print(f"• {line}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,35 +11,79 @@ from rich.console import Console
 
 from ceasefire.agreements import load_agreement
 from ceasefire.governance import add_user
+from ceasefire.model.agreement import Agreement
 from ceasefire.reports import render_html, render_json, render_markdown
 from ceasefire.service import bundled_data, import_file, replay_from_store
 from ceasefire.settings import Settings
-from ceasefire.store import Store
+from ceasefire.store import ImportSummary, Store
 
-__all__ = ["DEMO_ACCOUNTS_FILE", "DEMO_AGREEMENT", "ensure_demo_accounts", "run_demo"]
+__all__ = [
+    "DEMO_ACCOUNTS_FILE",
+    "DEMO_AGREEMENT",
+    "DEMO_FILES",
+    "demo_days",
+    "ensure_demo_accounts",
+    "run_demo",
+]
 
 DEMO_AGREEMENT = "syria-2016-09"
 DEMO_ACCOUNTS_FILE = "demo-accounts.txt"
+UCDP_EVENTS = "events/ucdp_ged_syria_2016_2019.csv.gz"
+# the worked example's own files, as tests and benches import them
 DEMO_FILES = (
     ("ucdp", "events/ucdp_ged_syria_2016-09-05_to_2016-09-26.csv.gz"),
     ("humanitarian", "humanitarian/syria-2016-09.jsonl"),
-    ("reports", "reports/claims-2016-09.jsonl"),
+    ("reports", "reports/syria-2016-09.jsonl"),
 )
+DEMO_DAYS = 9  # reports from the start day on, by default
 
 
-def run_demo(settings: Settings, first: date, last: date, console: Console) -> dict[str, Any]:
-    agreement = load_agreement(DEMO_AGREEMENT)
+def demo_days(agreement: Agreement) -> tuple[date, date]:
+    """The default report days: from the first start day, nine days (or to the end, if sooner)."""
+    first = agreement.first_start.astimezone(agreement.timezone).date()
+    return first, first + timedelta(days=DEMO_DAYS - 1)
+
+
+def _period(agreement: Agreement, last: date) -> tuple[datetime, datetime]:
+    """The UCDP events the replay needs: the baselines (indicator and conditions) to the last day."""
+    tz = agreement.timezone
+    firsts = [agreement.first_start - timedelta(days=agreement.indicator.baseline_days)]
+    for text in (agreement.indicator.baseline_from, *(
+        str(c.params["baseline"]["from"]) for c in agreement.conditions if c.type == "reduced_violence"
+    )):  # fmt: skip
+        if text:
+            firsts.append(datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz))
+    return min(firsts), datetime.combine(last + timedelta(days=8), time(0), tzinfo=tz)
+
+
+def _import_ucdp_period(store: Store, agreement: Agreement, last: date) -> ImportSummary:
+    from ceasefire.intake.ucdp import parse_ucdp
+
+    start, end = _period(agreement, last)
+    batch = parse_ucdp(bundled_data(UCDP_EVENTS), agreement.timezone)
+    batch.records = [r for r in batch.records if r.window.end > start and r.window.start < end]
+    return store.import_batch(batch)
+
+
+def run_demo(settings: Settings, first: date | None, last: date | None, console: Console,
+             agreement_name: str = DEMO_AGREEMENT) -> dict[str, Any]:  # fmt: skip
+    """Replay a bundled agreement over the UCDP events of its period (plus the bundled humanitarian
+    log and party reports written for it, if any) and write its daily reports."""
+    agreement = load_agreement(agreement_name)
+    default_first, default_last = demo_days(agreement)
+    first, last = first or default_first, last or default_last
     reports_dir = settings.workspace / "reports"
     rows: list[dict[str, Any]] = []
     with settings.store() as store:
         console.print(f"Workspace: {settings.workspace}")
-        for kind, relative in DEMO_FILES:
-            with console.status(f"Importing {relative} …"):
-                summary = import_file(store, kind, bundled_data(relative), agreement.timezone)
-            console.print(
-                f"  {kind}: added {summary.added}, revised {summary.revised}, "
-                f"unchanged {summary.unchanged}, quarantined {summary.quarantined}"
-            )
+        with console.status(f"Importing UCDP events for {agreement.id} …"):
+            summary = _import_ucdp_period(store, agreement, last)
+        console.print(f"  ucdp: added {summary.added}, revised {summary.revised}, "
+                      f"unchanged {summary.unchanged}, quarantined {summary.quarantined}")  # fmt: skip
+        for kind, relative in _own_files(agreement):
+            summary = import_file(store, kind, bundled_data(relative), agreement.timezone)
+            console.print(f"  {kind}: added {summary.added}, revised {summary.revised}, "
+                          f"unchanged {summary.unchanged}, quarantined {summary.quarantined}")  # fmt: skip
         with console.status("Evaluating and writing daily reports …"):
             replay = replay_from_store(store, agreement)
             reports_dir.mkdir(parents=True, exist_ok=True)
@@ -51,40 +95,54 @@ def run_demo(settings: Settings, first: date, last: date, console: Console) -> d
                     ("html", render_html),
                     ("json", render_json),
                 ):
-                    path = reports_dir / f"daily-{day.isoformat()}.{ext}"
+                    path = reports_dir / f"daily-{agreement.id}-{day.isoformat()}.{ext}"
                     tmp = path.with_name(path.name + ".tmp")
                     tmp.write_text(render(data), encoding="utf-8")
                     tmp.replace(path)
-                clock = data["clock"]
-                conds = data["summary"]["clock"]["conditions"]
-                rows.append(
-                    {
-                        "date": day.isoformat(),
-                        "phase": clock["phase"] or "—",
-                        "day": clock["day"] or "—",
-                        "consecutive_days": f"{clock['consecutive_days']}/{clock['target_days']}",
-                        "violations": data["summary"]["incidents"]["violation"],
-                        "undetermined": data["summary"]["incidents"]["undetermined"],
-                        "reduced_violence": conds.get("C_reduced_violence", "—"),
-                        "aid_delivered": conds.get("C_aid_delivered", "—"),
-                        "jic": clock["phases"]["jic"]["state"],
-                    }
-                )
+                rows.append(_row(data, day))
                 day += timedelta(days=1)
+    start = agreement.start
     notes = [
-        f"Start: {agreement.start.stated_text}; computed {agreement.start.solar_event} "
-        f"{agreement.start.computed.isoformat() if agreement.start.computed else '—'} "
-        f"({agreement.start.governs} time governs).",
+        f"Start: {start.stated_text or start.instant.isoformat()}"
+        + (f"; computed {start.solar_event} {start.computed.isoformat()} ({start.governs} time governs)."
+           if start.computed else "."),
         *agreement.notes,
-        "Clashes between the government and UCDP's aggregate 'Syrian insurgents' are undetermined: "
-        "which groups fought is not coded and group declarations were not published.",
-    ]
+    ]  # fmt: skip
     return {
         "agreement": agreement.id,
         "reports_dir": str(reports_dir),
         "days": rows,
         "notes": notes,
     }
+
+
+def _own_files(agreement: Agreement) -> list[tuple[str, str]]:
+    """Bundled humanitarian logs and party reports written for this agreement."""
+    out = []
+    for kind, folder in (("humanitarian", "humanitarian"), ("reports", "reports")):
+        if bundled_data(f"{folder}/{agreement.id}.jsonl").is_file():
+            out.append((kind, f"{folder}/{agreement.id}.jsonl"))
+    return out
+
+
+def _row(data: dict[str, Any], day: date) -> dict[str, Any]:
+    clock = data["clock"]
+    summary = data["summary"]
+    indicator = summary["clock"].get("indicator_last_day") or {}
+    conds = summary["clock"]["conditions"]
+    deadlines = ", ".join(f"{d['term']}: {d['state']}" for d in data.get("deadlines", []))
+    return {
+        "date": day.isoformat(),
+        "phase": ", ".join(clock["phases_in_force"]) or "—",
+        "day": summary["clock"]["day"] or "—",
+        "indicator": "—" if not indicator else (
+            f"day {indicator['day']}: {indicator['estimate']:g} "
+            f"({indicator['baseline_daily_mean']:g}/day before)"),
+        "violations": summary["incidents"]["violation"],
+        "undetermined": summary["incidents"]["undetermined"],
+        "conditions": ", ".join(f"{k}: {v}" for k, v in conds.items()) or "—",
+        "deadlines": deadlines or "—",
+    }  # fmt: skip
 
 
 def ensure_demo_accounts(workspace: Path, database_url: str | None = None) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import subprocess
 import sys
@@ -11,19 +13,28 @@ from click.testing import CliRunner
 
 from ceasefire.cli import cli
 from ceasefire.store import Store
-from tests.conftest import UCDP_SEPT
+from tests.conftest import UCDP_FULL, UCDP_SEPT
 
 
 def test_demo_prints_the_clock_and_writes_reports(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     result = CliRunner().invoke(cli, ["--workspace", str(ws), "demo", "--no-serve"])
     assert result.exit_code == 0, result.output
-    assert "ucdp: added 313" in result.output
-    assert "never_reached" in result.output
+    # the UCDP events of the replay's period: the week before the start (the baselines) to eight
+    # days after the last report (20 Sept), counted from the full file
+    with gzip.open(UCDP_FULL, "rt", encoding="utf-8", newline="") as handle:
+        period = sum(1 for r in csv.DictReader(handle)
+                     if r["date_end"] >= "2016-09-05" and r["date_start"] <= "2016-09-27")  # fmt: skip
+    assert f"ucdp: added {period}," in result.output
     assert "cessation" in result.output
-    assert len(list((ws / "reports").glob("daily-*.md"))) == 9  # 12–20 Sept
+    assert "C_seven_days: unmet" in result.output
+    assert len(list((ws / "reports").glob("daily-syria-2016-09-*.md"))) == 9  # 12–20 Sept
+    report = json.loads(
+        (ws / "reports" / "daily-syria-2016-09-2016-09-20.json").read_text(encoding="utf-8")
+    )
+    assert report["clock"]["phases"]["jic"]["state"] == "never_reached"
     again = CliRunner().invoke(cli, ["demo", "--workspace", str(ws), "--no-serve"])
-    assert "ucdp: added 0, revised 0, unchanged 313" in again.output
+    assert f"ucdp: added 0, revised 0, unchanged {period}" in again.output
     tokens = (ws / "demo-accounts.txt").read_text(encoding="utf-8")
     assert "demo-guarantor-usa guarantor:USA " in tokens  # created once, kept on a second run
     assert (ws / "demo-accounts.txt").stat().st_mode & 0o077 == 0

@@ -21,7 +21,7 @@ def replay() -> Replay:
     store = Store.memory()
     import_file(store, "ucdp", UCDP_SEPT, TZ)
     import_file(store, "humanitarian", bundled_data("humanitarian/syria-2016-09.jsonl"), TZ)
-    import_file(store, "reports", bundled_data("reports/claims-2016-09.jsonl"), TZ)
+    import_file(store, "reports", bundled_data("reports/syria-2016-09.jsonl"), TZ)
     from ceasefire.agreements import load_agreement
 
     return replay_from_store(store, load_agreement("syria-2016-09"))
@@ -120,7 +120,7 @@ def test_reports_are_byte_identical_across_runs(tmp_path: Path) -> None:
         outputs.append({p.name: p.read_bytes() for p in sorted((ws / "reports").iterdir())})
     assert outputs[0] == outputs[1]
     assert set(outputs[0]) == {
-        f"daily-2016-09-1{d}.{e}" for d in (3, 4) for e in ("md", "html", "json")
+        f"daily-syria-2016-09-2016-09-1{d}.{e}" for d in (3, 4) for e in ("md", "html", "json")
     }
 
 

@@ -255,6 +255,15 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
                 "agreement_day_now": day_info.number if day_info else None,
                 "day_pending": day_info.pending if day_info else None,
                 "indicator": day_info.indicator if day_info else None,
+                # the last agreement day that was over, with data, by the cut-off
+                "indicator_last_day": next(
+                    (
+                        {"day": d.number, **d.indicator}
+                        for d in reversed(clock.days)
+                        if d.end <= as_of and not d.pending
+                    ),
+                    None,
+                ),
             },
             "incidents": _counts(rows),
             "previous_period": {k: v for k, v in _counts(prev_rows).items() if k != "incidents"},
