@@ -35,11 +35,19 @@ PRECEDENCE = (
 class Context:
     """What every finding of one run shares: the agreement, the moment, control, memos."""
 
-    def __init__(self, agreement: Agreement, as_of: datetime | None, control: Any = None) -> None:
+    def __init__(
+        self,
+        agreement: Agreement,
+        as_of: datetime | None,
+        control: Any = None,
+        windows: dict[str, PhaseWindow] | None = None,
+    ) -> None:
         self.agreement = agreement
         self.as_of = as_of
         self.control = control
-        self.windows: dict[str, PhaseWindow] = phase_windows(agreement, as_of)
+        self.windows: dict[str, PhaseWindow] = (
+            windows if windows is not None else phase_windows(agreement, as_of)
+        )
         self.lines: dict[str, Any] = {}
         self.footprints: dict[Any, Any] = agreement.cache.setdefault("footprints", {})
         self.relations: dict[Any, Any] = agreement.cache.setdefault("relations", {})

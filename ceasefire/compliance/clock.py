@@ -90,6 +90,7 @@ class Clock:
     static_conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
     entered: dict[str, datetime | None] = field(default_factory=dict)
     horizon: datetime | None = None  # the end of the data received
+    saturation: list[datetime] = field(default_factory=list)  # see build_clock(reuse=…)
 
     def day_at(self, instant: datetime) -> ClockDay | None:
         if self.window_start is None or instant < self.window_start:
@@ -402,10 +403,13 @@ def build_clock(
     convoys: Sequence[Convoy] = (),
     as_of: datetime | None = None,
     metrics: Metrics | Mapping[str, Any] | None = None,
+    reuse: Clock | None = None,
 ) -> Clock:
     """The day-by-day clock as known at ``as_of`` (``None``: with everything known).
 
     ``metrics`` (from :func:`prepare_metrics`) lets many clocks share one pass over the incidents.
+    ``reuse`` (the clock with everything known, over the same metrics) lends its days that nothing
+    learnt after ``as_of`` can change: a series of daily reports computes only the recent days.
     """
     clock = Clock(agreement, as_of)
     counting = next((c for c in agreement.conditions if c.type == "consecutive_days"), None)
@@ -434,6 +438,16 @@ def build_clock(
     count = 0
     number = 0
     day_start = start
+    if reuse is not None and as_of is not None and reuse.window_start == start and reuse.saturation:
+        lend = bisect_right(reuse.saturation, as_of)
+        if end is not None:
+            lend = min(lend, int((end - start) // DAY))
+        lend = min(lend, len(reuse.days))
+        if lend:
+            clock.days.extend(reuse.days[:lend])
+            number = lend
+            count = reuse.days[lend - 1].count
+            day_start = reuse.days[lend - 1].end
     while day_start < stop and number < MAX_DAYS:
         number += 1
         day_end = day_start + DAY
@@ -480,10 +494,37 @@ def build_clock(
             )
         )
         day_start = day_end
+    if as_of is None:
+        clock.saturation = _saturation(clock, metrics, convoys, resets)
     for phase in agreement.phases:
         if phase.starts == "conditions":
             clock.entered[phase.id] = _entry_time(clock, phase.entry_conditions)
     return clock
+
+
+def _saturation(
+    clock: Clock, metrics: Metrics, convoys: Sequence[Convoy], resets: list[Any]
+) -> list[datetime]:
+    """For each day, the moment from which it (and every day before it) is as it will stay: its
+    end, the last time a contribution to it became known, convoy events, reset decisions."""
+    out: list[datetime] = []
+    latest: datetime | None = None
+    for day in clock.days:
+        moments = [day.end]
+        for metric in (*metrics.conditions.values(), metrics.indicator):
+            times, _ = metric._days.get((day.start, day.end), ([], []))
+            if times:
+                moments.append(times[-1])
+        moments.extend(
+            e.window.start for c in convoys for e in c.events if e.window.start < day.end
+        )
+        moments.extend(d.decided_at for d in resets if d.effective < day.end)
+        if day.pending:
+            moments.append(datetime.max.replace(tzinfo=day.end.tzinfo))
+        top = max(moments)
+        latest = top if latest is None or top > latest else latest
+        out.append(latest)
+    return out
 
 
 def _resets(agreement: Agreement, counting: Condition | None, as_of: datetime | None) -> list[Any]:

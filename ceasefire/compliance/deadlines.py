@@ -23,23 +23,39 @@ from ceasefire.compliance.judge import Judge
 from ceasefire.model.agreement import ALL_COVERED, Agreement, Term
 from ceasefire.model.incidents import Incident
 
-__all__ = ["deadline_states"]
+__all__ = ["Deadlines", "deadline_states"]
 
 MET, MISSED, CANNOT, PENDING = "met", "missed", "cannot_evaluate", "pending"
+Evidence = list[tuple[datetime | None, dict[str, str]]]
+
+
+class Deadlines:
+    """The deadline terms of an agreement over a set of incidents: the evidence is gathered once;
+    each state at a moment uses only what was known then."""
+
+    def __init__(self, judge: Judge, incidents: Iterable[Incident]) -> None:
+        self.agreement = judge.agreement
+        self.terms = [
+            t for t in self.agreement.terms
+            if t.type == "deadline" and t.due is not None and t.requirement is not None
+        ]  # fmt: skip
+        listed = list(incidents) if self.terms else []
+        self.evidence: dict[str, Evidence] = {
+            t.id: _evidence(self.agreement, t, listed)
+            if t.requirement and t.requirement.zone
+            else []
+            for t in self.terms
+        }
+
+    def at(self, at: datetime) -> list[dict[str, Any]]:
+        return [_state(self.agreement, t, self.evidence[t.id], at) for t in self.terms]
 
 
 def deadline_states(
     judge: Judge, incidents: Iterable[Incident], at: datetime
 ) -> list[dict[str, Any]]:
     """The state at ``at`` of every deadline term of the judge's agreement."""
-    agreement = judge.agreement
-    terms = [
-        t for t in agreement.terms if t.type == "deadline" and t.due is not None and t.requirement
-    ]
-    if not terms:
-        return []
-    known = [i for i in incidents if i.known_from is None or i.known_from <= at]
-    return [_state(agreement, t, known, at) for t in terms]
+    return Deadlines(judge, incidents).at(at)
 
 
 def _base(term: Term) -> dict[str, Any]:
@@ -69,9 +85,7 @@ def _declared(agreement: Agreement, term: Term, at: datetime) -> list[dict[str, 
     ]
 
 
-def _state(
-    agreement: Agreement, term: Term, incidents: list[Incident], at: datetime
-) -> dict[str, Any]:
+def _state(agreement: Agreement, term: Term, found: Evidence, at: datetime) -> dict[str, Any]:
     assert term.due is not None
     assert term.requirement is not None
     out = _base(term)
@@ -83,7 +97,7 @@ def _state(
     r = term.requirement
     if r.what == "declare":
         return _declarations_due(agreement, term, out)
-    evidence = _evidence(agreement, term, incidents) if r.zone else []
+    evidence = [e for known, e in found if known is None or known <= at]
     out["evidence"] = evidence
     if any(e["result"] == "inside" for e in evidence):
         n = sum(e["result"] == "inside" for e in evidence)
@@ -141,7 +155,7 @@ def _bearers(agreement: Agreement, term: Term) -> list[str]:
     return sorted({a for b in term.bearers for a in agreement.expand(b)})
 
 
-def _evidence(agreement: Agreement, term: Term, incidents: list[Incident]) -> list[dict[str, Any]]:
+def _evidence(agreement: Agreement, term: Term, incidents: list[Incident]) -> Evidence:
     from ceasefire.geo.areas import footprint, relate, zone_shapes
 
     assert term.due is not None
@@ -151,7 +165,7 @@ def _evidence(agreement: Agreement, term: Term, incidents: list[Incident]) -> li
     shape = zone_shapes(agreement)[r.zone]
     bearers = set(_bearers(agreement, term)) if ALL_COVERED not in term.bearers else None
     groups = {a for g in r.groups for a in agreement.expand(g)}
-    out = []
+    out: Evidence = []
     for incident in incidents:
         if incident.window.start < term.due:
             continue
@@ -174,5 +188,6 @@ def _evidence(agreement: Agreement, term: Term, incidents: list[Incident]) -> li
             continue
         rel, why = relate(shape, footprint(incident.place))
         if rel.value in ("inside", "straddles"):
-            out.append({"incident": incident.key, "result": rel.value, "reason": why})
-    return sorted(out, key=lambda e: e["incident"])
+            found = {"incident": incident.key, "result": rel.value, "reason": why}
+            out.append((incident.known_from, found))
+    return sorted(out, key=lambda e: e[1]["incident"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from ceasefire._gc import collector_paused
@@ -132,7 +133,7 @@ class Finding:
     extra: dict[str, Any] = field(default_factory=dict)
     control: dict[str, Any] | None = None  # who held the ground (territory), when known
 
-    @property
+    @cached_property
     def explanation(self) -> str:
         parts = [self.rule]
         if self.facts:
@@ -227,6 +228,11 @@ def evaluate_all(
     ctx = Context(agreement, as_of, control)
     with collector_paused():  # many findings, no cycles: see ceasefire._gc
         return [_evaluate(ctx, i) for i in incidents]
+
+
+def judge_with(ctx: Context, incident: Incident) -> Finding:
+    """One finding in a shared context (what :class:`ceasefire.compliance.judge.Judge` reuses)."""
+    return _evaluate(ctx, incident)
 
 
 def _draft(ctx: Context, incident: Incident) -> Case:

@@ -40,7 +40,8 @@ def zones_geojson(agreement: Agreement) -> dict[str, Any]:
         base = {"zone": zone.id, "type": zone.type, "title": zone.title, "status": zone.status,
                 "active_in": list(agreement.zone_phases(zone.id)), "refs": list(zone.refs)}  # fmt: skip
         zs = shapes[zone.id]
-        if zs.possible is not None:
+        drawn = zs.certain is not None or (zone.type == "contact_line" and zs.possible is not None)
+        if drawn and zs.possible is not None:
             how = {"approximate": zs.approximate, "method": zs.method}
             part = "zone" if zs.certain is not None else "line"
             features.append({"type": "Feature", "id": zone.id, "properties": {**base, **how, "part": part},
@@ -50,8 +51,10 @@ def zones_geojson(agreement: Agreement) -> dict[str, Any]:
                                  "properties": {**base, **how, "part": "certain"},
                                  "geometry": _geometry(zs.certain)})  # fmt: skip
         elif zone.reference_line is None:
+            # listed, not drawn: never delineated (the admin areas it lies in are only a bound)
             features.append({"type": "Feature", "id": zone.id, "geometry": None,
-                             "properties": {**base, "part": "zone", "note": "no geometry: " + zone.status}})  # fmt: skip
+                             "properties": {**base, "part": "zone", "note": "no geometry: " + zone.status,
+                                            "within": list(zone.within)}})  # fmt: skip
         if zone.reference_line is None:
             continue
         line = load_reference_line(packaged_line_path(zone.reference_line))

@@ -16,7 +16,7 @@ from typing import Any
 
 from ceasefire import __version__
 from ceasefire.compliance.clock import Clock, build_clock, prepare_metrics, status_at
-from ceasefire.compliance.deadlines import deadline_states
+from ceasefire.compliance.deadlines import Deadlines
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
 from ceasefire.intake.jsonlines import Claim
@@ -27,7 +27,8 @@ from ceasefire.model.incidents import Incident
 __all__ = ["QUALIFICATIONS", "Replay", "daily_report"]
 
 QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
-SERIOUS_FATALITIES = 10  # a violation with at least this many deaths is listed as serious
+SERIOUS_FATALITIES = 10
+CLOCK_DAYS = 7  # agreement days shown in a daily report  # a violation with at least this many deaths is listed as serious
 
 
 def _governorate(incident: Incident) -> str:
@@ -60,6 +61,8 @@ class Replay:
             for n in range((last - first).days + 1):
                 self._by_day[first + timedelta(days=n)].append(index)
         self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
+        self.deadlines = Deadlines(judge, self.incidents)
+        self.rows: dict[int, tuple[Incident, dict[str, Any]]] = {}  # what a row says of an incident
         self._saturated = self._saturation()
         self._clocks: dict[datetime, Clock] = {}
 
@@ -84,7 +87,11 @@ class Replay:
         if self._saturated is not None and as_of >= self._saturated:
             return self._full_clock
         if as_of not in self._clocks:
-            self._clocks[as_of] = build_clock(self.agreement, (), self.convoys, as_of, self.metrics)
+            if len(self._clocks) > 64:
+                self._clocks.pop(next(iter(self._clocks)))
+            self._clocks[as_of] = build_clock(
+                self.agreement, (), self.convoys, as_of, self.metrics, reuse=self._full_clock
+            )
         return self._clocks[as_of]
 
     def overlapping(self, start: datetime, end: datetime) -> list[Incident]:
@@ -108,24 +115,34 @@ class Replay:
 
 
 def _incident_row(
-    incident: Incident, finding: Finding, tz: Any, period: tuple[datetime, datetime]
-) -> dict[str, Any]:
+    incident: Incident, finding: Finding, tz: Any, period: tuple[datetime, datetime],
+    memo: dict[int, tuple[Incident, dict[str, Any]]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     w = incident.window
     best = incident.fatalities.best
     share = w.overlap_seconds(*period) / w.seconds
+    hit = memo.get(id(incident)) if memo is not None else None
+    if hit is not None and hit[0] is incident:
+        base = hit[1]
+    else:
+        base = {
+            "incident": incident.key,
+            "start": w.start.astimezone(tz).isoformat(),
+            "end": w.end.astimezone(tz).isoformat(),
+            "time_precision": w.precision.value,
+            "place": incident.place.name,
+            "governorate": _governorate(incident),
+            "lat": incident.place.lat,
+            "lon": incident.place.lon,
+            "where_precision": incident.place.precision,
+            "category": incident.category,
+            "actors": [f"{a.role}: {a.name}" for a in incident.actors],
+            "fatalities": best,
+        }
+        if memo is not None:
+            memo[id(incident)] = (incident, base)
     return {
-        "incident": incident.key,
-        "start": w.start.astimezone(tz).isoformat(),
-        "end": w.end.astimezone(tz).isoformat(),
-        "time_precision": w.precision.value,
-        "place": incident.place.name,
-        "governorate": _governorate(incident),
-        "lat": incident.place.lat,
-        "lon": incident.place.lon,
-        "where_precision": incident.place.precision,
-        "category": incident.category,
-        "actors": [f"{a.role}: {a.name}" for a in incident.actors],
-        "fatalities": best,
+        **base,
         # a multi-day event's toll apportioned to the report's day, never counted whole on each
         "fatalities_in_period": None if best is None else round(best * share, 2),
         "period_share": round(share, 4),
@@ -176,7 +193,8 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     ]
     findings = replay.judge.findings(known, as_of)
     rows = [
-        _incident_row(i, f, tz, (period_start, as_of)) for i, f in zip(known, findings, strict=True)
+        _incident_row(i, f, tz, (period_start, as_of), replay.rows)
+        for i, f in zip(known, findings, strict=True)
     ]
     previous_start = period_start - timedelta(days=1)
     prev_known = [
@@ -185,7 +203,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         if i.known_from is None or i.known_from <= as_of
     ]
     prev_rows = [
-        _incident_row(i, f, tz, (previous_start, period_start))
+        _incident_row(i, f, tz, (previous_start, period_start), replay.rows)
         for i, f in zip(prev_known, replay.judge.findings(prev_known, as_of), strict=True)
     ]
     clock = replay.clock(as_of)
@@ -272,8 +290,11 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
             "humanitarian": humanitarian["headline"],
         },
         "clock": status,
-        "deadlines": deadline_states(replay.judge, replay.incidents, as_of),
-        "clock_days": [d.to_json() for d in clock.days if d.end <= as_of],
+        "deadlines": replay.deadlines.at(as_of),
+        # the last week of agreement days over by the cut-off (the whole clock: ceasefire status)
+        "clock_days": [
+            d.to_json() for d in [d for d in clock.days if d.end <= as_of][-CLOCK_DAYS:]
+        ],
         "incidents_by_governorate": governorates,
         "zones": zones,
         "airspace": _airspace(agreement, status),
