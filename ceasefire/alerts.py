@@ -40,12 +40,14 @@ from ceasefire.model.incidents import Incident
 from ceasefire.store import Store, audit
 
 if TYPE_CHECKING:
+    from ceasefire.compliance.judge import Judge
     from ceasefire.reports.daily import Replay
 
 __all__ = [
     "EVENTS",
     "SERIOUS_CATEGORIES",
     "SERIOUS_DEATHS",
+    "StoredJudge",
     "StoredReplay",
     "add_webhook",
     "after_change",
@@ -62,6 +64,12 @@ TIMEOUT_S = 3.0
 SERIOUS_DEATHS = 10
 SERIOUS_CATEGORIES = frozenset({"HUM.ATTACK", "CIV.ATTACK", "MON.OBSTRUCT"})
 CLOCK_MAX_DAYS = 120  # days of clock compared, from the agreement's start
+
+
+class StoredJudge(Protocol):
+    """The one judgement path of a workspace: :func:`ceasefire.service.judge_for`."""
+
+    def __call__(self, store: Store, agreement: Agreement) -> Judge: ...
 
 
 class StoredReplay(Protocol):
@@ -205,12 +213,11 @@ def _clock_change(
 
 
 def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: bool = True, *,
-                 replay_from_store: StoredReplay) -> list[dict[str, Any]]:  # fmt: skip
+                 replay_from_store: StoredReplay, judge_for: StoredJudge | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """After a committed import or decision: alert on serious incidents among ``changed_incidents``
-    and on clock changes for every agreement a hook watches (each clock from
-    ``replay_from_store``). Returns the deliveries made."""
+    (judged through the one judgement path, ``judge_for``) and on clock changes for every
+    agreement a hook watches (each clock from ``replay_from_store``). Returns the deliveries made."""
     from ceasefire.agreements import load_agreement
-    from ceasefire.compliance.engine import evaluate_all
 
     hooks = store.conn.execute("SELECT events, agreement FROM webhooks").fetchall()
     if not hooks:
@@ -222,8 +229,14 @@ def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: boo
     if serious_watch and keys:
         incidents = [i for i in (store.incident(k) for k in keys) if i is not None]
         agreements = {a: load_agreement(a) for a in sorted(x for x in serious_watch if x)}
-        verdicts = {a: {f.incident: f.to_json() for f in evaluate_all(ag, incidents)}
-                    for a, ag in agreements.items()}  # fmt: skip
+        verdicts = {}
+        for a, ag in agreements.items():
+            judge = (
+                judge_for(store, ag)
+                if judge_for is not None
+                else replay_from_store(store, ag).judge
+            )
+            verdicts[a] = {f.incident: f.to_json() for f in judge.findings(incidents)}
         for incident in incidents:
             for watched in sorted(serious_watch, key=lambda a: a or ""):
                 finding = verdicts[watched].get(incident.key) if watched else None

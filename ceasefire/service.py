@@ -69,7 +69,8 @@ def import_file(store: Store, kind: str, path: Path, tz: ZoneInfo) -> ImportSumm
         from ceasefire.alerts import after_change
 
         # committed already; deliveries recorded
-        after_change(store, summary.changed_incidents, replay_from_store=replay_from_store)
+        after_change(store, summary.changed_incidents, replay_from_store=replay_from_store,
+                     judge_for=judge_for)  # fmt: skip
     return summary
 
 

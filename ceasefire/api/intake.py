@@ -130,7 +130,7 @@ class IntakeWriter:
         """One thread, one connection: the keys of every group waiting are taken together, so a
         burst of reports costs one look at the hooks (and one clock comparison), not one each."""
         from ceasefire.alerts import after_change
-        from ceasefire.service import replay_from_store
+        from ceasefire.service import judge_for, replay_from_store
 
         store: Store | None = None
         try:
@@ -151,7 +151,10 @@ class IntakeWriter:
                     if store is None:
                         store = self._open_store()
                     after_change(
-                        store, list(dict.fromkeys(keys)), replay_from_store=replay_from_store
+                        store,
+                        list(dict.fromkeys(keys)),
+                        replay_from_store=replay_from_store,
+                        judge_for=judge_for,
                     )
                 except Exception:  # an alert failure never touches intake
                     logger.exception("alerts after intake failed")
