@@ -11,8 +11,10 @@ In order:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from ceasefire.model.agreement import Agreement, Coverage, Party
@@ -55,6 +57,14 @@ class Side:
     @property
     def empty(self) -> bool:
         return not self.actors
+
+    @cached_property
+    def described(self) -> str:
+        """Its actors with their coverage, as a finding's facts name them."""
+        return (
+            ", ".join(f"{a.actor_id or a.name} ({a.coverage.value})" for a in self.actors)
+            or "nobody named"
+        )
 
 
 def _excluded_by(agreement: Agreement, actor_id: str, members: bool = False) -> str | None:
@@ -167,12 +177,39 @@ def incident_sides(agreement: Agreement, incident: Incident) -> tuple[Side, Side
     return cached
 
 
+def _changes(agreement: Agreement) -> list[datetime]:
+    """The instants at which some coverage can change: declarations, coverage decisions, and the
+    first moment of each day a coalition membership begins or ends (local days)."""
+    cached: list[datetime] | None = agreement.cache.get("coverage_changes")
+    if cached is None:
+        tz = agreement.timezone
+        moments = {d.at for d in agreement.declarations}
+        moments |= {d.effective for d in agreement.decisions if d.kind == "change_coverage"}
+        for m in agreement.registry.memberships:
+            for day in (m.joined, m.left):
+                if day is not None:
+                    moments.add(datetime.combine(day, datetime.min.time(), tzinfo=tz))
+        cached = agreement.cache["coverage_changes"] = sorted(moments)
+    return cached
+
+
+def _dated_coverage(agreement: Agreement, actor_id: str, at: datetime) -> tuple[Coverage, str]:
+    """``coverage_of`` memoised between the instants at which coverage can change."""
+    changes = _changes(agreement)
+    key = (actor_id, bisect_right(changes, at))
+    memo: dict[Any, tuple[Coverage, str]] = agreement.cache.setdefault("coverage_memo", {})
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = coverage_of(agreement, actor_id, at)
+    return hit
+
+
 def _coverage_over(agreement: Agreement, actor_id: str, incident: Incident) -> tuple[Coverage, str]:
     """Coverage over the incident's window: if it changes inside the window, it is unknown."""
-    start = coverage_of(agreement, actor_id, incident.window.start)
+    start = _dated_coverage(agreement, actor_id, incident.window.start)
     if start[0] is Coverage.EXCLUDED:
         return start
-    end = coverage_of(agreement, actor_id, incident.window.end - _TICK)
+    end = _dated_coverage(agreement, actor_id, incident.window.end - _TICK)
     if end[0] is not start[0]:
         return Coverage.UNKNOWN, (
             f"{actor_id}'s coverage changes inside the incident's window ({start[1]}; then {end[1]})"

@@ -20,7 +20,7 @@ from typing import Any
 
 from ceasefire._gc import collector_paused
 from ceasefire.compliance.case import PRECEDENCE, Case, Context, Qualification
-from ceasefire.compliance.coverage import Side, incident_sides
+from ceasefire.compliance.coverage import incident_sides
 from ceasefire.compliance.rules import registered_rules
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Axis, Incident
@@ -195,13 +195,6 @@ def _actions(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _describe(side: Side) -> str:
-    return (
-        ", ".join(f"{a.actor_id or a.name} ({a.coverage.value})" for a in side.actors)
-        or "nobody named"
-    )
-
-
 def _directed(incident: Incident) -> bool:
     """Whether the source states who acted against whom (side A on side B)."""
     if incident.category == "one_sided":
@@ -265,9 +258,9 @@ def _draft(ctx: Context, incident: Incident) -> Case:
         if case.ground is not None:
             held = f" by {', '.join(case.ground.actors)}" if case.ground.actors else ""
             case.facts.append(f"ground: {case.ground.status}{held} ({case.ground.reason})")
-    case.facts.append(f"side A: {_describe(side_a)}")
+    case.facts.append(f"side A: {side_a.described}")
     if not side_b.empty:
-        case.facts.append(f"side B: {_describe(side_b)}")
+        case.facts.append(f"side B: {side_b.described}")
     for a in (*side_a.actors, *side_b.actors):
         if a.actor_id is None:
             case.doubts.append(a.reason)

@@ -191,8 +191,13 @@ class Incident:
         )
 
     def latest(self, axis: Axis, at: datetime | None) -> Judgement | None:
-        known = self.judgements_known(axis, at)
-        return known[-1] if known else None
+        """The judgement on ``axis`` known last by ``at`` (the first of equals, as a stable sort)."""
+        best: Judgement | None = None
+        for j in self.judgements:
+            known = j.axis == axis and (at is None or j.known_from <= at)
+            if known and (best is None or j.known_from >= best.known_from):
+                best = j
+        return best
 
     def to_json(self) -> dict[str, Any]:
         return {

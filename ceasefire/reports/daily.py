@@ -138,6 +138,8 @@ def _incident_row(
             "category": incident.category,
             "actors": [f"{a.role}: {a.name}" for a in incident.actors],
             "fatalities": best,
+            "fatalities_text": _fatalities_text(incident),
+            "sources": sorted({s.name for s in incident.sources}),
         }
         if memo is not None:
             memo[id(incident)] = (incident, base)
@@ -146,8 +148,6 @@ def _incident_row(
         # a multi-day event's toll apportioned to the report's day, never counted whole on each
         "fatalities_in_period": None if best is None else round(best * share, 2),
         "period_share": round(share, 4),
-        "fatalities_text": _fatalities_text(incident),
-        "sources": sorted({s.name for s in incident.sources}),
         "occurrence": finding.occurrence,
         "qualification": finding.qualification,
         "codes": list(finding.codes),
