@@ -849,11 +849,14 @@ def audit_head(ctx: click.Context) -> None:
 )
 @click.option("--burst", default=400.0, type=click.FloatRange(min=1), help="Burst above the rate.")
 @click.option("--access-log/--no-access-log", default=True, help="Log each request.")
+@click.option("--agreement", "agreement_name", default="syria-2016-09", show_default=True,
+              help="The bundled agreement the dashboard opens (any other can be chosen there).")  # fmt: skip
 @click.pass_context
 @handle_errors
 def serve(
-    ctx: click.Context, host: str, port: int, rate: float, burst: float, access_log: bool
-) -> None:
+    ctx: click.Context, host: str, port: int, rate: float, burst: float, access_log: bool,
+    agreement_name: str,
+) -> None:  # fmt: skip
     """Serve the HTTP API (OpenAPI description at /openapi.json)."""
     import uvicorn
 
@@ -868,8 +871,12 @@ def serve(
         click.echo("note: the web dashboard is not built (run scripts/setup; it needs npm); "
                    "the API is served, and / says how to build it.", err=True)  # fmt: skip
     click.echo(f"Dashboard: http://{host}:{port}/")
+    if agreement_name not in bundled_names():
+        raise ConfigError(
+            f"--agreement: {agreement_name!r} is not bundled; one of {', '.join(bundled_names())}."
+        )
     app = create_app(settings.workspace, settings.timezone, rate=rate, burst=burst,
-                     database_url=settings.database_url)  # fmt: skip
+                     database_url=settings.database_url, default_agreement=agreement_name)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
 
 
@@ -937,7 +944,12 @@ def demo(ctx: click.Context, agreement_name: str, first: str | None, last: str |
     if not (STATIC_DIR / "index.html").is_file():
         console.print("The dashboard's web files are not built: run scripts/setup (needs npm).")
     console.print(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
-    app = create_app(settings.workspace, settings.timezone, database_url=settings.database_url)
+    app = create_app(
+        settings.workspace,
+        settings.timezone,
+        database_url=settings.database_url,
+        default_agreement=agreement_name,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

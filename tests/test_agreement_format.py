@@ -194,6 +194,7 @@ def _unknown_actor(data: Any, rng: random.Random) -> tuple[Any, tuple[Any, ...]]
 STRUCTURED: tuple[Mutation, ...] = (
     _unknown_key, _wrong_type, _missing_id, _bad_instant, _dangling, _bad_duration, _unknown_actor,
 )  # fmt: skip
+PATH_ZONE = "    - {id: z_path, type: corridor, status: approximate, geometry_file: ../../../etc/passwd}\n"
 TEXTUAL: tuple[Callable[[str], str | bytes], ...] = (
     lambda t: t.replace("tolerance_minutes: 10", "tolerance_minutes: .inf", 1)
     if "tolerance_minutes: 10" in t else t.replace("schema_version: 2", "schema_version: .inf", 1),
@@ -205,7 +206,8 @@ TEXTUAL: tuple[Callable[[str], str | bytes], ...] = (
         for p, c in zip("abcdefgh", "bcdefghi", strict=True)) + t,
     lambda t: t.encode("utf-8") + b"\n  notes: ['\xff\xfe']\n",
     lambda t: "schema_version: 2\nagreement: " + "[" * 5000 + "]" * 5000 + "\n",
-    lambda t: t.replace("\n  zones:\n", "\n  zones:\n    - {id: z_path, type: corridor, status: approximate, geometry_file: ../../../etc/passwd}\n", 1),
+    lambda t: t.replace("\n  zones:\n", "\n  zones:\n" + PATH_ZONE, 1)
+    if "\n  zones:\n" in t else t.replace("\nagreement:\n", "\nagreement:\n  zones:\n" + PATH_ZONE, 1),
     lambda t: "",
 )  # fmt: skip
 

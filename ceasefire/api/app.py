@@ -102,6 +102,9 @@ class DecisionIn(BaseModel):
 
 
 PUBLIC = "public"
+DEFAULT_AGREEMENT = (
+    "syria-2016-09"  # what the dashboard opens unless told otherwise (serve --agreement)
+)
 # endpoint → roles allowed (the one permission table of the API; a test walks every pair)
 ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "GET /status": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
@@ -141,7 +144,8 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_PER_SECOND,
-               burst: float = RATE_BURST, database_url: str | None = None) -> FastAPI:  # fmt: skip
+               burst: float = RATE_BURST, database_url: str | None = None,
+               default_agreement: str = DEFAULT_AGREEMENT) -> FastAPI:  # fmt: skip
     tz = tz or ZoneInfo("Asia/Damascus")
     buckets = _Buckets(rate, burst)
     app = FastAPI(
@@ -478,5 +482,5 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     from ceasefire.dashboard import register as register_dashboard
 
-    register_dashboard(app, tz, store, account, require)
+    register_dashboard(app, tz, store, account, require, default_agreement)
     return app

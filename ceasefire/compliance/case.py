@@ -69,6 +69,7 @@ class TermState:
     bearers: tuple[str, ...] = ()
     attribution: str | None = None
     doubts: list[str] = field(default_factory=list)
+    spatial: tuple[str, str, str] | None = None  # (code, sentence, doubt): where it is unknown
 
     @property
     def open(self) -> bool:

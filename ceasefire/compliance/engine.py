@@ -66,7 +66,7 @@ ACTIONS_BY_PREFIX = {
     "TER": ("acquire_territory",),
     "HUM.ATTACK": ("humanitarian_access", "attack"),
     "HUM": ("humanitarian_access",),
-    "POS": ("withdraw",),
+    "POS": ("withdraw", "deploy"),
     "SEP": ("separate",),
     "AIR": ("fly",),
     "MON": ("monitor_access",),
@@ -104,6 +104,7 @@ REASON_CODES = {
     "UNDET.ATTRIBUTION": "the perpetrator is not identified",
     "UNDET.MEANS": "the source does not code the means a term concerns",
     "UNDET.ZONE_UNMAPPED": "the zone where the term applies has no geometry",
+    "UNDET.PLACE": "the place is known too coarsely to place it against a zone",
     "UNDET.SELF_DEFENCE": "self-defence is claimed; proportionality is to be assessed",
     "UNDET.WEAPON_CLASS": "a weapon class the agreement does not know",
     "POS.BAND": "a weapon class inside a prohibited distance band",
@@ -317,7 +318,7 @@ def _finish(case: Case) -> Finding:
                     seen.add(z["zone"])
                     zones.append(z)
         for z in zones:
-            if z["result"] in ("cannot_evaluate", "unknown"):
+            if z["result"] in ("cannot_evaluate", "unknown", "unplaced"):
                 doubts.append(f"zone {z['zone']}: {z['reason']}")
     facts = list(case.facts)
     if case.override is not None:

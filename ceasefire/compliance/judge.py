@@ -61,7 +61,9 @@ class Judge:
                         self.agreement, as_of, self.control, self._windows(level, as_of)
                     )
                 finding = judge_with(context, incident)
-                _ = finding.explanation  # computed once, kept by every copy stated at a later moment
+                _ = (
+                    finding.explanation
+                )  # computed once, kept by every copy stated at a later moment
                 if len(self._memo) > MEMO_LIMIT:
                     self._memo.clear()
                 self._memo[key] = (incident, finding)

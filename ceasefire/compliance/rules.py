@@ -9,7 +9,7 @@ A term is a violation only when its bearer, place, phase in force, action and ta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ceasefire.compliance.case import Case, Qualification, TermState
@@ -76,14 +76,27 @@ def terms_for_action(case: Case) -> None:
         )
 
 
-@rule("means_and_targets", ("NV.NOT_CONCERNED", "UNDET.MEANS"))
+@rule("means_and_targets", ("NV.NOT_CONCERNED", "UNDET.MEANS", "UNDET.WEAPON_CLASS"))
 def means_and_targets(case: Case) -> None:
     """A term limited to some means of attack (air strikes, rockets…) concerns an incident only
     when the source codes one of them; a source that codes no means leaves it undetermined.  A term
-    that protects named targets (civilians, convoys, monitors…) concerns only attacks on them."""
+    limited to some weapon classes concerns a position report of one of them (a class the agreement
+    does not know: undetermined).  A term that protects named targets (civilians, convoys,
+    monitors…) concerns only attacks on them."""
     targets = _incident_targets(case)
+    position = any(c.startswith("POS.") for c in case.codes)
+    weapon = case.incident.sub_category if position else ""
     for ts in case.open_terms:
         t = ts.term
+        if position and t.weapon_classes:
+            if weapon not in case.ctx.agreement.weapon_vocabulary:
+                ts.close(U, "UNDET.WEAPON_CLASS", f"Cannot determine: the weapon class {weapon!r} "
+                         "is not one the agreement knows, so {terms} cannot be applied to it.")  # fmt: skip
+                continue
+            if weapon not in t.weapon_classes:
+                ts.close(NV, "NV.NOT_CONCERNED", "Not a violation of {terms}: it concerns "
+                         f"{', '.join(t.weapon_classes)}, not {weapon}.")  # fmt: skip
+                continue
         if t.means and "any_weapon" not in t.means and t.action == "attack":
             wanted = set(t.means)
             if case.means is None:
@@ -266,13 +279,16 @@ def _phase_at(windows: list[PhaseWindow], boundary: object) -> str | None:
 
 
 # --- 4. where -----------------------------------------------------------------------------
-@rule("where", ("NV.OUTSIDE_ZONE", "UNDET.SPATIAL", "UNDET.ZONE_UNMAPPED"))
+@rule("where", ("NV.OUTSIDE_ZONE", "UNDET.SPATIAL", "UNDET.ZONE_UNMAPPED", "UNDET.PLACE"))
 def where(case: Case) -> None:
     """A term that applies inside zones is engaged only when the incident's place — widened to
     its precision (a disc, or the district or governorate it is coded to) — lies inside one of
-    them; outside all of them → not a violation of that term; across a zone's edge, or a zone
-    without geometry → undetermined.  A term that does not apply inside some zones is not engaged
-    there.  Zones measured only by distance bands are left to the position rule."""
+    them; outside all of them → not a violation of that term.  Across a zone's edge, in a zone
+    without geometry, or at a place known too coarsely, whether the term is engaged is not known:
+    the term stays open, and if the parties rule would find a violation (or cannot tell) the
+    finding is undetermined for that reason; if the term binds no one there, out of scope stands.
+    A term that does not apply inside some zones is not engaged there.  Zones measured only by
+    distance bands from a reference line are left to the position rule."""
     from ceasefire.geo.areas import Relation as Rel
     from ceasefire.geo.areas import footprint, relate, zone_shapes
 
@@ -289,56 +305,47 @@ def where(case: Case) -> None:
 
     for ts in case.open_terms:
         t = ts.term
-        measured = [
-            z for z in t.inside if shapes[z].mapped or agreement.zone(z).reference_line is None
-        ]
+        measured = [z for z in t.inside if agreement.zone(z).reference_line is None]
         results = {z: relation(z) for z in measured}
         for z, (rel, why) in results.items():
             ts.zones.append({"zone": z, "result": rel.value, "reason": why})
         if measured:
             rels = {r for r, _ in results.values()}
-            if Rel.INSIDE not in rels:
-                if rels == {Rel.OUTSIDE}:
-                    ts.close(
-                        NV,
-                        "NV.OUTSIDE_ZONE",
-                        "Not a violation: the incident is outside "
-                        f"{', '.join(measured)}, where {{terms}} applies.",
-                    )
-                elif Rel.STRADDLES in rels:
-                    ts.close(
-                        U,
-                        "UNDET.SPATIAL",
-                        "Cannot determine: the incident's place, at its "
-                        f"precision, crosses the edge of {', '.join(z for z, (r, _) in results.items() if r is Rel.STRADDLES)}; it is not guessed.",
-                    )
-                    ts.doubts.extend(w for r, w in results.values() if r is Rel.STRADDLES)
-                else:
-                    unknown = [z for z, (r, _) in results.items() if r is Rel.UNKNOWN]
-                    ts.close(
-                        U,
-                        "UNDET.ZONE_UNMAPPED",
-                        "Cannot determine: whether the incident lies "
-                        f"in {', '.join(unknown)} cannot be evaluated ({results[unknown[0]][1]}).",
-                    )
+            if rels == {Rel.OUTSIDE}:
+                ts.close(NV, "NV.OUTSIDE_ZONE", "Not a violation: the incident is outside "
+                         f"{', '.join(measured)}, where {{terms}} applies.")  # fmt: skip
                 continue
+            if Rel.INSIDE not in rels:
+                ts.spatial = _spatial_doubt(results)
         for z in t.outside:
             rel, why = relation(z)
             ts.zones.append({"zone": z, "result": rel.value, "reason": why})
             if rel is Rel.INSIDE:
-                ts.close(
-                    NV,
-                    "NV.OUTSIDE_ZONE",
-                    f"Not a violation: the incident is inside {z}, where {{terms}} does not apply.",
-                )
+                ts.close(NV, "NV.OUTSIDE_ZONE", f"Not a violation: the incident is inside {z}, "
+                         "where {terms} does not apply.")  # fmt: skip
                 break
-            if rel is not Rel.OUTSIDE:
-                ts.close(
-                    U,
-                    "UNDET.SPATIAL",
-                    f"Cannot determine: whether the incident is inside {z}, where {{terms}} does not apply, is not known ({why}).",
-                )
-                break
+            if rel is not Rel.OUTSIDE and ts.spatial is None:
+                ts.spatial = ("UNDET.SPATIAL", f"Cannot determine: whether the incident is inside "
+                              f"{z}, where {{terms}} does not apply, is not known.", why)  # fmt: skip
+
+
+def _spatial_doubt(results: Mapping[str, tuple[object, str]]) -> tuple[str, str, str]:
+    """(code, sentence, doubt) for a term whose zones neither hold nor exclude the incident."""
+    from ceasefire.geo.areas import Relation as Rel
+
+    for want, code in ((Rel.STRADDLES, "UNDET.SPATIAL"), (Rel.UNPLACED, "UNDET.PLACE")):
+        hits = [z for z, (r, _) in results.items() if r is want]
+        if hits:
+            why = results[hits[0]][1]
+            if code == "UNDET.SPATIAL":
+                return (code, "Cannot determine: the incident's place, at its precision, crosses "
+                        f"the edge of {', '.join(hits)}; it is not guessed.", why)  # fmt: skip
+            return (code, "Cannot determine: the incident's place is known too coarsely to say "
+                    f"whether it lies in {', '.join(hits)}.", why)  # fmt: skip
+    unknown = [z for z, (r, _) in results.items() if r is Rel.UNKNOWN]
+    why = results[unknown[0]][1] if unknown else "no zone could be evaluated"
+    return ("UNDET.ZONE_UNMAPPED", "Cannot determine: whether the incident lies in "
+            f"{', '.join(unknown)} cannot be evaluated ({why}).", why)  # fmt: skip
 
 
 # --- 5. positions against distance bands ------------------------------------------------------
@@ -352,8 +359,10 @@ def positions(case: Case) -> None:
         return
     from ceasefire.compliance.bands import judge_position
 
+    agreement = case.ctx.agreement
     for ts in case.open_terms:
-        judge_position(case, ts)
+        if any(agreement.zone(z).reference_line is not None for z in ts.term.inside):
+            judge_position(case, ts)
 
 
 # --- 6. who: bearers, coverage, direction ------------------------------------------------------
@@ -373,6 +382,11 @@ def parties(case: Case) -> None:
             _directed(case, ts)
         else:
             _clash(case, ts)
+        if ts.spatial is not None and ts.qualification in (V, U):
+            # whether the term is engaged where it happened is itself unknown
+            code, sentence, doubt = ts.spatial
+            ts.close(U, code, sentence, bearers=(), attribution=ts.attribution)
+            ts.doubts.append(doubt)
 
 
 def _status(case: Case, ts: TermState, actor: SideActor) -> str:

@@ -49,6 +49,7 @@ def register(
     store: Callable[[], Store],
     account: Callable[[Store, str | None], Account | None],
     require: Callable[[str, Account | None], None],
+    default_agreement: str = "syria-2016-09",
 ) -> None:
     """Add the page, its static files and the dashboard's endpoints to ``app``."""
     from ceasefire.dashboard.views import (
@@ -62,6 +63,7 @@ def register(
     from ceasefire.geo.zone_export import zones_geojson
 
     cache = DashboardCache()
+    opened = default_agreement if default_agreement in bundled_names() else bundled_names()[0]
 
     def caller(db: Store, endpoint: str, authorization: str | None) -> Account | None:
         who = account(db, authorization)
@@ -84,7 +86,8 @@ def register(
         with store() as db:
             who = viewer_of(caller(db, "GET /whoami", authorization))
         return {"role": who.role, "party": who.party, "name": who.name,
-                "sees_unreleased": who.sees_all, "agreements": bundled_names()}  # fmt: skip
+                "sees_unreleased": who.sees_all, "agreements": bundled_names(),
+                "default_agreement": opened}  # fmt: skip
 
     @app.get("/zones")
     def zones(agreement: str, authorization: str | None = Header(default=None)) -> Any:
@@ -135,10 +138,10 @@ def register(
         agreement: str | None = None, authorization: str | None = Header(default=None)
     ) -> Response:
         """The incidents for the map, as columns: keys, lat, lon, q (qualification), day.
-        Without ``agreement``, the first bundled agreement's."""
+        Without ``agreement``, the one the server opens by default (``serve --agreement``)."""
         with store() as db:
             who = viewer_of(caller(db, "GET /dashboard/layer", authorization))
-            name = agreement if agreement is not None else bundled_names()[0]
+            name = agreement if agreement is not None else opened
             body = cache.layer(db, _agreement(name).id, who)
         return Response(body, media_type="application/json", headers=_NO_STORE)
 

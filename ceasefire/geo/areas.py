@@ -49,7 +49,8 @@ class Relation(enum.StrEnum):
     INSIDE = "inside"
     OUTSIDE = "outside"
     STRADDLES = "straddles"
-    UNKNOWN = "unknown"
+    UNKNOWN = "unknown"  # the zone has no geometry
+    UNPLACED = "unplaced"  # the place is known too coarsely
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def admin_pcode(place: Place) -> str | None:
 def relate(zs: ZoneShape, fp: Footprint) -> tuple[Relation, str]:
     """Is the footprint inside the zone, outside it, or across its edge?"""
     if fp.geometry is None:
-        return Relation.UNKNOWN, fp.describe
+        return Relation.UNPLACED, fp.describe
     geom = fp.geometry
     if zs.possible is not None and zs.certain is None:
         if zs.possible.disjoint(geom):

@@ -30,6 +30,9 @@ from ceasefire.model.timewindow import Precision, local_day_window
 
 __all__ = ["UCDP_COLUMNS", "parse_ucdp"]
 
+# a source dated this long after the event's last day is a typing error, not a late report
+SOURCE_LAG_LIMIT = timedelta(days=3 * 366)
+
 UCDP_COLUMNS = (
     "id",
     "year",
@@ -150,6 +153,11 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         if o or d
     )
     seen = [date.fromisoformat(s.date) for s in sources if s.date]
+    late = [d for d in seen if d > last + SOURCE_LAG_LIMIT]
+    if late:  # a typed year (2919-02-06 for 2019-02-06): never "known" centuries later
+        quality.append(f"source date(s) {', '.join(map(str, sorted(set(late))))} long after the event "
+                       f"(ends {last}) are ignored as typing errors")  # fmt: skip
+        seen = [d for d in seen if d <= last + SOURCE_LAG_LIMIT]
     first_seen = min(seen) if seen else last
     if first_seen < first:
         quality.append(f"source date {first_seen} precedes the event; known from the event date")

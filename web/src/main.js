@@ -111,7 +111,7 @@ async function start() {
   $("role-badge").textContent =
     w.role === "public" ? "Public view" : `${w.name} — ${w.role}${w.party ? ` (${w.party})` : ""}`;
   const wanted = new URLSearchParams(location.search).get("agreement");
-  state.agreement = w.agreements.includes(wanted) ? wanted : w.agreements[0];
+  state.agreement = w.agreements.includes(wanted) ? wanted : w.default_agreement || w.agreements[0];
   await startDashboard();
 }
 
@@ -562,8 +562,9 @@ async function loadDay() {
   if (date !== state.dates[state.dateIndex]) return; // the slider moved on
   const c = d.clock;
   const box = $("clock");
-  const day = c.day ? `Day ${c.day} of ${c.target_days}` : "No agreement day";
-  $("slider-label").textContent = `${longDate(date)} — ${c.day ? `day ${c.day} of ${c.target_days}` : "no agreement day in force at its end"}`;
+  const of = c.target_days ? ` of ${c.target_days}` : "";
+  const day = c.day ? `Day ${c.day}${of}` : "No agreement day";
+  $("slider-label").textContent = `${longDate(date)} — ${c.day ? `day ${c.day}${of}` : "no agreement day in force at its end"}`;
   box.replaceChildren(
     el("h2", {}, `Clock on ${longDate(date)} (as of the end of the day)`),
     el("p", { class: "big", id: "clock-day" }, `${day} · phase: ${c.phase || "none in force"}`),
