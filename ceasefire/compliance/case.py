@@ -51,12 +51,17 @@ class Context:
         self.lines: dict[str, Any] = {}
         self.footprints: dict[Any, Any] = agreement.cache.setdefault("footprints", {})
         self.relations: dict[Any, Any] = agreement.cache.setdefault("relations", {})
+        self.as_of_text = as_of.isoformat() if as_of is not None else None
+        self.memo: dict[str, Any] = {}  # what every finding of this context shares (rules' own)
+        self.candidates: dict[tuple[str, ...], tuple[Term, ...]] = agreement.cache.setdefault(
+            "candidate_terms", {}
+        )
         self.determinations = {
             d.incident: d for d in sorted(agreement.determinations, key=lambda d: d.at)
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class TermState:
     """One candidate term: open until a rule closes it with a qualification and a reason."""
 

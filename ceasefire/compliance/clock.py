@@ -23,11 +23,16 @@ A day that is not over at the moment asked about, or that ends after the last da
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ceasefire.compliance.coverage import incident_sides
 from ceasefire.compliance.phases import decision_effective, phase_windows
@@ -50,6 +55,7 @@ DAY = timedelta(days=1)
 MET, UNMET, CANNOT, PENDING = "met", "unmet", "cannot_evaluate", "pending"
 INDICATOR = "violence_indicator"
 MAX_DAYS = 20_000
+SHORT = timedelta(days=3)  # windows up to this long are found by their start
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ class Clock:
     entered: dict[str, datetime | None] = field(default_factory=dict)
     horizon: datetime | None = None  # the end of the data received
     saturation: list[datetime] = field(default_factory=list)  # see build_clock(reuse=…)
+    own_saturation: list[datetime] = field(default_factory=list)
+    settled_at: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    exact_from: int = 0  # days before this index are lent with everything known (build_clock)
 
     def day_at(self, instant: datetime) -> ClockDay | None:
         if self.window_start is None or instant < self.window_start:
@@ -145,6 +154,9 @@ class _ViolenceMetric:
             tuple[datetime, datetime], tuple[list[datetime], list[tuple[float, float, float]]]
         ] = {}
         self.longest = max((item[0].end - item[0].start for item in self.items), default=DAY)
+        self.long = [item for item in self.items if item[0].end - item[0].start > SHORT]
+        self._origin: datetime | None = None
+        self._buckets: dict[int, list[int]] = {}
         tz = agreement.timezone
         first = datetime.combine(baseline[0], time(0), tzinfo=tz)
         last = datetime.combine(baseline[1], time(0), tzinfo=tz) + DAY
@@ -183,6 +195,40 @@ class _ViolenceMetric:
                     low += value
         return estimate, low, high
 
+    def _overlapping(self, start: datetime, end: datetime) -> list[Item]:
+        """The items whose window overlaps [start, end).  Short windows are found by their start;
+        the few long ones (a multi-month UCDP event) through an index of the 24-hour steps they
+        cover, built once for the clock's origin."""
+        lo = bisect_left(self.starts, start - SHORT)
+        hi = bisect_left(self.starts, end)
+        found = [
+            item
+            for item in self.items[lo:hi]
+            if item[0].end > start and item[0].end - item[0].start <= SHORT
+        ]
+        if self.long:
+            if self._origin is None:
+                self._origin = start
+                self._buckets = {}
+                for n, item in enumerate(self.long):
+                    first = int((item[0].start - start) // DAY)
+                    last = int((item[0].end - start) // DAY)
+                    for k in range(first, last + 1):
+                        self._buckets.setdefault(k, []).append(n)
+            step = (start - self._origin) / DAY
+            index = int(step)
+            if step == index and end - start == DAY:
+                found.extend(self.long[n] for n in self._buckets.get(index, ()))
+            else:
+                found.extend(i for i in self.long if i[0].end > start and i[0].start < end)
+        return found
+
+    def known_count(self, start: datetime, end: datetime, as_of: datetime | None) -> int:
+        """How many of the day's contributions were known at ``as_of``."""
+        self.day_sums(start, end, None)
+        times, _ = self._days[(start, end)]
+        return len(times) if as_of is None else bisect_right(times, as_of)
+
     def day_sums(
         self, start: datetime, end: datetime, as_of: datetime | None
     ) -> tuple[float, float, float]:
@@ -190,10 +236,8 @@ class _ViolenceMetric:
         cached = self._days.get((start, end))
         if cached is None:
             contributions = []
-            lo = bisect_left(self.starts, start - self.longest)
-            hi = bisect_left(self.starts, end)
-            for window, value, known, sure in self.items[lo:hi]:
-                if window.end <= start:
+            for window, value, known, sure in self._overlapping(start, end):
+                if window.end <= start or window.start >= end:
                     continue
                 share, overlaps, inside = _allocate(window, start, end)
                 when = known if known is not None else window.start
@@ -244,6 +288,8 @@ class Metrics:
     conditions: dict[str, _ViolenceMetric]
     indicator: _ViolenceMetric
     horizon: datetime | None  # the last moment the incidents reach
+    # days already made, by what they depend on (see _DayMaker.make)
+    days: dict[tuple[Any, ...], ClockDay] = field(default_factory=dict)
 
 
 def _area_zones(agreement: Agreement) -> tuple[str, ...] | None:
@@ -258,6 +304,10 @@ def _scope_items(
     agreement: Agreement, incidents: Sequence[Incident], metric: str, scope: str
 ) -> list[Item]:
     zones = _area_zones(agreement)
+    if zones is not None:
+        from ceasefire.geo.areas import prime
+
+        prime(agreement, (i.place for i in incidents))
     items: list[Item] = []
     for i in incidents:
         if i.source_system == "humanitarian" or i.continuing:
@@ -404,12 +454,17 @@ def build_clock(
     as_of: datetime | None = None,
     metrics: Metrics | Mapping[str, Any] | None = None,
     reuse: Clock | None = None,
+    recent: int | None = None,
 ) -> Clock:
     """The day-by-day clock as known at ``as_of`` (``None``: with everything known).
 
     ``metrics`` (from :func:`prepare_metrics`) lets many clocks share one pass over the incidents.
     ``reuse`` (the clock with everything known, over the same metrics) lends its days that nothing
     learnt after ``as_of`` can change: a series of daily reports computes only the recent days.
+    ``recent`` (with ``reuse``, for an agreement without a consecutive-days count, whose days do not
+    depend on one another): only the last ``recent`` days are made as known at ``as_of``; earlier
+    ones are lent as they stand with everything known (``Clock.exact_from`` says where that ends).
+    A daily report shows the last week and the last complete day, so it asks for a few.
     """
     clock = Clock(agreement, as_of)
     counting = next((c for c in agreement.conditions if c.type == "consecutive_days"), None)
@@ -434,97 +489,135 @@ def build_clock(
     stop = end if end is not None else (as_of if as_of is not None else horizon)
     if stop is None:
         return clock
-    resets = _resets(agreement, counting, as_of)
-    count = 0
-    number = 0
-    day_start = start
-    if reuse is not None and as_of is not None and reuse.window_start == start and reuse.saturation:
-        lend = bisect_right(reuse.saturation, as_of)
-        if end is not None:
-            lend = min(lend, int((end - start) // DAY))
-        lend = min(lend, len(reuse.days))
-        if lend:
-            clock.days.extend(reuse.days[:lend])
-            number = lend
-            count = reuse.days[lend - 1].count
-            day_start = reuse.days[lend - 1].end
-    while day_start < stop and number < MAX_DAYS:
-        number += 1
-        day_end = day_start + DAY
-        if as_of is not None and day_start >= as_of:
-            break
-        complete = (
-            (as_of is None or day_end <= as_of) and horizon is not None and day_end <= horizon
-        )
-        conditions: dict[str, dict[str, Any]] = {}
-        for cid, metric in metrics.conditions.items():
-            conditions[cid] = metric.day(day_start, day_end, as_of)
-        for c in agreement.conditions:
-            if c.type == "humanitarian_access_delivered":
-                conditions[c.id] = _delivered(c, convoys, day_start, day_end, as_of)
-        indicator = metrics.indicator.day(day_start, day_end, as_of)
-        if not complete:
-            for state in conditions.values():
-                state["state"] = PENDING
-            indicator["pending"] = True
-        reset_by = None
-        for d in resets:
-            if day_start <= d.effective < day_end or (number == 1 and d.effective < day_start):
-                count = 0
-                reset_by = d.id
-        counts = False
-        if counting is not None and complete:
-            needed = [str(x) for x in counting.params.get("of", [])]
-            counts = all(conditions.get(n, {}).get("state") == MET for n in needed)
-            if counts:
-                count += 1
-            elif counting.reset is not None and counting.reset.type == "automatic":
-                count = 0
-        clock.days.append(
-            ClockDay(
-                number,
-                day_start,
-                day_end,
-                conditions,
-                counts,
-                count,
-                reset_by,
-                indicator,
-                not complete,
-            )
-        )
-        day_start = day_end
+    if as_of is not None:
+        stop = min(stop, as_of)  # a day that has not begun by as_of is not on the clock yet
+    total = min(MAX_DAYS, max(0, math.ceil((stop - start) / DAY)))
+    day_maker = _DayMaker(agreement, metrics, convoys, counting, as_of, horizon,
+                          _resets(agreement, counting, as_of))  # fmt: skip
+    lender = reuse if reuse is not None and reuse.window_start == start else None
+    if lender is not None and as_of is not None and counting is None:
+        # days are independent: borrow every day whose own data was all known by as_of, and
+        # make (or find made) only the few still learning something after it
+        borrowed = min(total, len(lender.days))
+        clock.days.extend(lender.days[:borrowed])
+        if borrowed:
+            exact = max(0, total - recent) if recent is not None else 0
+            clock.exact_from = exact
+            unsettled = np.nonzero(lender.settled_at[exact:borrowed] > as_of.timestamp())[0] + exact
+            for i in unsettled.tolist():
+                clock.days[i] = day_maker.make(i + 1, start + i * DAY, 0)[0]
+        for i in range(borrowed, total):
+            clock.days.append(day_maker.make(i + 1, start + i * DAY, 0)[0])
+    else:
+        count, first = 0, 0
+        if lender is not None and as_of is not None and lender.saturation:
+            first = min(bisect_right(lender.saturation, as_of), len(lender.days), total)
+            clock.days.extend(lender.days[:first])
+            count = lender.days[first - 1].count if first else 0
+        for i in range(first, total):
+            day, count = day_maker.make(i + 1, start + i * DAY, count)
+            clock.days.append(day)
     if as_of is None:
-        clock.saturation = _saturation(clock, metrics, convoys, resets)
+        own = [_own_saturation(d, metrics, convoys, day_maker.resets) for d in clock.days]
+        clock.own_saturation = own
+        clock.saturation = list(accumulate(own, max))
+        clock.settled_at = np.array(
+            [t.timestamp() if t.year < 9999 else np.inf for t in own], dtype=np.float64
+        )
     for phase in agreement.phases:
         if phase.starts == "conditions":
             clock.entered[phase.id] = _entry_time(clock, phase.entry_conditions)
     return clock
 
 
-def _saturation(
-    clock: Clock, metrics: Metrics, convoys: Sequence[Convoy], resets: list[Any]
-) -> list[datetime]:
-    """For each day, the moment from which it (and every day before it) is as it will stay: its
-    end, the last time a contribution to it became known, convoy events, reset decisions."""
-    out: list[datetime] = []
-    latest: datetime | None = None
-    for day in clock.days:
-        moments = [day.end]
-        for metric in (*metrics.conditions.values(), metrics.indicator):
-            times, _ = metric._days.get((day.start, day.end), ([], []))
-            if times:
-                moments.append(times[-1])
-        moments.extend(
-            e.window.start for c in convoys for e in c.events if e.window.start < day.end
+class _DayMaker:
+    """One agreement day's conditions, indicator and count, as known at ``as_of``."""
+
+    def __init__(self, agreement: Agreement, metrics: Metrics, convoys: Sequence[Convoy],
+                 counting: Condition | None, as_of: datetime | None, horizon: datetime | None,
+                 resets: list[Any]) -> None:  # fmt: skip
+        self.agreement = agreement
+        self.metrics = metrics
+        self.convoys = convoys
+        self.counting = counting
+        self.as_of = as_of
+        self.horizon = horizon
+        self.resets = resets
+        self.needed = [str(x) for x in counting.params.get("of", [])] if counting else []
+        self.deliveries = [
+            c for c in agreement.conditions if c.type == "humanitarian_access_delivered"
+        ]
+
+    def make(self, number: int, day_start: datetime, count: int) -> tuple[ClockDay, int]:
+        """The day as known at ``as_of``; a day depends on it only through how many of its
+        contributions and convoy events were known, so equal days are made once."""
+        as_of, horizon = self.as_of, self.horizon
+        day_end = day_start + DAY
+        complete = (
+            (as_of is None or day_end <= as_of) and horizon is not None and day_end <= horizon
         )
-        moments.extend(d.decided_at for d in resets if d.effective < day.end)
-        if day.pending:
-            moments.append(datetime.max.replace(tzinfo=day.end.tzinfo))
-        top = max(moments)
-        latest = top if latest is None or top > latest else latest
-        out.append(latest)
-    return out
+        metrics = self.metrics
+        known = tuple(m.known_count(day_start, day_end, as_of)
+                      for m in (*metrics.conditions.values(), metrics.indicator))  # fmt: skip
+        convoys = sum(1 for c in self.convoys for e in c.events
+                      if (as_of is None or e.window.start <= as_of) and e.window.start < day_end)  # fmt: skip
+        key = (number, day_start, complete, known, convoys, count, self._resets_key(day_end))
+        hit = metrics.days.get(key)
+        if hit is not None:
+            return hit, hit.count
+        day, count = self._make(number, day_start, day_end, complete, count)
+        if len(metrics.days) < 200_000:
+            metrics.days[key] = day
+        return day, count
+
+    def _resets_key(self, day_end: datetime) -> tuple[str, ...]:
+        return tuple(d.id for d in self.resets if d.effective < day_end)
+
+    def _make(self, number: int, day_start: datetime, day_end: datetime, complete: bool,
+              count: int) -> tuple[ClockDay, int]:  # fmt: skip
+        as_of = self.as_of
+        conditions: dict[str, dict[str, Any]] = {}
+        for cid, metric in self.metrics.conditions.items():
+            conditions[cid] = metric.day(day_start, day_end, as_of)
+        for c in self.deliveries:
+            conditions[c.id] = _delivered(c, self.convoys, day_start, day_end, as_of)
+        indicator = self.metrics.indicator.day(day_start, day_end, as_of)
+        if not complete:
+            for state in conditions.values():
+                state["state"] = PENDING
+            indicator["pending"] = True
+        reset_by = None
+        for d in self.resets:
+            if day_start <= d.effective < day_end or (number == 1 and d.effective < day_start):
+                count = 0
+                reset_by = d.id
+        counts = False
+        counting = self.counting
+        if counting is not None and complete:
+            counts = all(conditions.get(n, {}).get("state") == MET for n in self.needed)
+            if counts:
+                count += 1
+            elif counting.reset is not None and counting.reset.type == "automatic":
+                count = 0
+        day = ClockDay(number, day_start, day_end, conditions, counts, count, reset_by, indicator,
+                       not complete)  # fmt: skip
+        return day, count
+
+
+def _own_saturation(day: ClockDay, metrics: Metrics, convoys: Sequence[Convoy],
+                    resets: list[Any]) -> datetime:  # fmt: skip
+    """From when this day stays as it is: its end, the last time a contribution to it became
+    known, the convoy events until it ended, the reset decisions that reach it."""
+    moments = [day.end]
+    for metric in (*metrics.conditions.values(), metrics.indicator):
+        times, _ = metric._days.get((day.start, day.end), ([], []))
+        if times:
+            moments.append(times[-1])
+    moments.extend(e.window.start for c in convoys for e in c.events if e.window.start < day.end)
+    moments.extend(d.decided_at for d in resets if d.effective < day.end)
+    if day.pending:
+        moments.append(datetime.max.replace(tzinfo=day.end.tzinfo))
+    return max(moments)
 
 
 def _resets(agreement: Agreement, counting: Condition | None, as_of: datetime | None) -> list[Any]:

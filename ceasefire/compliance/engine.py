@@ -186,14 +186,22 @@ def incident_means(codes: Iterable[str]) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
+_PREFIXES = sorted(ACTIONS_BY_PREFIX, key=len, reverse=True)  # the most specific first
+_ACTIONS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def _actions(codes: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for code in codes:
-        for prefix in sorted(ACTIONS_BY_PREFIX, key=len, reverse=True):
-            if code == prefix or code.startswith(prefix + "."):
-                out.extend(a for a in ACTIONS_BY_PREFIX[prefix] if a not in out)
-                break
-    return tuple(out)
+    key = tuple(codes)
+    found = _ACTIONS.get(key)
+    if found is None:
+        out: list[str] = []
+        for code in key:
+            for prefix in _PREFIXES:
+                if code == prefix or code.startswith(prefix + "."):
+                    out.extend(a for a in ACTIONS_BY_PREFIX[prefix] if a not in out)
+                    break
+        found = _ACTIONS[key] = tuple(out)
+    return found
 
 
 def _directed(incident: Incident) -> bool:
@@ -220,6 +228,11 @@ def evaluate_all(
     control: Any = None,
 ) -> list[Finding]:
     ctx = Context(agreement, as_of, control)
+    incidents = list(incidents)
+    if len(incidents) > 100 and any(t.inside or t.outside for t in agreement.terms):
+        from ceasefire.geo.areas import prime
+
+        prime(agreement, (i.place for i in incidents))  # every place against every zone at once
     with collector_paused():  # many findings, no cycles: see ceasefire._gc
         return [_evaluate(ctx, i) for i in incidents]
 
@@ -351,6 +364,6 @@ def _finish(case: Case) -> Finding:
         facts=tuple(dict.fromkeys(facts)),
         doubts=tuple(dict.fromkeys(doubts)),
         zones=tuple(zones),
-        as_of=case.ctx.as_of.isoformat() if case.ctx.as_of else None,
-        control=case.ground.to_json() if case.ground is not None else None,
+        as_of=case.ctx.as_of_text,
+        control=case.ground.json if case.ground is not None else None,
     )

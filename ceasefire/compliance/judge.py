@@ -40,9 +40,11 @@ class Judge:
     _levels: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def findings(
-        self, incidents: Iterable[Incident], as_of: datetime | None = None
+        self, incidents: Iterable[Incident], as_of: datetime | None = None, stamped: bool = True
     ) -> list[Finding]:
-        """One finding per incident, as known at ``as_of`` (``None``: with everything known)."""
+        """One finding per incident, as known at ``as_of`` (``None``: with everything known).
+        ``stamped=False``: a finding kept from an earlier moment of the same knowledge may carry
+        that moment in ``as_of`` (for callers that state the moment themselves, like a report)."""
         incidents = list(incidents)
         if as_of is None:
             return evaluate_all(self.agreement, incidents, None, self.control)
@@ -69,7 +71,9 @@ class Judge:
                 self._memo[key] = (incident, finding)
             else:
                 finding = hit[1]
-            out.append(finding if finding.as_of == stamp_as_of else _stamped(finding, stamp_as_of))
+            if stamped and finding.as_of != stamp_as_of:
+                finding = _stamped(finding, stamp_as_of)
+            out.append(finding)
         return out
 
     def finding(self, incident: Incident, as_of: datetime | None = None) -> Finding:
@@ -80,8 +84,10 @@ class Judge:
         cached: list[datetime] | None = self.agreement.cache.get("knowledge_moments")
         if cached is None:
             a = self.agreement
+            # an objection to an automatic renewal changes the phase windows as known; other
+            # declarations act from their own date on incidents after it, whenever asked
             cached = sorted({*(d.decided_at for d in a.decisions), *(d.at for d in a.determinations),
-                             *(d.at for d in a.declarations)})  # fmt: skip
+                             *(d.at for d in a.declarations if d.kind == "objection")})  # fmt: skip
             a.cache["knowledge_moments"] = cached
         return cached
 

@@ -64,11 +64,13 @@ def terms_for_action(case: Case) -> None:
     humanitarian access, withdrawal, flight…) and is a prohibition or requirement in force by its
     kind; none → not a violation: no term governs this kind of incident."""
     agreement = case.ctx.agreement
-    case.terms = [
-        TermState(t)
-        for t in agreement.terms
-        if t.action in case.actions and t.type in ("prohibition", "requirement")
-    ]
+    terms = case.ctx.candidates.get(case.actions)
+    if terms is None:
+        terms = case.ctx.candidates[case.actions] = tuple(
+            t for t in agreement.terms
+            if t.action in case.actions and t.type in ("prohibition", "requirement")
+        )  # fmt: skip
+    case.terms = [TermState(t) for t in terms]
     if not case.terms:
         kind = case.incident.sub_category or case.incident.category
         case.settle(
@@ -195,8 +197,18 @@ def phase_in_force(case: Case) -> None:
     tz = case.ctx.agreement.timezone
     win = case.incident.window
     stated = win.stated or win.precision.value
+    spans = case.ctx.memo.setdefault("term_spans", {})
     for ts in case.open_terms:
-        windows = [case.ctx.windows[p] for p in ts.term.phases if p in case.ctx.windows]
+        span = spans.get(ts.term.id)
+        if span is None:
+            windows = [case.ctx.windows[p] for p in ts.term.phases if p in case.ctx.windows]
+            merged = merged_intervals(windows) if windows else []
+            span = spans[ts.term.id] = (
+                windows,
+                merged,
+                ", ".join(sorted({w.phase_id for w in windows})),
+            )
+        windows, intervals, names = span
         if not windows:
             ts.close(
                 NV,
@@ -205,9 +217,7 @@ def phase_in_force(case: Case) -> None:
                 f"{', '.join(ts.term.phases)} of {{terms}} never began.",
             )
             continue
-        intervals = merged_intervals(windows)
         first, last = intervals[0][0], intervals[-1][1]
-        names = ", ".join(sorted({w.phase_id for w in windows}))
         if win.end <= first:
             ts.close(
                 NV,
@@ -406,7 +416,10 @@ def _is_bearer(case: Case, term: Term, actor_id: str) -> bool:
     if ALL_COVERED in term.bearers:
         return True
     agreement = case.ctx.agreement
-    named = {a for b in term.bearers if b != ALL_COVERED for a in agreement.expand(b)}
+    named_by: dict[str, frozenset[str]] = case.ctx.memo.setdefault("bearers", {})
+    named = named_by.get(term.id)
+    if named is None:
+        named = named_by[term.id] = frozenset(a for b in term.bearers for a in agreement.expand(b))
     if actor_id in named:
         return True
     actor = agreement.registry.get(actor_id)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import weakref
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from shapely import STRtree
@@ -35,6 +37,11 @@ class GroundControl:
     reason: str = ""
     # the answer at the coded point itself, shown beside the answer over the precision disc
     at_point: tuple[str, tuple[str, ...], str] | None = None  # (status, actors, area id)
+
+    @cached_property
+    def json(self) -> dict[str, Any]:
+        """``to_json`` made once (findings share it; nobody changes it)."""
+        return self.to_json()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,10 +77,41 @@ _MAX_ANSWERS = 100_000  # per day; beyond it the day's answers start afresh
 @dataclass
 class _Snapshots:
     control: ControlMap
-    by_day: dict[tuple[date, int], _Day | None] = field(default_factory=dict)
+    by_day: dict[tuple[int, int], _Day | None] = field(default_factory=dict)
+    _span: tuple[date, date | None, tuple[float, float, float, float]] | None = None
+    _span_key: int = -1
+    _changes: list[date] = field(default_factory=list)
+    _changes_key: int = -1
+
+    def span(self) -> tuple[date, date | None, tuple[float, float, float, float]] | None:
+        """The first and last day any version covers (None: open) and the bounds of all areas,
+        so an incident far from the map in time or space is answered at once."""
+        key = len(self.control.versions)
+        if self._span_key != key:
+            versions = self.control.versions
+            if not versions:
+                self._span = None
+            else:
+                ends = [v.valid_to for v in versions]
+                xs0, ys0, xs1, ys1 = zip(*(v.geometry.bounds for v in versions), strict=True)
+                self._span = (min(v.valid_from for v in versions),
+                              None if any(e is None for e in ends) else max(e for e in ends if e is not None),
+                              (min(xs0), min(ys0), max(xs1), max(ys1)))  # fmt: skip
+            self._span_key = key
+        return self._span
 
     def on(self, day: date) -> _Day | None:
-        key = (day, len(self.control.versions))  # a version added later invalidates the day
+        # days between two changes of control share one snapshot; a version added later
+        # invalidates them all
+        n = len(self.control.versions)
+        if self._changes_key != n:
+            # a version covers valid_from … valid_to inclusive: the set changes the day after
+            self._changes = sorted(
+                {v.valid_from for v in self.control.versions}
+                | {v.valid_to + timedelta(days=1) for v in self.control.versions if v.valid_to}
+            )
+            self._changes_key = n
+        key = (bisect_right(self._changes, day), n)
         if key not in self.by_day:
             versions = self.control.snapshot(day)
             if not versions:
@@ -100,6 +138,17 @@ def control_at_incident(control: ControlMap, incident: Incident, tz: Any) -> Gro
         return GroundControl(
             "unknown", reason=f"the incident's window is longer than {MAX_DAYS} days"
         )
+    snaps = _SNAPSHOTS.get(control)
+    if snaps is None:
+        snaps = _SNAPSHOTS[control] = _Snapshots(control)
+    span = snaps.span()
+    if span is None or last < span[0] or (span[1] is not None and first > span[1]):
+        return _NO_DATA_THEN
+    radius = place.radius_m if place.radius_m is not None else precision_radius_m(place.precision)
+    if math.isfinite(radius) and _far_from(
+        span[2], place.lon, place.lat, max(radius, CITY_RADIUS_M)
+    ):
+        return _NO_DATA_NEAR
     answers = {
         _on_day(control, place, first + timedelta(days=n)) for n in range((last - first).days + 1)
     }
@@ -115,6 +164,8 @@ def control_at_incident(control: ControlMap, incident: Incident, tz: Any) -> Gro
 
 
 MAX_DAYS = 31
+_NO_DATA_THEN = GroundControl("unknown", reason="no control data for the incident's days")
+_NO_DATA_NEAR = GroundControl("unknown", reason="no mapped area near the place")
 CITY_RADIUS_M = 8_000.0
 # cities whose neighbourhoods are mapped: a point coded to the city is somewhere in the city
 _MAPPED_CITIES = {"aleppo", "halab", "damascus", "homs", "hama"}

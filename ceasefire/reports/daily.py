@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ceasefire import __version__
+from ceasefire._gc import collector_paused
 from ceasefire.compliance.clock import Clock, build_clock, prepare_metrics, status_at
 from ceasefire.compliance.deadlines import Deadlines
 from ceasefire.compliance.engine import Finding
@@ -45,6 +46,16 @@ class Replay:
         incidents: Iterable[Incident],
         convoys: Sequence[Convoy] = (),
         claims: Sequence[Claim] = (),
+    ) -> None:
+        with collector_paused():
+            self._prepare(judge, incidents, convoys, claims)
+
+    def _prepare(
+        self,
+        judge: Judge,
+        incidents: Iterable[Incident],
+        convoys: Sequence[Convoy],
+        claims: Sequence[Claim],
     ) -> None:
         self.judge = judge  # the one judgement path: agreement with decisions, control map
         self.agreement = agreement = judge.agreement
@@ -90,7 +101,13 @@ class Replay:
             if len(self._clocks) > 64:
                 self._clocks.pop(next(iter(self._clocks)))
             self._clocks[as_of] = build_clock(
-                self.agreement, (), self.convoys, as_of, self.metrics, reuse=self._full_clock
+                self.agreement,
+                (),
+                self.convoys,
+                as_of,
+                self.metrics,
+                reuse=self._full_clock,
+                recent=CLOCK_DAYS + 2,
             )
         return self._clocks[as_of]
 
@@ -111,7 +128,10 @@ class Replay:
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)
 
     def report(self, day: date) -> dict[str, Any]:
-        return daily_report(self, day)
+        # many dicts and findings, no cycles: see ceasefire._gc (a series of reports over a large
+        # archive otherwise spends a third of its time in the cyclic collector)
+        with collector_paused():
+            return daily_report(self, day)
 
 
 def _incident_row(
@@ -191,7 +211,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         for i in replay.overlapping(period_start, as_of)
         if i.known_from is None or i.known_from <= as_of
     ]
-    findings = replay.judge.findings(known, as_of)
+    findings = replay.judge.findings(known, as_of, stamped=False)
     rows = [
         _incident_row(i, f, tz, (period_start, as_of), replay.rows)
         for i, f in zip(known, findings, strict=True)
@@ -204,7 +224,9 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     ]
     prev_rows = [
         _incident_row(i, f, tz, (previous_start, period_start), replay.rows)
-        for i, f in zip(prev_known, replay.judge.findings(prev_known, as_of), strict=True)
+        for i, f in zip(
+            prev_known, replay.judge.findings(prev_known, as_of, stamped=False), strict=True
+        )
     ]
     clock = replay.clock(as_of)
     status = status_at(clock, as_of)
