@@ -324,6 +324,24 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         "claims": claims,
         "territory": _territory(replay, day, rows),
         "annex": rows,
+        "monitoring_bodies": [
+            {
+                "id": b.id,
+                "type": b.type,
+                "title": b.title,
+                "members": list(b.members),
+                "location": b.location,
+                "established": b.established,
+                "ended": b.ended,
+                "mandate": b.mandate,
+                "refs": list(b.refs),
+            }
+            for b in agreement.monitoring_bodies
+        ],  # fmt: skip
+        "links": [
+            {"relation": k.relation, "agreement": k.agreement, "note": k.note, "refs": list(k.refs)}
+            for k in agreement.links
+        ],
         "sources": agreement.sources,
         "notes": list(agreement.notes),
     }
