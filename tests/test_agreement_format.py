@@ -194,7 +194,9 @@ def _unknown_actor(data: Any, rng: random.Random) -> tuple[Any, tuple[Any, ...]]
 STRUCTURED: tuple[Mutation, ...] = (
     _unknown_key, _wrong_type, _missing_id, _bad_instant, _dangling, _bad_duration, _unknown_actor,
 )  # fmt: skip
-PATH_ZONE = "    - {id: z_path, type: corridor, status: approximate, geometry_file: ../../../etc/passwd}\n"
+PATH_ZONE = (
+    "    - {id: z_path, type: corridor, status: approximate, geometry_file: ../../../etc/passwd}\n"
+)
 TEXTUAL: tuple[Callable[[str], str | bytes], ...] = (
     lambda t: t.replace("tolerance_minutes: 10", "tolerance_minutes: .inf", 1)
     if "tolerance_minutes: 10" in t else t.replace("schema_version: 2", "schema_version: .inf", 1),

@@ -337,7 +337,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
                 "refs": list(b.refs),
             }
             for b in agreement.monitoring_bodies
-        ],  # fmt: skip
+        ],
         "links": [
             {"relation": k.relation, "agreement": k.agreement, "note": k.note, "refs": list(k.refs)}
             for k in agreement.links
