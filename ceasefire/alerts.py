@@ -38,6 +38,14 @@ from ceasefire.errors import ConfigError
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident
 from ceasefire.store import Store, audit
+from ceasefire.visibility import (
+    PUBLIC,
+    Audience,
+    parse_audience,
+    restrictions,
+    sees_unreleased,
+    visible_incidents,
+)
 
 if TYPE_CHECKING:
     from ceasefire.compliance.judge import Judge
@@ -69,14 +77,16 @@ CLOCK_MAX_DAYS = 120  # days of clock compared, from the agreement's start
 class StoredJudge(Protocol):
     """The one judgement path of a workspace: :func:`ceasefire.service.judge_for`."""
 
-    def __call__(self, store: Store, agreement: Agreement) -> Judge: ...
+    def __call__(self, store: Store, agreement: Agreement, *, audience: Audience) -> Judge: ...
 
 
 class StoredReplay(Protocol):
     """A replay of a workspace's stored records under an agreement (with the decisions stored in
     effect): the service layer's :func:`ceasefire.service.replay_from_store`."""
 
-    def __call__(self, store: Store, agreement: Agreement, control: Any = ...) -> Replay: ...
+    def __call__(
+        self, store: Store, agreement: Agreement, control: Any = ..., *, audience: Audience
+    ) -> Replay: ...
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -84,9 +94,14 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def add_webhook(store: Store, url: str, events: list[str], by: str,
-                agreement: str | None = None) -> tuple[int, str]:  # fmt: skip
+                agreement: str | None = None, audience: str = "public") -> tuple[int, str]:  # fmt: skip
     """Register a hook; returns (id, secret). Loopback or https only. ``clock`` needs the agreement
-    whose clock the hook watches."""
+    whose clock the hook watches.  ``audience`` (``public``, ``all``, ``party:ID``): what its
+    receiver may learn (``ceasefire.visibility``)."""
+    try:
+        audience = parse_audience(audience).scope
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if not (
         url.startswith("https://")
         or url.startswith(("http://127.", "http://localhost", "http://[::1]"))
@@ -106,12 +121,20 @@ def add_webhook(store: Store, url: str, events: list[str], by: str,
     secret = secrets.token_hex(32)
     with store.transaction() as conn:
         (hook_id,) = conn.execute(
-            "INSERT INTO webhooks(url, secret, events, created_at, agreement) VALUES (?, ?, ?, ?, ?) "
-            "RETURNING id",
-            (url, secret, ",".join(sorted(events)), datetime.now(UTC).isoformat(), agreement),
+            "INSERT INTO webhooks(url, secret, events, created_at, agreement, audience) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                url,
+                secret,
+                ",".join(sorted(events)),
+                datetime.now(UTC).isoformat(),
+                agreement,
+                audience,
+            ),
         ).fetchone()
         audit.append(conn, by, "webhooks.add", str(hook_id),
-                     {"url": url, "events": sorted(events), "agreement": agreement})  # fmt: skip
+                     {"url": url, "events": sorted(events), "agreement": agreement,
+                      "audience": audience})  # fmt: skip
     return hook_id, secret
 
 
@@ -168,7 +191,7 @@ def serious_reasons(incident: Incident, finding: dict[str, Any] | None) -> list[
 
 
 def clock_days(
-    store: Store, agreement: Agreement, replay_from_store: StoredReplay
+    store: Store, agreement: Agreement, replay_from_store: StoredReplay, who: Audience = PUBLIC
 ) -> dict[str, dict[str, Any]]:
     """The clock's state at the end of each local day, from the start to the last incident's day
     (at most :data:`CLOCK_MAX_DAYS`): phase, day, counted days, each condition and phase."""
@@ -176,10 +199,10 @@ def clock_days(
 
     tz = agreement.timezone
     first = agreement.start.instant.astimezone(tz).date()
-    row = store.conn.execute("SELECT max(end_utc) FROM incidents").fetchone()
-    last_seen = datetime.fromisoformat(row[0]).astimezone(tz).date() if row and row[0] else first
+    replay = replay_from_store(store, agreement, control=None, audience=who)
+    ends = [i.window.end for i in replay.incidents]
+    last_seen = max(ends).astimezone(tz).date() if ends else first
     last = min(max(first, last_seen), first + timedelta(days=CLOCK_MAX_DAYS))
-    replay = replay_from_store(store, agreement, control=None)
     out: dict[str, dict[str, Any]] = {}
     day = first
     while day <= last:
@@ -195,10 +218,11 @@ def clock_days(
 
 
 def _clock_change(
-    store: Store, agreement: Agreement, replay_from_store: StoredReplay
+    store: Store, agreement: Agreement, replay_from_store: StoredReplay, who: Audience
 ) -> list[dict[str, Any]]:
-    now = clock_days(store, agreement, replay_from_store)
-    name = f"clock:{agreement.id}"
+    now = clock_days(store, agreement, replay_from_store, who)
+    # the clock last sent to this audience's hooks
+    name = f"clock:{agreement.id}" + ("" if who.scope == "public" else f":{who.scope}")
     row = store.conn.execute("SELECT value FROM alert_state WHERE name = ?", (name,)).fetchone()
     before: dict[str, Any] = json.loads(row[0]) if row else {}
     changed = [{"date": d, "before": before.get(d), "after": now[d]}
@@ -213,53 +237,68 @@ def _clock_change(
 
 
 def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: bool = True, *,
-                 replay_from_store: StoredReplay, judge_for: StoredJudge | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """After a committed import or decision: alert on serious incidents among ``changed_incidents``
-    (judged through the one judgement path, ``judge_for``) and on clock changes for every
-    agreement a hook watches (each clock from ``replay_from_store``). Returns the deliveries made."""
+                 replay_from_store: StoredReplay, judge_for: StoredJudge | None = None,
+                 released_from: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """After a committed import, release or decision: alert on serious incidents among
+    ``changed_incidents`` (judged through the one judgement path, ``judge_for``) and on clock
+    changes for every agreement a hook watches (each clock from ``replay_from_store``).
+
+    Each hook receives what its audience may see (``ceasefire.visibility``; public unless the
+    admin registered it for the centre's staff or a party's cell): an unreleased submission
+    alerts only hooks that may see it, and the public's hooks once it is released
+    (``released_from``: the submitting party; hooks that saw it before are not told twice).
+    Returns the deliveries made."""
     from ceasefire.agreements import load_agreement
 
-    hooks = store.conn.execute("SELECT events, agreement FROM webhooks").fetchall()
-    if not hooks:
-        return []
-    serious_watch = {a for ev, a in hooks if "serious_incident" in ev.split(",")}
-    clock_watch = sorted({a for ev, a in hooks if "clock" in ev.split(",") and a})
+    hooks = store.conn.execute("SELECT events, agreement, audience FROM webhooks").fetchall()
     results: list[dict[str, Any]] = []
-    keys = list(changed_incidents)
-    if serious_watch and keys:
-        incidents = [i for i in (store.incident(k) for k in keys) if i is not None]
-        agreements = {a: load_agreement(a) for a in sorted(x for x in serious_watch if x)}
-        verdicts = {}
-        for a, ag in agreements.items():
-            judge = (
-                judge_for(store, ag)
-                if judge_for is not None
-                else replay_from_store(store, ag).judge
-            )
-            verdicts[a] = {f.incident: f.to_json() for f in judge.findings(incidents)}
-        for incident in incidents:
-            for watched in sorted(serious_watch, key=lambda a: a or ""):
-                finding = verdicts[watched].get(incident.key) if watched else None
-                reasons = serious_reasons(incident, finding)
-                if not reasons:
-                    continue
-                payload = {
-                    "key": incident.key, "category": incident.category,
-                    "start": incident.window.start.isoformat(), "end": incident.window.end.isoformat(),
-                    "place": incident.place.to_json(), "deaths_best": incident.fatalities.best,
-                    "reasons": reasons, "agreement": watched,
-                    "finding": {k: finding[k] for k in ("qualification", "codes") if k in finding}
-                    if finding else None,
-                }  # fmt: skip
-                for hook in _hooks_for(store, "serious_incident", watched):
-                    results.extend(_send(store, hook, "serious_incident", payload))
-    if clock:
-        for name in clock_watch:
-            agreement = load_agreement(name)
-            changed = _clock_change(store, agreement, replay_from_store)
-            if changed:
-                payload = {"agreement": name, "changed": changed}
-                results.extend(notify(store, "clock", payload, agreement=name))
+    for audience_text in sorted({h[2] for h in hooks}):
+        who = parse_audience(audience_text)
+        mine = [(ev, a) for ev, a, au in hooks if au == audience_text]
+        serious_watch = {a for ev, a in mine if "serious_incident" in ev.split(",")}
+        clock_watch = sorted({a for ev, a in mine if "clock" in ev.split(",") and a})
+        keys = list(changed_incidents)
+        if released_from is not None and sees_unreleased(who, released_from):
+            keys = []  # it saw them when they arrived
+        if serious_watch and keys:
+            r = restrictions(store, who)
+            found = [i for i in (store.incident(k) for k in keys) if i is not None]
+            incidents = visible_incidents(found, r)
+            agreements = {a: load_agreement(a) for a in sorted(x for x in serious_watch if x)}
+            verdicts = {}
+            for a, ag in agreements.items():
+                judge = (
+                    judge_for(store, ag, audience=who)
+                    if judge_for is not None
+                    else replay_from_store(store, ag, audience=who).judge
+                )
+                verdicts[a] = {f.incident: f.to_json() for f in judge.findings(incidents)}
+            for incident in incidents:
+                for watched in sorted(serious_watch, key=lambda a: a or ""):
+                    finding = verdicts[watched].get(incident.key) if watched else None
+                    reasons = serious_reasons(incident, finding)
+                    if not reasons:
+                        continue
+                    payload = {
+                        "key": incident.key, "category": incident.category,
+                        "start": incident.window.start.isoformat(), "end": incident.window.end.isoformat(),
+                        "place": incident.place.to_json(), "deaths_best": incident.fatalities.best,
+                        "reasons": reasons, "agreement": watched,
+                        "finding": {k: finding[k] for k in ("qualification", "codes") if k in finding}
+                        if finding else None,
+                    }  # fmt: skip
+                    for hook in _hooks_for(
+                        store, "serious_incident", watched, audience=audience_text
+                    ):
+                        results.extend(_send(store, hook, "serious_incident", payload))
+        if clock:
+            for name in clock_watch:
+                agreement = load_agreement(name)
+                changed = _clock_change(store, agreement, replay_from_store, who)
+                if changed:
+                    payload = {"agreement": name, "changed": changed}
+                    for hook in _hooks_for(store, "clock", name, audience=audience_text):
+                        results.extend(_send(store, hook, "clock", payload))
     return results
 
 
@@ -275,14 +314,16 @@ def decision_took_effect(
     return results
 
 
-def _hooks_for(store: Store, event: str, watched: str | None,
-               any_agreement: bool = False) -> list[tuple[Any, ...]]:  # fmt: skip
-    """Hooks subscribed to ``event`` that watch ``watched`` (or any agreement)."""
+def _hooks_for(store: Store, event: str, watched: str | None, any_agreement: bool = False,
+               audience: str | None = None) -> list[tuple[Any, ...]]:  # fmt: skip
+    """Hooks subscribed to ``event`` that watch ``watched`` (or any agreement), of ``audience``
+    (or any: a decision that took effect is public)."""
     rows = store.conn.execute(
-        "SELECT id, url, secret, events, agreement FROM webhooks ORDER BY id"
+        "SELECT id, url, secret, events, agreement, audience FROM webhooks ORDER BY id"
     ).fetchall()
     return [r for r in rows if event in r[3].split(",")
-            and (any_agreement or (r[4] or None) == (watched or None))]  # fmt: skip
+            and (any_agreement or (r[4] or None) == (watched or None))
+            and (audience is None or r[5] == audience)]  # fmt: skip
 
 
 def _send(

@@ -52,6 +52,28 @@ def _parse_instant(text: str, settings: Settings, option: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=settings.timezone)
 
 
+AUDIENCE_HELP = (
+    "Whom the output is for (one rule, ceasefire.visibility): 'public' leaves out every party "
+    "submission not yet released and every reporter's identity; 'party:ID' gives what that party's "
+    "cell may see; 'all' is the centre's staff (reports marked RESTRICTED)."
+)
+
+
+def audience_option(func: F) -> F:
+    """``--audience public|all|party:ID`` (default all: the centre's own staff)."""
+    return click.option("--audience", "audience", default="all", show_default=True,
+                        metavar="public|all|party:ID", help=AUDIENCE_HELP)(func)  # fmt: skip
+
+
+def _audience(text: str) -> Any:
+    from ceasefire.visibility import parse_audience
+
+    try:
+        return parse_audience(text)
+    except ValueError as exc:
+        raise ConfigError(f"--audience: {exc}") from None
+
+
 def _parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -186,15 +208,22 @@ def agreement_convert(file: str, output: Path | None) -> None:
 @click.argument("kind", type=click.Choice(["ucdp", "acled", "reports", "humanitarian"]))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--submitted-by", "submitted_by", default=None, metavar="PARTY",
+              help="The file is this party's submission to the centre (reports): every record in "
+                   "it stays restricted to its cell, the guarantors, monitors and admins until a "
+                   "guarantor releases it.")  # fmt: skip
 @click.pass_context
 @handle_errors
-def import_(ctx: click.Context, kind: str, file: Path, fmt: str) -> None:
-    """Import FILE (plain or gzip): all of it or nothing; bad rows go to quarantine."""
+def import_(ctx: click.Context, kind: str, file: Path, fmt: str, submitted_by: str | None) -> None:
+    """Import FILE (plain or gzip): all of it or nothing; bad rows go to quarantine.
+
+    A report whose object names ``submitted_by`` (or whose reporter's type is ``party``) is a
+    party's submission and is restricted until released, whichever way it arrives."""
     from ceasefire.service import import_file
 
     settings = _settings(ctx)
     with settings.store() as store:
-        summary = import_file(store, kind, file, settings.timezone)
+        summary = import_file(store, kind, file, settings.timezone, submitted_by)
     if fmt == "json":
         click.echo(json.dumps(summary.to_json(), sort_keys=True, ensure_ascii=False))
         return
@@ -229,19 +258,21 @@ def quarantine(ctx: click.Context) -> None:
 @click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
 @click.option("--control/--no-control", default=True,
               help="Add who held the ground (the workspace's control map: bundled + imported).")  # fmt: skip
+@audience_option
 @click.pass_context
 @handle_errors
-def evaluate(
-    ctx: click.Context, agreement_name: str, fmt: str, as_of: str | None, control: bool
-) -> None:
+def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | None, control: bool,
+             audience: str) -> None:  # fmt: skip
     """Judge every stored incident against every term of the agreement."""
     from ceasefire.service import evaluate_store
 
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_instant(as_of, settings, "--as-of") if as_of else None
+    who = _audience(audience)
     with settings.store() as store:
-        pairs = evaluate_store(store, agreement_obj, when, "workspace" if control else None)
+        pairs = evaluate_store(store, agreement_obj, when, "workspace" if control else None,
+                               audience=who)  # fmt: skip
     pairs.sort(key=lambda p: p[0].key)
     if fmt == "jsonl":
         for _, finding in pairs:
@@ -265,17 +296,19 @@ def evaluate(
 @click.option("--agreement", "agreement_name", required=True)
 @click.option("--at", "at", required=True, help="ISO 8601 instant (offset optional).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@audience_option
 @click.pass_context
 @handle_errors
-def status(ctx: click.Context, agreement_name: str, at: str, fmt: str) -> None:
+def status(ctx: click.Context, agreement_name: str, at: str, fmt: str, audience: str) -> None:
     """Where the agreement clock stands at an instant: phase, day, conditions."""
     from ceasefire.service import status_from_store
 
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_instant(at, settings, "--at")
+    who = _audience(audience)
     with settings.store() as store:
-        result = status_from_store(store, agreement_obj, when)
+        result = status_from_store(store, agreement_obj, when, audience=who)
     if fmt == "json":
         click.echo(json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2))
         return
@@ -303,20 +336,22 @@ def report() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@audience_option
 @click.pass_context
 @handle_errors
-def report_daily(
-    ctx: click.Context, agreement_name: str, day: str, fmt: str, output: Path | None
-) -> None:
-    """The daily report for one day, in Markdown, HTML or JSON."""
+def report_daily(ctx: click.Context, agreement_name: str, day: str, fmt: str,
+                 output: Path | None, audience: str) -> None:  # fmt: skip
+    """The daily report for one day, in Markdown, HTML or JSON, for an audience (the public
+    report is a rendering of its own, marked PUBLIC: --audience public)."""
     from ceasefire.reports import render_html, render_json, render_markdown
     from ceasefire.service import replay_from_store
 
     settings = _settings(ctx)
     agreement_obj = load_agreement(agreement_name)
     when = _parse_date(day, "--date")
+    who = _audience(audience)
     with settings.store() as store:
-        data = replay_from_store(store, agreement_obj).report(when)
+        data = replay_from_store(store, agreement_obj, audience=who).report(when)
     text = {"md": render_markdown, "html": render_html, "json": render_json}[fmt](data)
     if output is None:
         click.echo(text, nl=False)
@@ -343,11 +378,11 @@ def _write_atomic_bytes(path: Path, data: bytes) -> None:
     "--agreement", "agreement_name", default=None, help="Add findings (GeoJSON, HXL, Parquet)."
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@audience_option
 @click.pass_context
 @handle_errors
-def export(
-    ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None
-) -> None:
+def export(ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None,
+           audience: str) -> None:  # fmt: skip
     """Export stored incidents as UCDP CSV, ACLED CSV, GeoJSON, HXL-tagged CSV or Parquet."""
     import io
 
@@ -358,15 +393,15 @@ def export(
         write_hxl_csv,
         write_ucdp_csv,
     )
+    from ceasefire.service import incidents_for, judge_for
 
     settings = _settings(ctx)
     findings = None
+    who = _audience(audience)
     with settings.store() as store:
-        incidents = sorted(store.incidents(), key=lambda i: i.key)
+        incidents = sorted(incidents_for(store, audience=who), key=lambda i: i.key)
         if agreement_name:
-            from ceasefire.service import judge_for
-
-            judge = judge_for(store, load_agreement(agreement_name), incidents)
+            judge = judge_for(store, load_agreement(agreement_name), incidents, audience=who)
             findings = {f.incident: f.to_json() for f in judge.findings(incidents)}
     if layout == "parquet":
         from ceasefire.export.parquet import write_parquet
@@ -397,25 +432,35 @@ def export(
 @click.argument("key")
 @click.option("--agreement", "agreement_name", default=None)
 @click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
+@audience_option
 @click.pass_context
 @handle_errors
-def incident(ctx: click.Context, key: str, agreement_name: str | None, as_of: str | None) -> None:
+def incident(ctx: click.Context, key: str, agreement_name: str | None, as_of: str | None,
+             audience: str) -> None:  # fmt: skip
     """Show one incident: its revisions, judgements and (with --agreement) its finding."""
+    from ceasefire.visibility import restrictions, visible_incidents
+
     settings = _settings(ctx)
     when = _parse_instant(as_of, settings, "--as-of") if as_of else None
+    who = _audience(audience)
     with settings.store() as store:
-        history = store.incident_history(key)
+        r = restrictions(store, who)
+        history = store.incident_history(key) if r.may_see(key) else []
         if not history:
-            raise ConfigError(f"No incident {key!r} in the workspace; keys look like ucdp:227667.")
+            raise ConfigError(f"No incident {key!r} in the workspace (or not one --audience "
+                              f"{audience} may see); keys look like ucdp:227667.")  # fmt: skip
+        seen = visible_incidents([i for _, i in history], r)
         out: dict[str, Any] = {
             "incident": key,
-            "revisions": [{"revision": r, **i.to_json()} for r, i in history],
+            "revisions": [
+                {"revision": n, **i.to_json()} for (n, _), i in zip(history, seen, strict=True)
+            ],
         }
         if agreement_name:
             from ceasefire.service import judge_for
 
-            judge = judge_for(store, load_agreement(agreement_name))
-            out["finding"] = judge.finding(history[-1][1], when).to_json()
+            judge = judge_for(store, load_agreement(agreement_name), audience=who)
+            out["finding"] = judge.finding(seen[-1], when).to_json()
     click.echo(json.dumps(out, sort_keys=True, ensure_ascii=False, indent=2))
 
 
@@ -454,9 +499,10 @@ def ingest_news_cmd(
     evidence, batch = ingest_news(list(paths), settings.timezone, source, published, config_path)
     if agreement_name:
         from ceasefire.service import judge_for
+        from ceasefire.visibility import OPERATOR
 
         with settings.store() as db:
-            judge = judge_for(db, load_agreement(agreement_name))
+            judge = judge_for(db, load_agreement(agreement_name), audience=OPERATOR)
         findings = {f.incident: f.to_json() for f in judge.findings(batch.records)}
         for inc in evidence["incidents"]:
             inc["finding"] = findings.get(f"news:{inc['id']}")
@@ -509,16 +555,18 @@ def _control_answer_json(answer: Any) -> dict[str, Any]:
     }
 
 
-def _workspace_control(ctx: click.Context) -> Any:
-    """The bundled control map plus the workspace's imported statements (if a workspace exists)."""
+def _workspace_control(ctx: click.Context, audience: str) -> Any:
+    """The bundled control map plus the workspace's imported statements and the territorial events
+    the audience may see (if a workspace exists)."""
     from ceasefire.geo.control import load_aleppo_2016
-    from ceasefire.geo.control_store import workspace_control
+    from ceasefire.service import control_for
 
     settings = _settings(ctx)
+    who = _audience(audience)
     if not settings.workspace.is_dir():
         return load_aleppo_2016()
     with settings.store() as store:
-        return workspace_control(store, settings.timezone)
+        return control_for(store, settings.timezone, audience=who)
 
 
 @control.command("import")
@@ -544,6 +592,7 @@ def control_import(ctx: click.Context, file: Path, recorded_by: str) -> None:
 @click.option("--lon", type=click.FloatRange(-180, 180), default=None)
 @click.option("--area", "area_id", default=None, help="An area id (P-code) instead of a point.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@audience_option
 @click.pass_context
 @handle_errors
 def control_at(
@@ -553,11 +602,12 @@ def control_at(
     lon: float | None,
     area_id: str | None,
     fmt: str,
+    audience: str,
 ) -> None:
     """Who held the point (or area) on the date, with the evidence (or "unknown" and why)."""
     from ceasefire.geo.control import ControlAnswer
 
-    control_map = _workspace_control(ctx)
+    control_map = _workspace_control(ctx, audience)
     on = _parse_date(day, "--date")
     if area_id is not None:
         version = control_map.area_at(area_id, on)
@@ -598,11 +648,12 @@ def _boundary_repairs() -> dict[str, int]:
 @click.option("--date", "day", required=True)
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@audience_option
 @click.pass_context
 @handle_errors
-def control_map(ctx: click.Context, day: str, fmt: str, output: Path | None) -> None:
+def control_map(ctx: click.Context, day: str, fmt: str, output: Path | None, audience: str) -> None:
     """The control map on the date as RFC 7946 GeoJSON."""
-    collection = _workspace_control(ctx).to_geojson(_parse_date(day, "--date"))
+    collection = _workspace_control(ctx, audience).to_geojson(_parse_date(day, "--date"))
     collection["ceasefire:geometry_repairs"] = _boundary_repairs()  # RFC 7946 foreign member
     text = json.dumps(collection, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -616,16 +667,21 @@ def control_map(ctx: click.Context, day: str, fmt: str, output: Path | None) -> 
 @click.option("--agreement", "agreement_name", required=True)
 @click.option("--date", "day", required=True)
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json")
+@audience_option
 @click.pass_context
 @handle_errors
-def control_separation(ctx: click.Context, agreement_name: str, day: str, fmt: str) -> None:
+def control_separation(
+    ctx: click.Context, agreement_name: str, day: str, fmt: str, audience: str
+) -> None:
     """Where areas held by covered (or unknown) groups meet areas held by excluded groups.
 
     It describes areas held; it never designates anything as open to attack."""
     from ceasefire.compliance.separation import separation_report
 
     report = separation_report(
-        _workspace_control(ctx), load_agreement(agreement_name), _parse_date(day, "--date")
+        _workspace_control(ctx, audience),
+        load_agreement(agreement_name),
+        _parse_date(day, "--date"),
     )
     click.echo(json.dumps(report, sort_keys=True, ensure_ascii=False, indent=2, default=str))
 
@@ -776,12 +832,15 @@ def webhooks() -> None:
     default=None,
     help="The agreement watched: its clock (needed for clock) and its violations (serious_incident).",
 )
+@click.option("--audience", default="public", show_default=True, metavar="public|all|party:ID",
+              help="What the receiver may learn: 'all' for a system of the centre's staff or the "
+                   "guarantors, 'party:ID' for a party's cell; unreleased submissions reach only "
+                   "the hooks that may see them.")  # fmt: skip
 @_TOKEN
 @click.pass_context
 @handle_errors
-def webhooks_add(
-    ctx: click.Context, url: str, events: str, agreement_name: str | None, token: str | None
-) -> None:
+def webhooks_add(ctx: click.Context, url: str, events: str, agreement_name: str | None,
+                 audience: str, token: str | None) -> None:  # fmt: skip
     """Register a webhook (admin); prints its signing secret once."""
     from ceasefire.alerts import add_webhook
     from ceasefire.governance import allow, authenticate
@@ -791,7 +850,7 @@ def webhooks_add(
         allow(admin, "users.add")
         hook_id, secret = add_webhook(
             store, url, [e.strip() for e in events.split(",") if e.strip()], admin.name,
-            agreement_name,
+            agreement_name, audience,
         )  # fmt: skip
     click.echo(f"webhook {hook_id} for {events}; signing secret, shown once:")
     click.echo(secret)

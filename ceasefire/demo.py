@@ -16,6 +16,7 @@ from ceasefire.reports import render_html, render_json, render_markdown
 from ceasefire.service import bundled_data, import_file, replay_from_store
 from ceasefire.settings import Settings
 from ceasefire.store import ImportSummary, Store
+from ceasefire.visibility import PUBLIC
 
 __all__ = [
     "DEMO_ACCOUNTS_FILE",
@@ -85,7 +86,9 @@ def run_demo(settings: Settings, first: date | None, last: date | None, console:
             console.print(f"  {kind}: added {summary.added}, revised {summary.revised}, "
                           f"unchanged {summary.unchanged}, quarantined {summary.quarantined}")  # fmt: skip
         with console.status("Evaluating and writing daily reports …"):
-            replay = replay_from_store(store, agreement)
+            replay = replay_from_store(
+                store, agreement, audience=PUBLIC
+            )  # published: the public rendering
             reports_dir.mkdir(parents=True, exist_ok=True)
             day = first
             while day <= last:

@@ -1,7 +1,9 @@
 """The library's verbs over a workspace: import, evaluate, status, reports, exports.
 
-The CLI (and later the HTTP API) call these; they raise :class:`CeasefireError` subclasses and
-never print.
+The CLI, the API, the dashboard and the alerts call these; they raise :class:`CeasefireError`
+subclasses and never print.  Every read of incidents or claims here takes the ``audience`` it is
+for (keyword-only, no default) and filters through :mod:`ceasefire.visibility` before anything is
+computed: what a caller may not see cannot reach a count, a clock day, a finding or a report.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ceasefire.model.incidents import Incident, Judgement
 from ceasefire.model.timewindow import TimeWindow
 from ceasefire.reports.daily import Replay
 from ceasefire.store import ImportSummary, Store
+from ceasefire.visibility import Audience, restrictions, visible_claims, visible_incidents
 
 if TYPE_CHECKING:
     from ceasefire.governance import Account
@@ -38,10 +41,13 @@ __all__ = [
     "approve_decision",
     "bundled_data",
     "claims_from_store",
+    "control_for",
     "convoys_from_store",
     "evaluate_store",
     "import_file",
+    "incidents_for",
     "judge_for",
+    "release_submission",
     "replay_from_store",
     "status_from_store",
 ]
@@ -58,17 +64,26 @@ def bundled_data(relative: str) -> Path:
     return Path(str(resources.files("ceasefire") / "data" / relative))
 
 
-def import_file(store: Store, kind: str, path: Path, tz: ZoneInfo) -> ImportSummary:
+def import_file(
+    store: Store, kind: str, path: Path, tz: ZoneInfo, submitted_by: str | None = None
+) -> ImportSummary:
+    """Import ``path``; ``submitted_by``: the file is that party's submission (reports only), every
+    record in it restricted until a guarantor releases it."""
     if kind not in IMPORTERS:
         raise ConfigError(
             f"Unknown import kind {kind!r}; use one of {', '.join(sorted(IMPORTERS))}."
         )
-    batch = IMPORTERS[kind](path, tz)
+    if submitted_by is not None:
+        if kind != "reports":
+            raise ConfigError("Only reports are a party's submissions (--submitted-by).")
+        batch = parse_reports(path, tz, submitted_by)
+    else:
+        batch = IMPORTERS[kind](path, tz)
     summary = store.import_batch(batch)
     if summary.changed_incidents or summary.added or summary.revised:
         from ceasefire.alerts import after_change
 
-        # committed already; deliveries recorded
+        # committed already; deliveries recorded (to the public audience: see alerts)
         after_change(store, summary.changed_incidents, replay_from_store=replay_from_store,
                      judge_for=judge_for)  # fmt: skip
     return summary
@@ -111,7 +126,25 @@ def convoys_from_store(store: Store) -> list[Convoy]:
     return out
 
 
-def claims_from_store(store: Store) -> list[Claim]:
+def incidents_for(store: Store, *, audience: Audience) -> list[Incident]:
+    """The stored incidents ``audience`` may see (start order), reporters withheld where due."""
+    return visible_incidents(store.incidents(), restrictions(store, audience))
+
+
+def control_for(store: Store, tz: ZoneInfo, *, audience: Audience) -> Any:
+    """The workspace's control map as ``audience`` may know it (the territorial events among the
+    incidents it may see)."""
+    from ceasefire.geo.control_store import workspace_control
+
+    return workspace_control(store, tz, incidents_for(store, audience=audience))
+
+
+def claims_from_store(store: Store, *, audience: Audience) -> list[Claim]:
+    """The stored claims ``audience`` may see."""
+    return visible_claims(_claims(store), restrictions(store, audience))
+
+
+def _claims(store: Store) -> list[Claim]:
     return [
         Claim(
             id=b["id"],
@@ -156,41 +189,77 @@ def with_stored_decisions(store: Store, agreement: Agreement) -> Agreement:
 
 def judge_for(
     store: Store, agreement: Agreement, incidents: list[Incident] | None = None,
-    control: Any = "workspace",
+    control: Any = "workspace", *, audience: Audience,
 ) -> Judge:  # fmt: skip
     """The one judgement path for a workspace: the agreement with the guarantors' decisions
     recorded in it, and the workspace's control map (bundled + imported statements + territorial
-    events).  Every surface judges through this, so they all give each incident the same finding."""
+    events among the incidents ``audience`` may see; ``incidents``: those, when the caller has
+    read them already).  Every surface judges through this, so they all give each incident the
+    same finding."""
     if control == "workspace":
         from ceasefire.geo.control_store import workspace_control
 
+        if incidents is None:
+            incidents = incidents_for(store, audience=audience)
         control = workspace_control(store, agreement.timezone, incidents)
     return Judge(with_stored_decisions(store, agreement), control)
 
 
-def replay_from_store(store: Store, agreement: Agreement, control: Any = "workspace") -> Replay:
-    """A replay of the stored records, judged through :func:`judge_for`."""
-    incidents = list(store.incidents())
-    judge = judge_for(store, agreement, incidents, control)
-    return Replay(judge, incidents, convoys_from_store(store), claims_from_store(store))
+def replay_from_store(
+    store: Store, agreement: Agreement, control: Any = "workspace", *, audience: Audience
+) -> Replay:
+    """A replay of the stored records ``audience`` may see, judged through :func:`judge_for`;
+    its reports carry the audience's distribution marking."""
+    r = restrictions(store, audience)
+    incidents = visible_incidents(store.incidents(), r)
+    judge = judge_for(store, agreement, incidents, control, audience=audience)
+    claims = visible_claims(_claims(store), r)
+    return Replay(judge, incidents, convoys_from_store(store), claims,
+                  distribution=audience.distribution)  # fmt: skip
 
 
 def evaluate_store(
-    store: Store, agreement: Agreement, as_of: datetime | None = None, control: Any = "workspace"
-) -> list[tuple[Incident, Finding]]:
-    """Every stored incident known at ``as_of`` with its finding (through :func:`judge_for`)."""
-    incidents = list(store.incidents())
-    judge = judge_for(store, agreement, incidents, control)
+    store: Store, agreement: Agreement, as_of: datetime | None = None, control: Any = "workspace",
+    *, audience: Audience,
+) -> list[tuple[Incident, Finding]]:  # fmt: skip
+    """Every stored incident ``audience`` may see, known at ``as_of``, with its finding (through
+    :func:`judge_for`)."""
+    incidents = incidents_for(store, audience=audience)
+    judge = judge_for(store, agreement, incidents, control, audience=audience)
     if as_of is not None:
         incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
     return list(zip(incidents, judge.findings(incidents, as_of), strict=True))
 
 
-def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[str, Any]:
-    replay = replay_from_store(store, agreement, control=None)
+def status_from_store(
+    store: Store, agreement: Agreement, at: datetime, *, audience: Audience
+) -> dict[str, Any]:
+    replay = replay_from_store(store, agreement, control=None, audience=audience)
     status = status_at(replay.clock(at), at)
     status["deadlines"] = deadline_states(replay.judge, replay.incidents, at)
+    status["distribution"] = audience.distribution
     return status
+
+
+def release_submission(store: Store, account: Account, key: str) -> None:
+    """A guarantor releases a restricted submission to everyone (audited); alerts then go out as
+    for a new record, since the public learns of it only now."""
+    from ceasefire.errors import NotFoundError
+    from ceasefire.store import audit
+    from ceasefire.visibility import release
+
+    with store.transaction() as conn:
+        row = conn.execute(
+            "SELECT party FROM distribution WHERE key = ? AND released_at IS NULL", (key,)
+        ).fetchone()
+        if row is None or not release(conn, key):
+            raise NotFoundError(f"No restricted submission {key!r} awaiting release.")
+        audit.append(conn, account.name, "reports.release", key, {"by_guarantor": account.party})
+    from ceasefire.alerts import after_change
+
+    keys = [key] if store.incident(key) is not None else []
+    after_change(store, keys, replay_from_store=replay_from_store, judge_for=judge_for,
+                 released_from=str(row[0]))  # fmt: skip
 
 
 def approve_decision(
@@ -201,7 +270,7 @@ def approve_decision(
     from ceasefire.alerts import decision_took_effect
     from ceasefire.governance import approve_and_alert
 
-    alert = partial(decision_took_effect, replay_from_store=replay_from_store)
+    alert = partial(decision_took_effect, replay_from_store=replay_from_store)  # public audience
     return approve_and_alert(store, account, decision_id, agreement, alert)
 
 

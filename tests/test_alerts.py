@@ -20,7 +20,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Receiver.received.append((dict(self.headers), body))
+        _Receiver.received.append(({**dict(self.headers), "path": self.path}, body))
         self.send_response(204)
         self.end_headers()
 
@@ -89,9 +89,11 @@ def _receiver() -> tuple[HTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_port}/hook"
 
 
-def _events(kind: str) -> list[dict[str, Any]]:
+def _events(kind: str, path: str | None = None) -> list[dict[str, Any]]:
     return [
-        json.loads(b)["payload"] for h, b in _Receiver.received if h["X-Ceasefire-Event"] == kind
+        json.loads(b)["payload"]
+        for h, b in _Receiver.received
+        if h["X-Ceasefire-Event"] == kind and path in (None, h["path"])
     ]
 
 
@@ -168,6 +170,8 @@ def test_a_clock_hook_needs_an_agreement(tmp_path: Path) -> None:
 
 
 def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: Path) -> None:
+    """A monitor's report is a submission to the centre: the staff's hook hears of it once it is
+    stored; the public's hook only when a guarantor releases it, and the staff's not twice."""
     import time
 
     from fastapi.testclient import TestClient
@@ -182,7 +186,11 @@ def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: 
         monitor = _run(ws, "users", "add", "team-1", "--role", "monitor", token=admin).splitlines()[
             -1
         ]
-        _run(ws, "webhooks", "add", url, "--events", "serious_incident", token=admin)
+        us = _run(ws, "users", "add", "us", "--role", "guarantor", "--party", "USA",
+                  token=admin).splitlines()[-1]  # fmt: skip
+        _run(ws, "webhooks", "add", url + "/staff", "--events", "serious_incident",
+             "--audience", "all", token=admin)  # fmt: skip
+        _run(ws, "webhooks", "add", url + "/public", "--events", "serious_incident", token=admin)
         client = TestClient(create_app(ws, TZ))
         report = {
             "id": "convoy-hit", "kind": "incident", "reported_at": "2016-09-19T22:00+03:00",
@@ -201,9 +209,16 @@ def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: 
         while not _events("serious_incident") and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.3)  # a second (wrong) alert would have arrived by now
-        (alert,) = _events("serious_incident")
+        (alert,) = _events("serious_incident", "/hook/staff")
         assert alert["key"] == "report:convoy-hit"
         assert alert["reasons"] == ["category HUM.ATTACK"]
+        assert _events("serious_incident", "/hook/public") == []  # not released yet
+        released = client.post("/reports/report:convoy-hit/release",
+                               headers={"Authorization": f"Bearer {us}"})  # fmt: skip
+        assert released.status_code == 200
+        (public,) = _events("serious_incident", "/hook/public")
+        assert public["key"] == "report:convoy-hit"
+        assert len(_events("serious_incident", "/hook/staff")) == 1
     finally:
         server.shutdown()
         server.server_close()

@@ -22,6 +22,7 @@ from ceasefire.governance import add_user
 from ceasefire.model.agreement import Agreement
 from ceasefire.service import evaluate_store, import_file
 from ceasefire.store import Store
+from ceasefire.visibility import OPERATOR
 from tests.conftest import TZ, UCDP_SEPT
 
 ADMIN_URL = os.environ.get("CEASEFIRE_PG_ADMIN_URL", "")
@@ -68,7 +69,8 @@ def test_postgres_holds_the_same_incidents_and_findings_as_sqlite(
 
     def findings(store: Store) -> list[str]:
         return sorted(
-            json.dumps(f.to_json(), sort_keys=True) for _, f in evaluate_store(store, agreement)
+            json.dumps(f.to_json(), sort_keys=True)
+            for _, f in evaluate_store(store, agreement, audience=OPERATOR)
         )
 
     assert findings(pg) == findings(lite)

@@ -13,6 +13,7 @@ from ceasefire.cli import cli
 from ceasefire.reports import Replay, render_html, render_json, render_markdown
 from ceasefire.service import bundled_data, import_file, replay_from_store
 from ceasefire.store import Store
+from ceasefire.visibility import OPERATOR
 from tests.conftest import TZ, UCDP_SEPT
 
 
@@ -24,7 +25,7 @@ def replay() -> Replay:
     import_file(store, "reports", bundled_data("reports/syria-2016-09.jsonl"), TZ)
     from ceasefire.agreements import load_agreement
 
-    return replay_from_store(store, load_agreement("syria-2016-09"))
+    return replay_from_store(store, load_agreement("syria-2016-09"), audience=OPERATOR)
 
 
 def test_outline_and_header(replay: Replay) -> None:
@@ -138,7 +139,9 @@ def test_hostile_text_is_escaped_in_html(tmp_path: Path) -> None:
     from ceasefire.agreements import load_agreement
 
     html = render_html(
-        replay_from_store(store, load_agreement("syria-2016-09")).report(date(2016, 9, 15))
+        replay_from_store(store, load_agreement("syria-2016-09"), audience=OPERATOR).report(
+            date(2016, 9, 15)
+        )
     )
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
@@ -172,8 +175,8 @@ def test_reports_without_control_data_say_so() -> None:
     import_file(store, "ucdp", UCDP_SEPT, TZ)
     from ceasefire.agreements import load_agreement
 
-    report = replay_from_store(store, load_agreement("syria-2016-09"), control=None).report(
-        date(2016, 9, 14)
-    )
+    report = replay_from_store(
+        store, load_agreement("syria-2016-09"), control=None, audience=OPERATOR
+    ).report(date(2016, 9, 14))
     assert report["territory"] == {"mapped": False, "areas": [], "by_status": {}}
     assert "No control data for this day." in render_markdown(report)

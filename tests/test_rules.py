@@ -24,6 +24,7 @@ from ceasefire.intake.jsonlines import parse_reports
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident
 from ceasefire.store import Store
+from ceasefire.visibility import OPERATOR
 from tests.conftest import TZ
 from tests.test_acled import acled_row, write_csv
 
@@ -131,8 +132,12 @@ def test_a_published_determination_governs_from_its_date(decided: Store) -> None
     from ceasefire.service import evaluate_store
 
     agreement = _variant("", "")
-    before = dict(evaluate_store(decided, agreement, datetime(2016, 9, 24, tzinfo=TZ)))
-    after = dict(evaluate_store(decided, agreement, datetime(2016, 9, 26, tzinfo=TZ)))
+    before = dict(
+        evaluate_store(decided, agreement, datetime(2016, 9, 24, tzinfo=TZ), audience=OPERATOR)
+    )
+    after = dict(
+        evaluate_store(decided, agreement, datetime(2016, 9, 26, tzinfo=TZ), audience=OPERATOR)
+    )
     f_before = next(f for i, f in before.items() if i.key == "ucdp:227922")
     f_after = next(f for i, f in after.items() if i.key == "ucdp:227922")
     assert f_before.qualification == "undetermined"

@@ -14,7 +14,7 @@ import json
 import math
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from ceasefire.governance import Account, authenticate
 from ceasefire.intake.common import BadField
 from ceasefire.intake.jsonlines import parse_report_object
 from ceasefire.store import Store, audit
+from ceasefire.visibility import audience_of
 
 __all__ = ["ENDPOINT_PERMISSIONS", "MAX_BODY_BYTES", "create_app"]
 
@@ -134,9 +135,8 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "GET /dashboard/report": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /basemap/{layer}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
 }
-# who sees a report: its own cell, the guarantors and the monitors; anyone once released;
-# reporter identities never to a party (other than its own cell) nor to the public
-_SEES_ALL = frozenset({"admin", "guarantor", "monitor"})
+# who sees what: one rule, ceasefire.visibility (a submission: its own cell, the guarantors, the
+# monitors and the admins until released; reporter identities never to another party nor the public)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -198,13 +198,15 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         from ceasefire.service import status_from_store
 
         with store() as db:
-            require("GET /status", account(db, authorization))
+            who = account(db, authorization)
+            require("GET /status", who)
             try:
                 when = datetime.fromisoformat(at)
             except ValueError:
                 return _error(422, "invalid_request", f"at: {at!r} is not an ISO 8601 date-time")  # type: ignore[return-value]
             when = when if when.tzinfo else when.replace(tzinfo=tz)
-            return status_from_store(db, load_bundled_agreement(agreement), when)
+            return status_from_store(db, load_bundled_agreement(agreement), when,
+                                     audience=audience_of(who))  # fmt: skip
 
     @app.get("/findings")
     def findings(
@@ -222,8 +224,10 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                 )  # type: ignore[return-value]
             when = when if when.tzinfo else when.replace(tzinfo=tz)
         with store() as db:
-            require("GET /findings", account(db, authorization))
-            pairs = evaluate_store(db, load_bundled_agreement(agreement), when)
+            who = account(db, authorization)
+            require("GET /findings", who)
+            pairs = evaluate_store(db, load_bundled_agreement(agreement), when,
+                                   audience=audience_of(who))  # fmt: skip
         return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
 
     writer = IntakeWriter(store)
@@ -262,24 +266,32 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     @app.get("/reports")
     def list_reports(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
+        """The submissions made to the centre (reports and claims of the parties' cells, the
+        monitors and the guarantors) that the caller may see, released or not."""
+        from ceasefire.visibility import restrictions
+
         with store() as db:
             who = account(db, authorization)
             require("GET /reports", who)
-            role = who.role if who else PUBLIC
+            r = restrictions(db, audience_of(who))
             rows = db.conn.execute(
-                "SELECT m.key, m.party, m.released_at, i.body FROM report_meta m JOIN incidents i ON i.key = m.key "
-                "ORDER BY m.key"
+                "SELECT d.key, d.party, d.released_at, i.body, c.body FROM distribution d "
+                "LEFT JOIN incidents i ON i.key = d.key "
+                "LEFT JOIN records c ON c.kind = 'claim' AND 'claim:' || c.id = d.key "
+                "ORDER BY d.key"
             ).fetchall()
         out = []
-        for key, party, released, body in rows:
-            own = who is not None and who.role == "party" and who.party == party
-            if not (role in _SEES_ALL or own or released):
+        for key, party, released, incident, claim in rows:
+            if not r.may_see(key) or (incident or claim) is None:
                 continue
-            record = json.loads(body)
-            item = {"key": key, "party": party, "released_at": released, "category": record["category"],
-                    "window": record["window"], "place": record["place"], "actors": record["actors"]}  # fmt: skip
-            if role in _SEES_ALL or own:
-                item["sources"] = record["sources"]  # the reporter, as the report named it
+            record = json.loads(incident or claim)
+            item: dict[str, Any] = {"key": key, "party": party, "released_at": released}
+            if incident is not None:
+                item |= {k: record[k] for k in ("category", "window", "place", "actors")}
+                if r.sees_reporter(key):
+                    item["sources"] = record["sources"]  # the reporter, as the report named it
+            else:
+                item |= {k: record[k] for k in ("claimant", "quantity", "value", "period")}
             out.append(item)
         return out
 
@@ -289,14 +301,9 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             who = account(db, authorization)
             require("POST /reports/{key}/release", who)
             assert who is not None
-            with db.transaction() as conn:
-                changed = conn.execute(
-                    "UPDATE report_meta SET released_at = coalesce(released_at, ?) WHERE key = ?",
-                    (datetime.now(UTC).isoformat(timespec="seconds"), key),
-                ).rowcount
-                if not changed:
-                    raise NotFoundError(f"No report {key!r}.")
-                audit.append(conn, who.name, "reports.release", key, {"by_guarantor": who.party})
+            from ceasefire import service
+
+            service.release_submission(db, who, key)
         return {"key": key, "released": True}
 
     @app.post("/decisions", status_code=201)
@@ -373,16 +380,19 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                     or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90)):  # fmt: skip
                 return _error(422, "invalid_request",
                               "bbox: give min_lon,min_lat,max_lon,max_lat in degrees, min ≤ max")  # fmt: skip
+        from ceasefire.visibility import restrictions, visible_incidents
+
         with store() as db:
-            require("GET /incidents", account(db, authorization))
+            who = account(db, authorization)
+            require("GET /incidents", who)
+            r = restrictions(db, audience_of(who))
             if bbox is None:
-                rows = db.conn.execute(
-                    "SELECT body FROM incidents ORDER BY key LIMIT ? OFFSET ?", (limit, offset)
-                )
-                return [json.loads(body) for (body,) in rows]
-            keys = db.incident_keys_in_box(*box)[offset : offset + limit]
-            found = [db.incident(key) for key in keys]
-            return [i.to_json() for i in found if i is not None]
+                every = [k for (k,) in db.conn.execute("SELECT key FROM incidents ORDER BY key")]
+            else:
+                every = db.incident_keys_in_box(*box)
+            keys = [k for k in every if r.may_see(k)][offset : offset + limit]
+            found = [i for i in (db.incident(key) for key in keys) if i is not None]
+            return [i.to_json() for i in visible_incidents(found, r)]
 
     @app.get("/reports/daily")
     def daily(agreement: str, date: str, authorization: str | None = Header(default=None)) -> Any:
@@ -396,8 +406,11 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         except ValueError:
             return _error(422, "invalid_request", f"date: {date!r} is not YYYY-MM-DD")
         with store() as db:
-            require("GET /reports/daily", account(db, authorization))
-            data = replay_from_store(db, load_bundled_agreement(agreement)).report(day)
+            who = account(db, authorization)
+            require("GET /reports/daily", who)
+            replay = replay_from_store(db, load_bundled_agreement(agreement),
+                                       audience=audience_of(who))  # fmt: skip
+            data = replay.report(day)
         return Response(render_json(data), media_type="application/json")
 
     @app.get("/control/at")
@@ -406,7 +419,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     ) -> Any:
         from datetime import date as date_type
 
-        from ceasefire.geo.control_store import workspace_control
+        from ceasefire.service import control_for
 
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return _error(422, "invalid_request", "lat/lon out of range")
@@ -415,8 +428,9 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         except ValueError:
             return _error(422, "invalid_request", f"date: {date!r} is not YYYY-MM-DD")
         with store() as db:
-            require("GET /control/at", account(db, authorization))
-            answer = workspace_control(db, tz).at(lat, lon, day)
+            who = account(db, authorization)
+            require("GET /control/at", who)
+            answer = control_for(db, tz, audience=audience_of(who)).at(lat, lon, day)
         return {
             "status": answer.status, "actors": list(answer.actors), "area_id": answer.area_id,
             "area_name": answer.area_name, "sources": list(answer.sources), "reason": answer.reason,
@@ -442,13 +456,15 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             return _error(404, "not_found",
                           f"No export {layout!r}: ucdp, acled, geojson, hxl or parquet.")  # fmt: skip
         findings = None
-        with store() as db:
-            require("GET /exports/{layout}", account(db, authorization))
-            rows = sorted(db.incidents(), key=lambda i: i.key)
-            if agreement:
-                from ceasefire.service import judge_for
+        from ceasefire.service import incidents_for, judge_for
 
-                judge = judge_for(db, load_bundled_agreement(agreement), rows)
+        with store() as db:
+            who = account(db, authorization)
+            require("GET /exports/{layout}", who)
+            audience = audience_of(who)
+            rows = sorted(incidents_for(db, audience=audience), key=lambda i: i.key)
+            if agreement:
+                judge = judge_for(db, load_bundled_agreement(agreement), rows, audience=audience)
                 findings = {f.incident: f.to_json() for f in judge.findings(rows)}
         if layout == "parquet":
             from ceasefire.export.parquet import write_parquet

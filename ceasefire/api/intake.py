@@ -25,6 +25,7 @@ from typing import Any
 from ceasefire.errors import CeasefireError
 from ceasefire.governance import authenticate
 from ceasefire.intake.common import Batch
+from ceasefire.model.batches import record_key
 from ceasefire.store import Store
 
 __all__ = ["IntakeItem", "IntakeWriter"]
@@ -178,8 +179,11 @@ class IntakeWriter:
         record = item.record
         batch = Batch(kind="reports", file=f"api:{who.name}")
         batch.records.append(record)
+        key = record_key(record)
+        # a submission to the centre: restricted until a guarantor releases it (recorded with the
+        # record, in its transaction; ceasefire.visibility is the one rule that reads it)
+        batch.restricted[key] = who.party or who.role
         summary = store.import_in_transaction(batch)
-        key = f"report:{getattr(record, 'source_id', getattr(record, 'id', ''))}"
         conn.execute(
             "INSERT INTO report_meta(key, account, role, party) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(key) DO NOTHING",

@@ -58,9 +58,9 @@ def register(
         decisions_view,
         humanitarian_view,
         parse_day,
-        viewer_of,
     )
     from ceasefire.geo.zone_export import zones_geojson
+    from ceasefire.visibility import audience_of
 
     cache = DashboardCache()
     opened = default_agreement if default_agreement in bundled_names() else bundled_names()[0]
@@ -84,7 +84,7 @@ def register(
     def whoami(authorization: str | None = Header(default=None)) -> dict[str, Any]:
         """The caller's role, party and account name (the public has no account)."""
         with store() as db:
-            who = viewer_of(caller(db, "GET /whoami", authorization))
+            who = audience_of(caller(db, "GET /whoami", authorization))
         return {"role": who.role, "party": who.party, "name": who.name,
                 "sees_unreleased": who.sees_all, "agreements": bundled_names(),
                 "default_agreement": opened}  # fmt: skip
@@ -115,21 +115,21 @@ def register(
         """Areas and who held them on the date (GeoJSON)."""
         day = parse_day(date)
         with store() as db:
-            caller(db, "GET /control/map", authorization)
-            return cache.control_map(db, day, tz)
+            who = audience_of(caller(db, "GET /control/map", authorization))
+            return cache.control_map(db, day, tz, who)
 
     @app.get("/incidents/{key:path}")
     def incident(key: str, agreement: str, authorization: str | None = Header(default=None)) -> Any:
         """One incident: sources, the finding and its explanation, revisions and judgements."""
         with store() as db:
-            who = viewer_of(caller(db, "GET /incidents/{key}", authorization))
+            who = audience_of(caller(db, "GET /incidents/{key}", authorization))
             return cache.incident(db, _agreement(agreement).id, who, key)
 
     @app.get("/scorecards")
     def scorecards(agreement: str, authorization: str | None = Header(default=None)) -> Any:
         """Per party and day: violations it bore, undetermined incidents it was part of."""
         with store() as db:
-            who = viewer_of(caller(db, "GET /scorecards", authorization))
+            who = audience_of(caller(db, "GET /scorecards", authorization))
             return JSONResponse(cache.scorecards(db, _agreement(agreement).id, who),
                                 headers=_NO_STORE)  # fmt: skip
 
@@ -140,7 +140,7 @@ def register(
         """The incidents for the map, as columns: keys, lat, lon, q (qualification), day.
         Without ``agreement``, the one the server opens by default (``serve --agreement``)."""
         with store() as db:
-            who = viewer_of(caller(db, "GET /dashboard/layer", authorization))
+            who = audience_of(caller(db, "GET /dashboard/layer", authorization))
             name = agreement if agreement is not None else opened
             body = cache.layer(db, _agreement(name).id, who)
         return Response(body, media_type="application/json", headers=_NO_STORE)
@@ -150,7 +150,7 @@ def register(
         """The clock on the date (day N of 7, conditions, phases, decisions) and its summary."""
         when = parse_day(date)
         with store() as db:
-            who = viewer_of(caller(db, "GET /dashboard/day", authorization))
+            who = audience_of(caller(db, "GET /dashboard/day", authorization))
             return JSONResponse(cache.day(db, _agreement(agreement).id, who, when),
                                 headers=_NO_STORE)  # fmt: skip
 
@@ -159,7 +159,7 @@ def register(
         """The daily report as printable HTML."""
         when = parse_day(date)
         with store() as db:
-            who = viewer_of(caller(db, "GET /dashboard/report", authorization))
+            who = audience_of(caller(db, "GET /dashboard/report", authorization))
             html = cache.report_html(db, _agreement(agreement).id, who, when)
         return HTMLResponse(html, headers=_NO_STORE)
 

@@ -1,12 +1,12 @@
 """The JSON behind the dashboard, filtered by who asks.
 
-What a caller sees depends on its role (:class:`Viewer`): admins, guarantors and monitors see
-everything; a party's cell sees what is released plus its own cell's reports; the public sees only
-released material.  A party complaint not yet released (``report_meta.released_at`` empty) is
-removed from the incidents *before* anything is computed from them, so it shows in no layer,
-count, scorecard, clock, report or drill-down of a caller who may not see it.  Reporter identities
-(the sources of a report) are removed for everyone but the guarantors, the monitors, the admins
-and the reporting cell itself.
+What a caller sees is what :mod:`ceasefire.visibility` (the one rule) lets its audience see:
+admins, guarantors and monitors see everything; a party's cell sees what is released plus its own
+cell's submissions; the public sees only released material.  A submission not yet released is
+removed from the incidents and claims *before* anything is computed from them, so it shows in no
+layer, count, scorecard, clock, report, control map or drill-down of a caller who may not see it.
+Reporter identities (the sources of a report) are removed for everyone but the guarantors, the
+monitors, the admins and the reporting cell itself.
 
 Everything derived from the whole store (findings, the incident layer, scorecards, reports) is
 computed once per store state and kept in memory (:class:`DashboardCache`).
@@ -21,7 +21,7 @@ import io
 import json
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -31,27 +31,30 @@ from ceasefire.agreements.loader import load_bundled_agreement
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
 from ceasefire.errors import ConfigError, NotFoundError
-from ceasefire.governance import Account, decision_status
+from ceasefire.governance import decision_status
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident, Judgement
 from ceasefire.reports.daily import Replay
 from ceasefire.service import bundled_data, claims_from_store, convoys_from_store
 from ceasefire.store import Store
+from ceasefire.visibility import (
+    Audience,
+    Restrictions,
+    restrictions,
+    visible_incidents,
+    withhold_reporter,
+)
 
 __all__ = [
     "QUALIFICATIONS",
-    "SEES_ALL",
     "DashboardCache",
-    "Viewer",
     "actors_table",
     "basemap_layer",
     "decisions_view",
     "humanitarian_view",
     "store_state",
-    "viewer_of",
 ]
 
-SEES_ALL = frozenset({"admin", "guarantor", "monitor"})
 # the layer sends a qualification as its index here
 QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
 _PUBLIC_FINDING_KEYS = ("incident", "qualification", "codes", "obligations", "bearers", "parties",
@@ -59,57 +62,15 @@ _PUBLIC_FINDING_KEYS = ("incident", "qualification", "codes", "obligations", "be
 _MAX_CACHED = 8
 
 
-@dataclass(frozen=True)
-class Viewer:
-    role: str
-    party: str | None = None
-    name: str | None = None
-
-    @property
-    def sees_all(self) -> bool:
-        return self.role in SEES_ALL
-
-    @property
-    def scope(self) -> str:
-        """Callers with the same scope see the same data."""
-        if self.sees_all:
-            return "all"
-        return f"party:{self.party}" if self.role == "party" else "public"
-
-
-def viewer_of(account: Account | None) -> Viewer:
-    if account is None:
-        return Viewer("public")
-    return Viewer(account.role, account.party, account.name)
-
-
 def store_state(db: Store) -> tuple[int, ...]:
     """A cheap fingerprint that changes whenever anything the dashboard shows may have changed."""
     row = db.conn.execute(
         "SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(max(id), 0) FROM batches), "
-        "(SELECT count(*) FROM report_meta), "
-        "(SELECT count(*) FROM report_meta WHERE released_at IS NOT NULL), "
+        "(SELECT count(*) FROM distribution), "
+        "(SELECT count(*) FROM distribution WHERE released_at IS NOT NULL), "
         "(SELECT count(*) FROM decisions), (SELECT count(*) FROM approvals)"
     ).fetchone()
     return tuple(int(v) for v in row)
-
-
-def _report_access(db: Store, who: Viewer) -> tuple[set[str], set[str]]:
-    """(keys this viewer may not see, keys of this viewer's own cell)."""
-    hidden: set[str] = set()
-    own: set[str] = set()
-    for key, party, released in db.conn.execute("SELECT key, party, released_at FROM report_meta"):
-        mine = who.role == "party" and who.party is not None and party == who.party
-        if mine:
-            own.add(str(key))
-        if released is None and not (who.sees_all or mine):
-            hidden.add(str(key))
-    return hidden, own
-
-
-def _withhold_reporter(incident: Incident) -> Incident:
-    judgements = tuple(replace(j, by="reporter withheld", sources=()) for j in incident.judgements)
-    return replace(incident, sources=(), native=(), judgements=judgements)
 
 
 def _local_day(incident: Incident, tz: ZoneInfo) -> date:
@@ -142,6 +103,7 @@ class _Model:
     db_convoys: list[Any]
     db_claims: list[Any]
     control: Any
+    distribution: str  # the audience's marking, on its reports
     # findings judged again on incidents whose reporter is withheld (a finding names its sources)
     own_findings: dict[str, Finding] = field(default_factory=dict)
     layer_bytes: bytes | None = None
@@ -156,9 +118,8 @@ class _Model:
     def get_replay(self) -> Replay:
         with self.lock:
             if self.replay is None:
-                self.replay = Replay(
-                    self.base.judge, self.incidents, self.db_convoys, self.db_claims
-                )
+                self.replay = Replay(self.base.judge, self.incidents, self.db_convoys,
+                                     self.db_claims, distribution=self.distribution)  # fmt: skip
             return self.replay
 
     def report(self, day: date) -> dict[str, Any]:
@@ -174,10 +135,10 @@ class DashboardCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._bases: dict[tuple[str, tuple[int, ...]], _Base] = {}
+        self._bases: dict[tuple[str, tuple[int, ...], frozenset[str]], _Base] = {}
         self._models: dict[tuple[str, tuple[int, ...], str], _Model] = {}
-        self._control: dict[tuple[tuple[int, ...], date], dict[str, Any]] = {}
-        self._control_maps: dict[tuple[int, ...], Any] = {}
+        self._control: dict[tuple[tuple[int, ...], frozenset[str], date], dict[str, Any]] = {}
+        self._control_maps: dict[tuple[tuple[int, ...], frozenset[str]], Any] = {}
         self._incidents: dict[tuple[int, ...], list[Incident]] = {}
         self._build_lock = threading.RLock()
 
@@ -190,23 +151,41 @@ class DashboardCache:
                 self._incidents[state] = incidents
         return self._incidents[state]
 
-    def _base(self, db: Store, name: str, state: tuple[int, ...]) -> _Base:
-        key = (name, state)
+    def _visible(
+        self, db: Store, state: tuple[int, ...], who: Audience
+    ) -> tuple[Restrictions, list[Incident], frozenset[str]]:
+        """The incidents ``who`` may see (reporters withheld where due), and the keys of those it
+        may not see that would change the control map (scopes hiding none share one judge)."""
+        from ceasefire.geo.control_store import affects_control
+
+        everything = self._all_incidents(db, state)
+        r = restrictions(db, who)
+        unseen = frozenset(i.key for i in everything if not r.may_see(i.key) and affects_control(i))
+        return r, visible_incidents(everything, r), unseen
+
+    def _base(
+        self, db: Store, name: str, state: tuple[int, ...], who: Audience,
+        incidents: list[Incident], unseen: frozenset[str],
+    ) -> _Base:  # fmt: skip
+        """Findings depend on the agreement, its decisions, the control map and the incident
+        itself; the control map on the territorial events the caller may see.  So the judge and
+        the findings of every incident are shared by the scopes that hide no such event."""
+        key = (name, state, unseen)
         if key in self._bases:
             return self._bases[key]
         from ceasefire.service import judge_for
 
-        incidents = self._all_incidents(db, state)
-        judge = judge_for(db, load_bundled_agreement(name), incidents)
-        findings = judge.findings(incidents)
-        base = _Base(judge, incidents, {f.incident: f for f in findings})
+        judged = self._all_incidents(db, state) if not unseen else incidents
+        judge = judge_for(db, load_bundled_agreement(name), judged, audience=who)
+        findings = judge.findings(judged)
+        base = _Base(judge, judged, {f.incident: f for f in findings})
         with self._lock:
             self._bases[key] = base
             while len(self._bases) > _MAX_CACHED // 2:
                 self._bases.pop(next(iter(self._bases)))
         return base
 
-    def model(self, db: Store, name: str, who: Viewer) -> _Model:
+    def model(self, db: Store, name: str, who: Audience) -> _Model:
         state = store_state(db)
         key = (name, state, who.scope)
         found = self._models.get(key)
@@ -216,20 +195,15 @@ class DashboardCache:
             found = self._models.get(key)
             if found is not None:
                 return found
-            base = self._base(db, name, state)
-            hidden, own = _report_access(db, who)
-            incidents = []
-            withheld = []
-            for incident in base.incidents:
-                if incident.key in hidden:
-                    continue
-                if (incident.source_system == "report" and not who.sees_all
-                        and incident.key not in own):  # fmt: skip
-                    incident = _withhold_reporter(incident)
-                    withheld.append(incident)
-                incidents.append(incident)
+            r, incidents, unseen = self._visible(db, state, who)
+            base = self._base(db, name, state, who, incidents, unseen)
+            # an incident whose reporter is withheld is judged again (a finding names its sources)
+            withheld = [i for i in incidents
+                        if i.source_system == "report" and not r.sees_reporter(i.key)]  # fmt: skip
             control = base.judge.control
-            model = _Model(base, incidents, convoys_from_store(db), claims_from_store(db), control)
+            claims = claims_from_store(db, audience=who)
+            model = _Model(base, incidents, convoys_from_store(db), claims, control,
+                           distribution=who.distribution)  # fmt: skip
             rejudged = base.judge.findings(withheld)
             model.own_findings = {f.incident: f for f in rejudged}
             with self._lock:
@@ -241,25 +215,23 @@ class DashboardCache:
             gc.freeze()
             return model
 
-    def control_map(self, db: Store, day: date, tz: ZoneInfo) -> dict[str, Any]:
-        """Areas and who held them on the day (what ``workspace_control`` gives, built once per
-        store state from the incidents already read)."""
-        from ceasefire.geo.control import load_aleppo_2016
-        from ceasefire.geo.control_store import KIND, _version, apply_territorial_incidents
+    def control_map(self, db: Store, day: date, tz: ZoneInfo, who: Audience) -> dict[str, Any]:
+        """Areas and who held them on the day, as ``who`` may know it (what
+        ``ceasefire.service.control_for`` gives, built once per store state and scope from the
+        incidents already read)."""
+        from ceasefire.geo.control_store import workspace_control
 
         state = store_state(db)
-        key = (state, day)
+        _, incidents, unseen = self._visible(db, state, who)
+        key = (state, unseen, day)
         if key in self._control:
             return self._control[key]
         with self._build_lock:
-            if state not in self._control_maps:
-                control = load_aleppo_2016()
-                for body in db.records_in_order(KIND):
-                    control.add(_version(body))
-                apply_territorial_incidents(control, self._all_incidents(db, state), tz)
+            if (state, unseen) not in self._control_maps:
+                control = workspace_control(db, tz, incidents)
                 self._control_maps.clear()
-                self._control_maps[state] = control
-            collection: dict[str, Any] = self._control_maps[state].to_geojson(day)
+                self._control_maps[(state, unseen)] = control
+            collection: dict[str, Any] = self._control_maps[(state, unseen)].to_geojson(day)
             with self._lock:
                 self._control[key] = collection
                 while len(self._control) > 64:
@@ -267,7 +239,7 @@ class DashboardCache:
         return collection
 
     # -- the views -------------------------------------------------------------------------
-    def layer(self, db: Store, name: str, who: Viewer) -> bytes:
+    def layer(self, db: Store, name: str, who: Audience) -> bytes:
         """The incidents as columns (compact for 100,000 points), as JSON bytes."""
         model = self.model(db, name, who)
         if model.layer_bytes is not None:
@@ -311,7 +283,7 @@ class DashboardCache:
             model.layer_bytes = encoded
         return encoded
 
-    def scorecards(self, db: Store, name: str, who: Viewer) -> dict[str, Any]:
+    def scorecards(self, db: Store, name: str, who: Audience) -> dict[str, Any]:
         """Per party, per local day: violations it bore, undetermined incidents it was part of.
 
         Parties are listed by id, never ordered by their counts."""
@@ -350,7 +322,7 @@ class DashboardCache:
             model.scorecards = result
         return result
 
-    def day(self, db: Store, name: str, who: Viewer, day: date) -> dict[str, Any]:
+    def day(self, db: Store, name: str, who: Audience, day: date) -> dict[str, Any]:
         """The clock and the day's summary, as the daily report for that date has them."""
         report = self.model(db, name, who).report(day)
         return {
@@ -362,13 +334,13 @@ class DashboardCache:
             "humanitarian": report["humanitarian"]["headline"],
         }
 
-    def report_html(self, db: Store, name: str, who: Viewer, day: date) -> str:
+    def report_html(self, db: Store, name: str, who: Audience, day: date) -> str:
         from ceasefire.reports import render_html
 
         html = render_html(self.model(db, name, who).report(day))
         return html.replace("</style>", _PRINT_CSS + "</style>", 1)
 
-    def incident(self, db: Store, name: str, who: Viewer, key: str) -> dict[str, Any]:
+    def incident(self, db: Store, name: str, who: Audience, key: str) -> dict[str, Any]:
         """One incident: what it is, its sources (with the spans of news articles), the finding
         with its explanation, and the history of its revisions and judgements."""
         model = self.model(db, name, who)
@@ -384,7 +356,7 @@ class DashboardCache:
         previous: dict[str, Any] | None = None
         for number, revision in history:
             if withheld:
-                revision = _withhold_reporter(revision)
+                revision = withhold_reporter(revision)
             body = revision.to_json()
             changed = sorted(k for k in body if previous is not None and body[k] != previous[k])
             revisions.append({"revision": number, "changed": changed,

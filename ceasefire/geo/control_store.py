@@ -31,7 +31,12 @@ from ceasefire.model.batches import Batch, RowProblem
 from ceasefire.model.incidents import Incident
 from ceasefire.store import ImportSummary, Store
 
-__all__ = ["apply_territorial_incidents", "import_control_file", "workspace_control"]
+__all__ = [
+    "affects_control",
+    "apply_territorial_incidents",
+    "import_control_file",
+    "workspace_control",
+]
 
 KIND = "control_version"
 
@@ -68,17 +73,21 @@ TERRITORY_EVENTS = ("Government regains territory", "Non-state actor overtakes t
 
 
 def workspace_control(
-    store: Store, tz: ZoneInfo | None = None, incidents: Iterable[Incident] | None = None
+    store: Store, tz: ZoneInfo | None, incidents: Iterable[Incident]
 ) -> ControlMap:
     """The bundled control map, every statement imported into the workspace, and the changes of
-    control that stored ACLED incidents report (precise places inside a mapped area only).
-    ``incidents``: the store's incidents when the caller has read them already."""
+    control that ``incidents`` report (ACLED events at precise places inside a mapped area only).
+    The caller says which incidents — those its audience may see (``ceasefire.service.control_for``)."""
     control = load_aleppo_2016()
     for body in store.records_in_order(KIND):
         control.add(_version(body))
-    stored = store.incidents() if incidents is None else incidents
-    apply_territorial_incidents(control, stored, tz or ZoneInfo("Asia/Damascus"))
+    apply_territorial_incidents(control, incidents, tz or ZoneInfo("Asia/Damascus"))
     return control
+
+
+def affects_control(incident: Incident) -> bool:
+    """Whether the incident is an event :func:`apply_territorial_incidents` may read."""
+    return incident.source_system == "acled" and incident.sub_category in TERRITORY_EVENTS
 
 
 def apply_territorial_incidents(
@@ -92,7 +101,7 @@ def apply_territorial_incidents(
     registry = default_registry()
     added = []
     for incident in sorted(incidents, key=lambda i: (i.window.start, i.key)):
-        if incident.source_system != "acled" or incident.sub_category not in TERRITORY_EVENTS:
+        if not affects_control(incident):
             continue
         place = incident.place
         if place.lat is None or place.lon is None or place.precision != 1:
@@ -112,7 +121,8 @@ def apply_territorial_incidents(
 
 def import_control_file(store: Store, path: Path, recorded_by: str) -> ImportSummary:
     """Import a GeoJSON or CSV control layer; bad rows are quarantined with file, row and field."""
-    known = workspace_control(store)
+    # the areas already known, to check the file's ids against (statements only: no incident)
+    known = workspace_control(store, None, ())
     result: ControlImport = (
         import_csv(path, known=known, recorded_by=recorded_by)
         if path.suffix.lower() == ".csv"

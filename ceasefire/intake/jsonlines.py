@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ceasefire.errors import IntakeError
 from ceasefire.intake.common import BadField, Batch, RowProblem, open_text
+from ceasefire.model.batches import record_key
 from ceasefire.model.humanitarian import (
     CONVOY_STATUSES,
     FINDING_STATUSES,
@@ -41,6 +42,7 @@ __all__ = [
     "parse_humanitarian",
     "parse_report_object",
     "parse_reports",
+    "submitted_by",
 ]
 
 MAX_LINE = 1_000_000
@@ -395,7 +397,26 @@ def parse_report_object(obj: dict[str, Any], tz: ZoneInfo) -> Incident | Claim:
     raise BadField("kind", f"{kind!r} must be 'incident' or 'claim'")
 
 
-def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
+def submitted_by(obj: dict[str, Any]) -> str | None:
+    """The party whose submission to the centre a report object is, or None for a record that is
+    not one (a monitor's report, a count published in the press).  ``submitted_by`` names the
+    party's cell; a report whose ``reporter.type`` is ``party`` without it is a submission of an
+    unnamed cell ("": seen by guarantors, monitors and admins only).  Raises :class:`BadField`."""
+    party = obj.get("submitted_by")
+    if party is not None:
+        if not isinstance(party, str) or not 0 < len(party) <= 100 or not party.isprintable():
+            raise BadField("submitted_by", "must be the submitting party's id (1–100 characters)")
+        return party
+    reporter = obj.get("reporter")
+    if isinstance(reporter, dict) and reporter.get("type") == "party":
+        return ""
+    return None
+
+
+def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Batch:
+    """Reports and claims from a JSON-lines file.  ``submitter``: the whole file is that party's
+    submission (``ceasefire import reports FILE --submitted-by PARTY``); otherwise each object's
+    own :func:`submitted_by` says.  Submissions are restricted until released."""
     batch = Batch(kind="reports", file=str(path))
     seen: dict[str, int] = {}
     for number, obj in _objects(path, batch):
@@ -404,11 +425,14 @@ def parse_reports(path: Path, tz: ZoneInfo) -> Batch:
             report_id = record.id if isinstance(record, Claim) else record.source_id
             if report_id in seen:
                 raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
+            party = submitter if submitter is not None else submitted_by(obj)
         except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc)))
             continue
         seen[report_id] = number
         batch.records.append(record)
+        if party is not None:
+            batch.restricted[record_key(record)] = party
     return batch
 
 

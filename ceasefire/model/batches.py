@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Batch", "RowProblem"]
+__all__ = ["Batch", "RowProblem", "record_key"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,13 @@ class Batch:
     file: str
     records: list[Any] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    # record key → the party whose submission it is: restricted from the moment it is stored,
+    # until a guarantor releases it (``ceasefire.visibility``); "" when the submitting cell is not
+    # named (then only the guarantors, monitors and admins see it)
+    restricted: dict[str, str] = field(default_factory=dict)
+
+
+def record_key(record: Any) -> str:
+    """The key a stored record goes by: an incident's own key, ``KIND:ID`` for the others."""
+    key = getattr(record, "key", None)
+    return key if isinstance(key, str) else f"{record.kind}:{record.id}"

@@ -46,7 +46,11 @@ class Replay:
         incidents: Iterable[Incident],
         convoys: Sequence[Convoy] = (),
         claims: Sequence[Claim] = (),
+        distribution: str = "UNMARKED",
     ) -> None:
+        # the audience the incidents and claims were filtered for (ceasefire.visibility), as the
+        # reports' distribution marking says it
+        self.distribution = distribution
         with collector_paused():
             self._prepare(judge, incidents, convoys, claims)
 
@@ -281,6 +285,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
             "period": {"start": period_start.isoformat(), "end": as_of.isoformat()},
             "phase": status["phase"],
             "generated_by": f"ceasefire {__version__}",
+            "distribution": replay.distribution,
         },
         "summary": {
             "clock": {

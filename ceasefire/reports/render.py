@@ -26,6 +26,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     out: list[str] = []
     add = out.append
     number = f" No. {h['report_number']}" if h["report_number"] else ""
+    add(f"**Distribution: {_esc(h['distribution'])}**")
+    add("")
     add(f"# Daily report{number} — {h['date']}")
     add("")
     add(f"**{h['title']}** (`{h['agreement']}`)  ")

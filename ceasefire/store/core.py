@@ -200,6 +200,14 @@ class Store:
                 revised += 1
             else:
                 unchanged += 1
+        for key, party in sorted(batch.restricted.items()):
+            # a party's submission: restricted from now until released (ceasefire.visibility);
+            # a key recorded before keeps its first record (a later public file cannot open it)
+            conn.execute(
+                "INSERT INTO distribution(key, party, via, recorded_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO NOTHING",
+                (key, party, batch.file, now),
+            )
         for problem in batch.problems:
             conn.execute(
                 "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "

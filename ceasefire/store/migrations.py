@@ -224,4 +224,22 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
     ALTER TABLE decisions ADD COLUMN agreement TEXT;
     ALTER TABLE decisions ADD COLUMN value TEXT
     """,
+    # 7: the one record of what is restricted and to whom, whichever intake path brought it
+    # (reports posted through the API were recorded in report_meta only; its released_at is no
+    # longer read or written); what a webhook's receiver may learn
+    """
+    CREATE TABLE distribution (
+        key TEXT PRIMARY KEY,
+        party TEXT NOT NULL,
+        via TEXT NOT NULL,
+        recorded_at TEXT,
+        released_at TEXT
+    );
+    INSERT INTO distribution(key, party, via, recorded_at, released_at)
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM incidents i WHERE i.key = m.key) THEN m.key
+                    ELSE 'claim:' || substr(m.key, 8) END,
+               coalesce(m.party, m.role), 'api', NULL, m.released_at
+        FROM report_meta m;
+    ALTER TABLE webhooks ADD COLUMN audience TEXT NOT NULL DEFAULT 'public'
+    """,
 )
