@@ -115,9 +115,9 @@ def add_webhook(store: Store, url: str, events: list[str], by: str,
     if "clock" in events and not agreement:
         raise ConfigError("A clock alert watches one agreement: give --agreement NAME.")
     if agreement:
-        from ceasefire.agreements import load_agreement
+        from ceasefire import catalogue
 
-        load_agreement(agreement)  # a clear error now rather than at the first alert
+        catalogue.load(store, agreement)  # a name in the catalogue (never a path), known now
     secret = secrets.token_hex(32)
     with store.transaction() as conn:
         (hook_id,) = conn.execute(
@@ -248,7 +248,7 @@ def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: boo
     alerts only hooks that may see it, and the public's hooks once it is released
     (``released_from``: the submitting party; hooks that saw it before are not told twice).
     Returns the deliveries made."""
-    from ceasefire.agreements import load_agreement
+    from ceasefire import catalogue
 
     hooks = store.conn.execute("SELECT events, agreement, audience FROM webhooks").fetchall()
     results: list[dict[str, Any]] = []
@@ -264,7 +264,9 @@ def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: boo
             r = restrictions(store, who)
             found = [i for i in (store.incident(k) for k in keys) if i is not None]
             incidents = visible_incidents(found, r)
-            agreements = {a: load_agreement(a) for a in sorted(x for x in serious_watch if x)}
+            agreements = {
+                a: catalogue.load(store, a) for a in sorted(x for x in serious_watch if x)
+            }
             verdicts = {}
             for a, ag in agreements.items():
                 judge = (
@@ -293,7 +295,7 @@ def after_change(store: Store, changed_incidents: Iterable[str] = (), clock: boo
                         results.extend(_send(store, hook, "serious_incident", payload))
         if clock:
             for name in clock_watch:
-                agreement = load_agreement(name)
+                agreement = catalogue.load(store, name)
                 changed = _clock_change(store, agreement, replay_from_store, who)
                 if changed:
                     payload = {"agreement": name, "changed": changed}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -133,25 +134,100 @@ def agreement_check(file: str) -> None:
     click.echo(f"{file}: valid" + (f" ({len(problems)} warning(s))" if problems else ""), err=True)
 
 
+def _agreement_for(ctx: click.Context, name: str) -> Any:
+    """``--agreement``: a file, a bundled name, or an agreement registered in the workspace."""
+    if name in bundled_names() or _is_local_file(name):
+        return load_agreement(name)
+    from ceasefire import catalogue
+
+    settings = _settings(ctx)
+    if not settings.workspace.is_dir() and settings.database_url is None:
+        return load_agreement(name)  # not a file, not bundled: its error names both
+    with settings.store() as store:
+        return catalogue.load(store, name)
+
+
+def _is_local_file(name: str) -> bool:
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 @agreement.command("show")
 @click.argument("name")
+@click.option("--version", "version", type=int, default=None, help="A registered version.")
+@click.pass_context
 @handle_errors
-def agreement_show(name: str) -> None:
-    """Print a bundled agreement file (or any agreement file)."""
-    click.echo(resolve_agreement_path(name).read_text(encoding="utf-8"), nl=False)
+def agreement_show(ctx: click.Context, name: str, version: int | None) -> None:
+    """Print an agreement file: a bundled one, one registered in the workspace, or any file."""
+    if version is None and (name in bundled_names() or _is_local_file(name)):
+        click.echo(resolve_agreement_path(name).read_text(encoding="utf-8"), nl=False)
+        return
+    from ceasefire import catalogue
+
+    with _settings(ctx).store() as store:
+        click.echo(catalogue.text_of(store, name, version), nl=False)
+
+
+@agreement.command("register")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--token", envvar="CEASEFIRE_TOKEN", default=None,
+              help="An admin's token [env CEASEFIRE_TOKEN].")  # fmt: skip
+@click.pass_context
+@handle_errors
+def agreement_register(ctx: click.Context, file: Path, token: str | None) -> None:
+    """Register FILE in the workspace (admin; audited), with the geometry files it names beside
+    it, under its own id: the API and the dashboard then know it by that name.  The same id
+    again with other content is a new version."""
+    from ceasefire import catalogue
+    from ceasefire.governance import allow, authenticate
+
+    text = file.read_text(encoding="utf-8")
+    files = {name: (file.parent / name).read_text(encoding="utf-8")
+             for name in _geometry_files(text) if (file.parent / name).is_file()}  # fmt: skip
+    with _settings(ctx).store() as store:
+        admin = authenticate(store, token)
+        allow(admin, "agreements.register")
+        entry = catalogue.register(store, text, files, admin.name)
+    click.echo(json.dumps(entry.to_json(), sort_keys=True))
+
+
+def _geometry_files(text: str) -> list[str]:
+    """The geometry files an agreement's zones name (plain file names only: no folders)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []  # the register step reports the located problem
+    zones = (doc.get("agreement") or {}).get("zones") if isinstance(doc, dict) else None
+    names = {z.get("geometry_file") for z in zones or [] if isinstance(z, dict)}
+    return sorted(
+        n for n in names if isinstance(n, str) and re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", n)
+    )
 
 
 @agreement.command("list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
 @handle_errors
-def agreement_list(fmt: str) -> None:
-    """List the bundled agreements: name, first start, title."""
+def agreement_list(ctx: click.Context, fmt: str) -> None:
+    """List the agreements: bundled, and those registered in the workspace (latest version)."""
     rows = []
-    for name in bundled_names():
-        a = load_agreement(name)
+    settings = _settings(ctx)
+    found: list[tuple[str, str, Any]] = [("bundled", n, load_agreement(n)) for n in bundled_names()]
+    if settings.workspace.is_dir() or settings.database_url is not None:
+        from ceasefire import catalogue
+
+        with settings.store() as store:
+            latest = {e.name: e for e in catalogue.entries(store) if e.source == "registered"}
+            found += [(f"registered v{e.version}", n, catalogue.load(store, n))
+                      for n, e in sorted(latest.items())]  # fmt: skip
+    for source, name, a in found:
         rows.append({"name": name, "title": a.title, "start": a.first_start.isoformat(),
-                     "lifecycles": [lc.id for lc in a.lifecycles], "zones": [z.id for z in a.zones],
-                     "terms": [t.id for t in a.terms]})  # fmt: skip
+                     "source": source, "lifecycles": [lc.id for lc in a.lifecycles],
+                     "zones": [z.id for z in a.zones], "terms": [t.id for t in a.terms]})  # fmt: skip
     if fmt == "json":
         click.echo(json.dumps(rows, sort_keys=True, ensure_ascii=False, indent=2))
         return
@@ -267,7 +343,7 @@ def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | Non
     from ceasefire.service import evaluate_store
 
     settings = _settings(ctx)
-    agreement_obj = load_agreement(agreement_name)
+    agreement_obj = _agreement_for(ctx, agreement_name)
     when = _parse_instant(as_of, settings, "--as-of") if as_of else None
     who = _audience(audience)
     with settings.store() as store:
@@ -304,7 +380,7 @@ def status(ctx: click.Context, agreement_name: str, at: str, fmt: str, audience:
     from ceasefire.service import status_from_store
 
     settings = _settings(ctx)
-    agreement_obj = load_agreement(agreement_name)
+    agreement_obj = _agreement_for(ctx, agreement_name)
     when = _parse_instant(at, settings, "--at")
     who = _audience(audience)
     with settings.store() as store:
@@ -347,7 +423,7 @@ def report_daily(ctx: click.Context, agreement_name: str, day: str, fmt: str,
     from ceasefire.service import replay_from_store
 
     settings = _settings(ctx)
-    agreement_obj = load_agreement(agreement_name)
+    agreement_obj = _agreement_for(ctx, agreement_name)
     when = _parse_date(day, "--date")
     who = _audience(audience)
     with settings.store() as store:
@@ -401,7 +477,7 @@ def export(ctx: click.Context, layout: str, agreement_name: str | None, output: 
     with settings.store() as store:
         incidents = sorted(incidents_for(store, audience=who), key=lambda i: i.key)
         if agreement_name:
-            judge = judge_for(store, load_agreement(agreement_name), incidents, audience=who)
+            judge = judge_for(store, _agreement_for(ctx, agreement_name), incidents, audience=who)
             findings = {f.incident: f.to_json() for f in judge.findings(incidents)}
     if layout == "parquet":
         from ceasefire.export.parquet import write_parquet
@@ -459,7 +535,7 @@ def incident(ctx: click.Context, key: str, agreement_name: str | None, as_of: st
         if agreement_name:
             from ceasefire.service import judge_for
 
-            judge = judge_for(store, load_agreement(agreement_name), audience=who)
+            judge = judge_for(store, _agreement_for(ctx, agreement_name), audience=who)
             out["finding"] = judge.finding(seen[-1], when).to_json()
     click.echo(json.dumps(out, sort_keys=True, ensure_ascii=False, indent=2))
 
@@ -502,7 +578,7 @@ def ingest_news_cmd(
         from ceasefire.visibility import OPERATOR
 
         with settings.store() as db:
-            judge = judge_for(db, load_agreement(agreement_name), audience=OPERATOR)
+            judge = judge_for(db, _agreement_for(ctx, agreement_name), audience=OPERATOR)
         findings = {f.incident: f.to_json() for f in judge.findings(batch.records)}
         for inc in evidence["incidents"]:
             inc["finding"] = findings.get(f"news:{inc['id']}")
@@ -680,7 +756,7 @@ def control_separation(
 
     report = separation_report(
         _workspace_control(ctx, audience),
-        load_agreement(agreement_name),
+        _agreement_for(ctx, agreement_name),
         _parse_date(day, "--date"),
     )
     click.echo(json.dumps(report, sort_keys=True, ensure_ascii=False, indent=2, default=str))
@@ -744,7 +820,7 @@ def users_add(ctx: click.Context, name: str, role: str, party: str | None, agree
             admin = authenticate(store, token)
             allow(admin, "users.add")
             by = admin.name
-        new_token = add_user(store, name, role, party, by, load_agreement(agreement_name))
+        new_token = add_user(store, name, role, party, by, _agreement_for(ctx, agreement_name))
     click.echo(
         f"account {name} ({role}{', ' + party if party else ''}) created; its token, shown once:"
     )
@@ -786,7 +862,7 @@ def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subjec
     from ceasefire.governance import authenticate, decision_status, propose
 
     settings = _settings(ctx)
-    agreement_obj = load_agreement(agreement_name)
+    agreement_obj = _agreement_for(ctx, agreement_name)
     with settings.store() as store:
         account = authenticate(store, token)
         decision_id = propose(store, account, kind, subject, text, _parse_instant(effective, settings, "--effective"),
@@ -812,7 +888,7 @@ def decisions_approve(
 
     with _settings(ctx).store() as store:
         account = authenticate(store, token)
-        status = approve_decision(store, account, decision_id, load_agreement(agreement_name))
+        status = approve_decision(store, account, decision_id, _agreement_for(ctx, agreement_name))
     click.echo(json.dumps(status, sort_keys=True, indent=2))
 
 

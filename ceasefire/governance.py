@@ -33,6 +33,7 @@ __all__ = ["PERMISSIONS", "ROLES", "Account", "DecisionAlert", "add_user", "appr
 ROLES = ("admin", "guarantor", "party", "monitor", "public")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "users.add": frozenset({"admin"}),
+    "agreements.register": frozenset({"admin"}),
     "decisions.propose": frozenset({"guarantor"}),
     "decisions.approve": frozenset({"guarantor"}),
     "decisions.read": frozenset({"admin", "guarantor", "party", "monitor", "public"}),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ class Builder:
         located: Located,
         filename: str,
         registry: ActorRegistry,
-        base_dir: Path | None,
+        base_dir: Path | Mapping[str, str] | None,
     ) -> None:
         self.spec = spec.agreement
         self.loc = located
@@ -677,12 +678,22 @@ class Builder:
         if self.base_dir is None:
             self.error(path, "a geometry file needs the agreement to be read from a file")
             return None
-        file = self.base_dir / name
         try:
-            if file.stat().st_size > MAX_GEOMETRY_BYTES:
-                self.error(path, f"{name!r} is larger than {MAX_GEOMETRY_BYTES:,} bytes")
-                return None
-            data = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(self.base_dir, Mapping):  # an agreement registered with its files
+                raw = self.base_dir.get(name)
+                if raw is None:
+                    self.error(path, f"{name!r} is not among the files registered with it")
+                    return None
+                if len(raw.encode("utf-8")) > MAX_GEOMETRY_BYTES:
+                    self.error(path, f"{name!r} is larger than {MAX_GEOMETRY_BYTES:,} bytes")
+                    return None
+                data = json.loads(raw)
+            else:
+                file = self.base_dir / name
+                if file.stat().st_size > MAX_GEOMETRY_BYTES:
+                    self.error(path, f"{name!r} is larger than {MAX_GEOMETRY_BYTES:,} bytes")
+                    return None
+                data = json.loads(file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             self.error(path, f"{name!r} is not a file beside the agreement ({self.base_dir})")
             return None

@@ -11,6 +11,7 @@ with the computed sundown) are kept on the agreement as notes.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -113,8 +114,11 @@ def load_agreement(name_or_path: str, registry: ActorRegistry | None = None) -> 
 
 
 def parse_agreement(
-    text: str, filename: str, registry: ActorRegistry, base_dir: Path | None = None
-) -> Agreement:
+    text: str, filename: str, registry: ActorRegistry,
+    base_dir: Path | Mapping[str, str] | None = None,
+) -> Agreement:  # fmt: skip
+    """An agreement from its text; ``base_dir``: where its geometry files are (a folder, or the
+    files themselves by name, for an agreement registered in a workspace)."""
     agreement, problems = _build(text, filename, registry, base_dir)
     errors = [p for p in problems if p.severity == "error"]
     if errors or agreement is None:
@@ -172,7 +176,7 @@ def _parse_yaml(text: str, filename: str) -> tuple[Located | None, list[Problem]
 
 
 def _build(
-    text: str, filename: str, registry: ActorRegistry, base_dir: Path | None
+    text: str, filename: str, registry: ActorRegistry, base_dir: Path | Mapping[str, str] | None
 ) -> tuple[Agreement | None, list[Problem]]:
     located, problems = _parse_yaml(text, filename)
     if located is None:

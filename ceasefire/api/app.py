@@ -25,9 +25,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ceasefire.agreements.loader import bundled_agreement_path, load_bundled_agreement
+from ceasefire import catalogue
 from ceasefire.api.intake import IntakeItem, IntakeWriter
-from ceasefire.errors import AccessDeniedError, CeasefireError, NotFoundError
+from ceasefire.catalogue import InvalidNameError
+from ceasefire.errors import AccessDeniedError, AgreementError, CeasefireError, NotFoundError
 from ceasefire.governance import Account, authenticate
 from ceasefire.intake.common import BadField
 from ceasefire.intake.jsonlines import parse_report_object
@@ -85,6 +86,13 @@ class _RateLimit:
         await self.app(scope, receive, send)
 
 
+class AgreementIn(BaseModel):
+    """An agreement to register: its YAML text, and the geometry files it names (name → text)."""
+
+    text: str = Field(min_length=1, max_length=5_000_000)
+    files: dict[str, str] = Field(default_factory=dict, max_length=16)
+
+
 class DecisionIn(BaseModel):
     """A proposed joint decision (times are ISO 8601 with a UTC offset)."""
 
@@ -116,6 +124,8 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "POST /reports/{key}/release": frozenset({"guarantor"}),
     "POST /decisions": frozenset({"guarantor"}),
     "POST /decisions/{decision_id}/approve": frozenset({"guarantor"}),
+    "GET /agreements": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "POST /agreements": frozenset({"admin"}),
     "GET /agreements/{name}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /incidents": frozenset({"admin", "guarantor", "monitor"}),
     "GET /reports/daily": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
@@ -179,6 +189,10 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             return _error(status, "access_denied", str(exc))
         if isinstance(exc, NotFoundError):
             return _error(404, "not_found", str(exc))
+        if isinstance(exc, InvalidNameError):
+            return _error(422, "invalid_request", str(exc))
+        if isinstance(exc, AgreementError):
+            return _error(422, "invalid_agreement", str(exc))
         return _error(400, "bad_request", str(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -205,7 +219,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             except ValueError:
                 return _error(422, "invalid_request", f"at: {at!r} is not an ISO 8601 date-time")  # type: ignore[return-value]
             when = when if when.tzinfo else when.replace(tzinfo=tz)
-            return status_from_store(db, load_bundled_agreement(agreement), when,
+            return status_from_store(db, catalogue.load(db, agreement), when,
                                      audience=audience_of(who))  # fmt: skip
 
     @app.get("/findings")
@@ -226,7 +240,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         with store() as db:
             who = account(db, authorization)
             require("GET /findings", who)
-            pairs = evaluate_store(db, load_bundled_agreement(agreement), when,
+            pairs = evaluate_store(db, catalogue.load(db, agreement), when,
                                    audience=audience_of(who))  # fmt: skip
         return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
 
@@ -312,7 +326,6 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         counts once. It takes effect only with one approval from each guarantor, by two accounts."""
         from ceasefire.governance import decision_status, propose
 
-        agreement_obj = load_bundled_agreement(body.agreement)
         times: list[datetime | None] = []
         for name in ("effective", "until", "decided_at"):
             value = getattr(body, name)
@@ -333,6 +346,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             require("POST /decisions", who)
             assert who is not None
             assert times[0] is not None
+            agreement_obj = catalogue.load(db, body.agreement)
             decision_id = propose(db, who, body.kind, body.subject, body.text, times[0], times[1],
                                   times[2], agreement=agreement_obj, value=body.value)  # fmt: skip
             return JSONResponse(status_code=201,
@@ -346,20 +360,40 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         take effect, the decision and clock alerts go out."""
         from ceasefire import service
 
-        agreement_obj = load_bundled_agreement(agreement)
         with store() as db:
             who = account(db, authorization)
             require("POST /decisions/{decision_id}/approve", who)
             assert who is not None
+            agreement_obj = catalogue.load(db, agreement)
             return service.approve_decision(db, who, decision_id, agreement_obj)
 
+    @app.get("/agreements")
+    def agreements(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
+        """The agreements this centre knows: bundled, and registered (every version)."""
+        with store() as db:
+            require("GET /agreements", account(db, authorization))
+            return [e.to_json() for e in catalogue.entries(db)]
+
+    @app.post("/agreements", status_code=201)
+    def register_agreement(
+        body: AgreementIn, authorization: str | None = Header(default=None)
+    ) -> dict[str, Any]:
+        """Register an agreement in the workspace (admin; checked as ``agreement check`` does,
+        audited; a new version when its id is registered already)."""
+        with store() as db:
+            who = account(db, authorization)
+            require("POST /agreements", who)
+            assert who is not None
+            return catalogue.register(db, body.text, body.files, who.name).to_json()
+
     @app.get("/agreements/{name}")
-    def agreement_file(name: str, authorization: str | None = Header(default=None)) -> Response:
+    def agreement_file(
+        name: str, version: int | None = None, authorization: str | None = Header(default=None)
+    ) -> Response:
         with store() as db:
             require("GET /agreements/{name}", account(db, authorization))
-        return Response(
-            bundled_agreement_path(name).read_text(encoding="utf-8"), media_type="application/yaml"
-        )
+            text = catalogue.text_of(db, name, version)
+        return Response(text, media_type="application/yaml")
 
     @app.get("/incidents")
     def incidents(
@@ -408,7 +442,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         with store() as db:
             who = account(db, authorization)
             require("GET /reports/daily", who)
-            replay = replay_from_store(db, load_bundled_agreement(agreement),
+            replay = replay_from_store(db, catalogue.load(db, agreement),
                                        audience=audience_of(who))  # fmt: skip
             data = replay.report(day)
         return Response(render_json(data), media_type="application/json")
@@ -463,8 +497,8 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             require("GET /exports/{layout}", who)
             audience = audience_of(who)
             rows = sorted(incidents_for(db, audience=audience), key=lambda i: i.key)
-            if agreement:
-                judge = judge_for(db, load_bundled_agreement(agreement), rows, audience=audience)
+            if agreement is not None:  # "" is not a name: refused like any other
+                judge = judge_for(db, catalogue.load(db, agreement), rows, audience=audience)
                 findings = {f.incident: f.to_json() for f in judge.findings(rows)}
         if layout == "parquet":
             from ceasefire.export.parquet import write_parquet

@@ -17,9 +17,9 @@ from fastapi import FastAPI, Header
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ceasefire.agreements.loader import bundled_names, load_bundled_agreement
+from ceasefire import catalogue
+from ceasefire.agreements.loader import bundled_names
 from ceasefire.governance import Account
-from ceasefire.model.agreement import Agreement
 from ceasefire.store import Store
 
 __all__ = ["STATIC_DIR", "register"]
@@ -37,10 +37,6 @@ are missing from <code>{static}</code>.</p>
 <p>Build them once with <code>scripts/setup</code> (it runs <code>npm ci</code> and
 <code>npm run build</code> in <code>web/</code>; it needs Node.js and npm), then reload.</p>
 </body></html>"""
-
-
-def _agreement(name: str) -> Agreement:
-    return load_bundled_agreement(name)
 
 
 def register(
@@ -85,8 +81,9 @@ def register(
         """The caller's role, party and account name (the public has no account)."""
         with store() as db:
             who = audience_of(caller(db, "GET /whoami", authorization))
+            names = sorted({e.name for e in catalogue.entries(db)})
         return {"role": who.role, "party": who.party, "name": who.name,
-                "sees_unreleased": who.sees_all, "agreements": bundled_names(),
+                "sees_unreleased": who.sees_all, "agreements": names,
                 "default_agreement": opened}  # fmt: skip
 
     @app.get("/zones")
@@ -94,7 +91,7 @@ def register(
         """The agreement's zones, reference lines and bands as GeoJSON."""
         with store() as db:
             caller(db, "GET /zones", authorization)
-        return zones_geojson(_agreement(agreement))
+            return zones_geojson(catalogue.load(db, agreement))
 
     @app.get("/humanitarian")
     def humanitarian(authorization: str | None = Header(default=None)) -> Any:
@@ -108,7 +105,7 @@ def register(
         """Joint decisions of the guarantors: approvals and whether each is in effect."""
         with store() as db:
             caller(db, "GET /decisions", authorization)
-            return decisions_view(db, _agreement(agreement))
+            return decisions_view(db, catalogue.load(db, agreement))
 
     @app.get("/control/map")
     def control_map(date: str, authorization: str | None = Header(default=None)) -> Any:
@@ -123,14 +120,14 @@ def register(
         """One incident: sources, the finding and its explanation, revisions and judgements."""
         with store() as db:
             who = audience_of(caller(db, "GET /incidents/{key}", authorization))
-            return cache.incident(db, _agreement(agreement).id, who, key)
+            return cache.incident(db, catalogue.resolve(db, agreement), who, key)
 
     @app.get("/scorecards")
     def scorecards(agreement: str, authorization: str | None = Header(default=None)) -> Any:
         """Per party and day: violations it bore, undetermined incidents it was part of."""
         with store() as db:
             who = audience_of(caller(db, "GET /scorecards", authorization))
-            return JSONResponse(cache.scorecards(db, _agreement(agreement).id, who),
+            return JSONResponse(cache.scorecards(db, catalogue.resolve(db, agreement), who),
                                 headers=_NO_STORE)  # fmt: skip
 
     @app.get("/dashboard/layer")
@@ -142,7 +139,7 @@ def register(
         with store() as db:
             who = audience_of(caller(db, "GET /dashboard/layer", authorization))
             name = agreement if agreement is not None else opened
-            body = cache.layer(db, _agreement(name).id, who)
+            body = cache.layer(db, catalogue.resolve(db, name), who)
         return Response(body, media_type="application/json", headers=_NO_STORE)
 
     @app.get("/dashboard/day")
@@ -151,7 +148,7 @@ def register(
         when = parse_day(date)
         with store() as db:
             who = audience_of(caller(db, "GET /dashboard/day", authorization))
-            return JSONResponse(cache.day(db, _agreement(agreement).id, who, when),
+            return JSONResponse(cache.day(db, catalogue.resolve(db, agreement), who, when),
                                 headers=_NO_STORE)  # fmt: skip
 
     @app.get("/dashboard/report")
@@ -160,7 +157,7 @@ def register(
         when = parse_day(date)
         with store() as db:
             who = audience_of(caller(db, "GET /dashboard/report", authorization))
-            html = cache.report_html(db, _agreement(agreement).id, who, when)
+            html = cache.report_html(db, catalogue.resolve(db, agreement), who, when)
         return HTMLResponse(html, headers=_NO_STORE)
 
     @app.get("/basemap/{layer}")

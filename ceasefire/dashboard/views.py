@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ceasefire.agreements.loader import load_bundled_agreement
+from ceasefire.catalogue import Resolved
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
 from ceasefire.errors import ConfigError, NotFoundError
@@ -164,19 +164,19 @@ class DashboardCache:
         return r, visible_incidents(everything, r), unseen
 
     def _base(
-        self, db: Store, name: str, state: tuple[int, ...], who: Audience,
+        self, db: Store, ref: Resolved, state: tuple[int, ...], who: Audience,
         incidents: list[Incident], unseen: frozenset[str],
     ) -> _Base:  # fmt: skip
         """Findings depend on the agreement, its decisions, the control map and the incident
         itself; the control map on the territorial events the caller may see.  So the judge and
         the findings of every incident are shared by the scopes that hide no such event."""
-        key = (name, state, unseen)
+        key = (ref.key, state, unseen)
         if key in self._bases:
             return self._bases[key]
         from ceasefire.service import judge_for
 
         judged = self._all_incidents(db, state) if not unseen else incidents
-        judge = judge_for(db, load_bundled_agreement(name), judged, audience=who)
+        judge = judge_for(db, ref.agreement, judged, audience=who)
         findings = judge.findings(judged)
         base = _Base(judge, judged, {f.incident: f for f in findings})
         with self._lock:
@@ -185,9 +185,9 @@ class DashboardCache:
                 self._bases.pop(next(iter(self._bases)))
         return base
 
-    def model(self, db: Store, name: str, who: Audience) -> _Model:
+    def model(self, db: Store, ref: Resolved, who: Audience) -> _Model:
         state = store_state(db)
-        key = (name, state, who.scope)
+        key = (ref.key, state, who.scope)
         found = self._models.get(key)
         if found is not None:
             return found
@@ -196,7 +196,7 @@ class DashboardCache:
             if found is not None:
                 return found
             r, incidents, unseen = self._visible(db, state, who)
-            base = self._base(db, name, state, who, incidents, unseen)
+            base = self._base(db, ref, state, who, incidents, unseen)
             # an incident whose reporter is withheld is judged again (a finding names its sources)
             withheld = [i for i in incidents
                         if i.source_system == "report" and not r.sees_reporter(i.key)]  # fmt: skip
@@ -239,9 +239,9 @@ class DashboardCache:
         return collection
 
     # -- the views -------------------------------------------------------------------------
-    def layer(self, db: Store, name: str, who: Audience) -> bytes:
+    def layer(self, db: Store, ref: Resolved, who: Audience) -> bytes:
         """The incidents as columns (compact for 100,000 points), as JSON bytes."""
-        model = self.model(db, name, who)
+        model = self.model(db, ref, who)
         if model.layer_bytes is not None:
             return model.layer_bytes
         agreement = model.base.agreement
@@ -283,11 +283,11 @@ class DashboardCache:
             model.layer_bytes = encoded
         return encoded
 
-    def scorecards(self, db: Store, name: str, who: Audience) -> dict[str, Any]:
+    def scorecards(self, db: Store, ref: Resolved, who: Audience) -> dict[str, Any]:
         """Per party, per local day: violations it bore, undetermined incidents it was part of.
 
         Parties are listed by id, never ordered by their counts."""
-        model = self.model(db, name, who)
+        model = self.model(db, ref, who)
         if model.scorecards is not None:
             return model.scorecards
         agreement = model.base.agreement
@@ -322,9 +322,9 @@ class DashboardCache:
             model.scorecards = result
         return result
 
-    def day(self, db: Store, name: str, who: Audience, day: date) -> dict[str, Any]:
+    def day(self, db: Store, ref: Resolved, who: Audience, day: date) -> dict[str, Any]:
         """The clock and the day's summary, as the daily report for that date has them."""
-        report = self.model(db, name, who).report(day)
+        report = self.model(db, ref, who).report(day)
         return {
             "date": day.isoformat(),
             "header": report["header"],
@@ -334,16 +334,16 @@ class DashboardCache:
             "humanitarian": report["humanitarian"]["headline"],
         }
 
-    def report_html(self, db: Store, name: str, who: Audience, day: date) -> str:
+    def report_html(self, db: Store, ref: Resolved, who: Audience, day: date) -> str:
         from ceasefire.reports import render_html
 
-        html = render_html(self.model(db, name, who).report(day))
+        html = render_html(self.model(db, ref, who).report(day))
         return html.replace("</style>", _PRINT_CSS + "</style>", 1)
 
-    def incident(self, db: Store, name: str, who: Audience, key: str) -> dict[str, Any]:
+    def incident(self, db: Store, ref: Resolved, who: Audience, key: str) -> dict[str, Any]:
         """One incident: what it is, its sources (with the spans of news articles), the finding
         with its explanation, and the history of its revisions and judgements."""
-        model = self.model(db, name, who)
+        model = self.model(db, ref, who)
         current = next((i for i in model.incidents if i.key == key), None)
         if current is None:
             raise NotFoundError(f"No incident {key!r} (or not one you may see).")

@@ -226,7 +226,8 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
     """,
     # 7: the one record of what is restricted and to whom, whichever intake path brought it
     # (reports posted through the API were recorded in report_meta only; its released_at is no
-    # longer read or written); what a webhook's receiver may learn
+    # longer read or written); what a webhook's receiver may learn; the agreements an admin
+    # registered in the workspace, every version kept
     """
     CREATE TABLE distribution (
         key TEXT PRIMARY KEY,
@@ -240,6 +241,16 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
                     ELSE 'claim:' || substr(m.key, 8) END,
                coalesce(m.party, m.role), 'api', NULL, m.released_at
         FROM report_meta m;
-    ALTER TABLE webhooks ADD COLUMN audience TEXT NOT NULL DEFAULT 'public'
+    ALTER TABLE webhooks ADD COLUMN audience TEXT NOT NULL DEFAULT 'public';
+    CREATE TABLE agreements (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        files TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        registered_by TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    )
     """,
 )
