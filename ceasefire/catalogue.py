@@ -86,6 +86,11 @@ def check_name(name: object) -> str:
     return name
 
 
+def _unknown(name: str) -> str:
+    return (f"No agreement {name!r}: bundled names are {', '.join(bundled_names())}; the "
+            "registered ones are listed by GET /agreements (ceasefire agreement list).")  # fmt: skip
+
+
 def _bundle_digest(text: str, files: Mapping[str, str]) -> str:
     body = json.dumps({"text": text, "files": dict(sorted(files.items()))}, sort_keys=True)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -135,7 +140,7 @@ def resolve(store: Store, name: object) -> Resolved:
                                                        lambda: load_bundled_agreement(checked)))  # fmt: skip
     latest = _latest(store, checked)
     if latest is None:
-        raise NotFoundError(f"No agreement {checked!r}; GET /agreements lists them.")
+        raise NotFoundError(_unknown(checked))
     version, text, files, digest = latest
     display = f"{checked} (registered v{version})"
     agreement = _cached(
@@ -160,7 +165,7 @@ def text_of(store: Store, name: object, version: int | None = None) -> str:
     if version is None:
         latest = _latest(store, checked)
         if latest is None:
-            raise NotFoundError(f"No agreement {checked!r}; GET /agreements lists them.")
+            raise NotFoundError(_unknown(checked))
         return latest[1]
     row = store.conn.execute(
         "SELECT text FROM agreements WHERE name = ? AND version = ?", (checked, version)

@@ -149,6 +149,7 @@ QUERIES: dict[str, list[str]] = {
     "/status": [f"/status?agreement={AGREEMENT}&at={DAY}T23:00%2B03:00"],
     "/findings": [f"/findings?agreement={AGREEMENT}"],
     "/reports": ["/reports"],
+    "/agreements": ["/agreements"],
     "/agreements/{name}": [f"/agreements/{AGREEMENT}"],
     "/incidents": ["/incidents?limit=1000", "/incidents?limit=1000&bbox=36,35,37,37"],
     "/reports/daily": [f"/reports/daily?agreement={AGREEMENT}&date={DAY}"],
