@@ -111,7 +111,8 @@ def add_webhook(store: Store, url: str, events: list[str], by: str,
             (url, secret, ",".join(sorted(events)), datetime.now(UTC).isoformat(), agreement),
         ).fetchone()
         audit.append(conn, by, "webhooks.add", str(hook_id),
-                     {"url": url, "events": sorted(events), "agreement": agreement})  # fmt: skip
+                     {"url": url, "events": sorted(events), "agreement": agreement},
+                     [("webhooks", (hook_id,))])  # fmt: skip
     return hook_id, secret
 
 

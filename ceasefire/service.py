@@ -194,15 +194,16 @@ def status_from_store(store: Store, agreement: Agreement, at: datetime) -> dict[
 
 
 def approve_decision(
-    store: Store, account: Account, decision_id: str, agreement: Agreement
+    store: Store, account: Account, decision_id: str, agreement: Agreement, signature: str
 ) -> dict[str, Any]:
-    """Approve a guarantor decision; when this approval makes it take effect, alert the subscribed
-    webhooks (the decision, then the clock changes it makes)."""
+    """Approve a guarantor decision with the guarantor key's ``signature`` of its statement; when
+    this approval makes it take effect, alert the subscribed webhooks (the decision, then the
+    clock changes it makes)."""
     from ceasefire.alerts import decision_took_effect
     from ceasefire.governance import approve_and_alert
 
     alert = partial(decision_took_effect, replay_from_store=replay_from_store)
-    return approve_and_alert(store, account, decision_id, agreement, alert)
+    return approve_and_alert(store, account, decision_id, agreement, signature, alert)
 
 
 def daily_dates(first: date, last: date) -> list[date]:
