@@ -82,7 +82,7 @@ def key_ledger(store: Store) -> KeyLedger:
                 problems.append((where, f"a second first key for {guarantor}: it does not count"))
                 continue
         else:
-            change = changes.get((change_id,))
+            change = changes.get(change_id)
             if change is None or change[0][1:4] != [guarantor, public_key, fp]:
                 problems.append((where, f"key change {change_id} does not vouch for it"))
                 continue
