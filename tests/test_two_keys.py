@@ -261,3 +261,33 @@ def _rechain(conn: Database) -> None:
                      (prev, digest, rows_hash, seq))  # fmt: skip
         prev = digest
     conn.execute("UPDATE audit_head SET hash = ? WHERE id = 1", (prev,))
+
+
+def test_a_key_swapped_in_the_database_is_not_used(store: Store) -> None:
+    """Russia's key row replaced directly (the admin's own key, with a valid proof of possession):
+    no audit entry vouches for the new row, so it is not Russia's key, and verify names it."""
+    from datetime import datetime
+
+    from ceasefire.agreements import load_agreement
+
+    agreement = load_agreement("syria-2016-09")
+    add_user(store, "root", "admin", None, "bootstrap")
+    us, ru = (add_user(store, n, "guarantor", g, "root") for n, g in (("us", "USA"), ("ru", "RUS")))
+    us_key, _ = register(store, us), register(store, ru)
+    mine = Ed25519PrivateKey.generate()
+    body = _key_body(mine, "RUS")
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM guarantor_keys WHERE guarantor = 'RUS'")
+        conn.execute("INSERT INTO guarantor_keys(fingerprint, guarantor, public_key, proof, registered_by, "
+                     "registered_at) VALUES (?, 'RUS', ?, ?, 1, '2016-09-01T00:00:00+00:00')",
+                     (fingerprint(body["public_key"]), body["public_key"], body["proof"]))  # fmt: skip
+    decision = propose(store, authenticate(store, us), "reset_clock", "C_seven_days", "",
+                       datetime(2016, 9, 16, 12, tzinfo=TZ), None, agreement=agreement, key=us_key)  # fmt: skip
+    with pytest.raises(ConfigError, match="RUS has no registered key"):
+        approve(store, authenticate(store, ru), decision, signature(store, mine, decision))
+    assert decision_status(store, decision, agreement)["in_effect"] is False
+    problems = [str(p) for p in verify_workspace(store)]
+    assert f"guarantor_keys(fingerprint={fingerprint(body['public_key'])}): no audit entry wrote this row (it was inserted outside ceasefire)" in problems  # fmt: skip
+    assert any(
+        p.startswith("guarantor_keys(") and "removed outside ceasefire" in p for p in problems
+    )
