@@ -291,3 +291,35 @@ def test_a_key_swapped_in_the_database_is_not_used(store: Store) -> None:
     assert any(
         p.startswith("guarantor_keys(") and "removed outside ceasefire" in p for p in problems
     )
+
+
+def test_the_demo_guarantors_decide_with_their_demo_keys(tmp_path: Path) -> None:
+    """The demo writes a key per demo guarantor beside its tokens (0600) and registers it: the
+    two demo guarantors can make a decision take effect, as the dashboard then shows."""
+    from ceasefire.demo import DEMO_KEYS_DIR, ensure_demo_accounts
+
+    ws = tmp_path / "ws"
+    tokens = {
+        line.split()[0]: line.split()[-1]
+        for line in ensure_demo_accounts(ws).read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    }
+    keys = {g: ws / DEMO_KEYS_DIR / f"demo-guarantor-{g}.key" for g in ("usa", "rus")}
+    assert all(stat.S_IMODE(os.stat(k).st_mode) == 0o600 for k in keys.values())
+    assert ensure_demo_accounts(ws)  # a second run keeps the keys registered
+    run = CliRunner().invoke
+    proposed = run(cli, ["--workspace", str(ws), "decisions", "propose", "--agreement", "syria-2016-09",
+                         "--kind", "reset_clock", "--subject", "C_seven_days", "--effective",
+                         "2016-09-16T12:00+03:00", "--key", str(keys["usa"])],
+                   env={"CEASEFIRE_TOKEN": tokens["demo-guarantor-usa"]})  # fmt: skip
+    assert proposed.exit_code == 0, proposed.output
+    approved = run(cli, ["--workspace", str(ws), "decisions", "approve", json.loads(proposed.output)["id"],
+                         "--agreement", "syria-2016-09", "--key", str(keys["rus"])],
+                   env={"CEASEFIRE_TOKEN": tokens["demo-guarantor-rus"]})  # fmt: skip
+    assert approved.exit_code == 0, approved.output
+    assert json.loads(approved.output)["in_effect"] is True
+    shown = TestClient(create_app(ws, TZ)).get("/decisions", params={"agreement": "syria-2016-09"})
+    recorded = [d for d in shown.json()["decisions"] if d["recorded"] == "workspace"]
+    assert [(d["in_effect"], sorted(a["guarantor"] for a in d["approvals"])) for d in recorded] == [
+        (True, ["RUS", "USA"])
+    ]
