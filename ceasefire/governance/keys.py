@@ -176,6 +176,8 @@ def propose_key_change(store: Store, account: Account, public_key: str, proof: s
 
 
 def key_change_status(store: Store, change_id: int) -> dict[str, Any]:
+    if not 1 <= change_id < 2**63:  # beyond any stored id, and any SQL integer
+        raise NotFoundError(f"No key change {change_id}.")
     row = store.conn.execute(
         "SELECT guarantor, public_key, fingerprint, applied_at FROM key_changes WHERE id = ?",
         (change_id,),
