@@ -1179,10 +1179,11 @@ def demo(ctx: click.Context, agreement_name: str, first: str | None, last: str |
     console.print(table)
     for line in result["notes"]:
         console.print(f"• {line}")
-    from ceasefire.demo import ensure_demo_accounts
+    from ceasefire.demo import DEMO_KEYS_DIR, ensure_demo_accounts
 
     accounts = ensure_demo_accounts(settings.workspace, settings.database_url)
-    console.print(f"Demo accounts (local demo tokens, one per role): {accounts}")
+    console.print(f"Demo accounts (local demo tokens, one per role): {accounts}; the demo guarantors' "
+                  f"signing keys (decisions approve --key): {accounts.parent / DEMO_KEYS_DIR}")  # fmt: skip
     if not serve:
         return
     import uvicorn
