@@ -134,7 +134,8 @@ def add_webhook(store: Store, url: str, events: list[str], by: str,
         ).fetchone()
         audit.append(conn, by, "webhooks.add", str(hook_id),
                      {"url": url, "events": sorted(events), "agreement": agreement,
-                      "audience": audience})  # fmt: skip
+                      "audience": audience},
+                     [("webhooks", (hook_id,))])  # fmt: skip
     return hook_id, secret
 
 

@@ -220,5 +220,6 @@ def register(store: Store, text: str, files: Mapping[str, str], by: str) -> Entr
             (name, version, text, json.dumps(files, sort_keys=True), digest, by, now),
         )
         audit.append(conn, by, "agreements.register", name,
-                     {"version": version, "sha256": digest, "files": sorted(files)})  # fmt: skip
+                     {"version": version, "sha256": digest, "files": sorted(files)},
+                     [("agreements", (name, version))])  # fmt: skip
     return Entry(name, "registered", version, digest, by, now)

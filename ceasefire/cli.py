@@ -787,11 +787,24 @@ def zones_cmd(agreement_name: str, fmt: str, output: Path | None) -> None:
 _TOKEN = click.option(
     "--token", envvar="CEASEFIRE_TOKEN", default=None, help="Account token [env CEASEFIRE_TOKEN]."
 )
+_KEY = click.option(
+    "--key", "key_file", envvar="CEASEFIRE_KEY", required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your guarantor's private key file (ceasefire keys generate) [env CEASEFIRE_KEY].",
+)  # fmt: skip
+
+
+def _admin(store: Any, token: str | None) -> Any:
+    from ceasefire.governance import allow, authenticate
+
+    admin = authenticate(store, token)
+    allow(admin, "users.manage")
+    return admin
 
 
 @cli.group()
 def users() -> None:
-    """Accounts and roles (admin, guarantor, party, monitor, public)."""
+    """Accounts and roles (admin, guarantor, party, monitor, public) and their tokens."""
 
 
 @users.command("add")
@@ -803,28 +816,210 @@ def users() -> None:
     "--party", default=None, help="The guarantor (USA, RUS) or party the account speaks for."
 )
 @click.option("--agreement", "agreement_name", default="syria-2016-09")
+@click.option("--expires", default=None, help="When the token stops working (ISO 8601).")
 @_TOKEN
 @click.pass_context
 @handle_errors
 def users_add(ctx: click.Context, name: str, role: str, party: str | None, agreement_name: str,
-              token: str | None) -> None:  # fmt: skip
+              expires: str | None, token: str | None) -> None:  # fmt: skip
     """Create an account and print its token once (only its hash is stored).
 
     The first account is an admin and needs no token; later ones need an admin's token."""
     from ceasefire.governance import add_user, allow, authenticate
 
-    with _settings(ctx).store() as store:
+    settings = _settings(ctx)
+    with settings.store() as store:
         (count,) = store.conn.execute("SELECT count(*) FROM users").fetchone()
         by = "bootstrap"
         if count:
             admin = authenticate(store, token)
             allow(admin, "users.add")
             by = admin.name
-        new_token = add_user(store, name, role, party, by, _agreement_for(ctx, agreement_name))
+        new_token = add_user(store, name, role, party, by, _agreement_for(ctx, agreement_name),
+                             _parse_instant(expires, settings, "--expires") if expires else None)  # fmt: skip
     click.echo(
         f"account {name} ({role}{', ' + party if party else ''}) created; its token, shown once:"
     )
     click.echo(new_token)
+
+
+@users.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_TOKEN
+@click.pass_context
+@handle_errors
+def users_list(ctx: click.Context, fmt: str, token: str | None) -> None:
+    """Every account: role, party, state (active, disabled, expired), token expiry (admin)."""
+    from ceasefire.governance import list_users
+
+    with _settings(ctx).store() as store:
+        rows = list_users(store, _admin(store, token))
+    if fmt == "json":
+        click.echo(json.dumps(rows, sort_keys=True, indent=2))
+        return
+    for r in rows:
+        party = f":{r['party']}" if r["party"] else ""
+        click.echo(f"{r['name']}\t{r['role']}{party}\t{r['state']}\texpires {r['expires_at'] or 'never'}"
+                   f"\ttoken {r['token']}")  # fmt: skip
+
+
+@users.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+@_TOKEN
+@click.pass_context
+@handle_errors
+def users_disable(ctx: click.Context, name: str, enable: bool, token: str | None) -> None:
+    """Disable an account: its token stops working at once (admin)."""
+    from ceasefire.governance import disable_user
+
+    with _settings(ctx).store() as store:
+        disable_user(store, _admin(store, token), name, disabled=not enable)
+    click.echo(f"account {name} {'enabled' if enable else 'disabled'}")
+
+
+@users.command("expire")
+@click.argument("name")
+@click.option("--at", "at", default=None, help="When its token stops working [default: now].")
+@_TOKEN
+@click.pass_context
+@handle_errors
+def users_expire(ctx: click.Context, name: str, at: str | None, token: str | None) -> None:
+    """Set when an account's token stops working (admin)."""
+    from ceasefire.governance import expire_user
+
+    settings = _settings(ctx)
+    with settings.store() as store:
+        when = expire_user(store, _admin(store, token), name,
+                           _parse_instant(at, settings, "--at") if at else None)  # fmt: skip
+    click.echo(f"account {name}: its token expires at {when}")
+
+
+@users.command("rotate")
+@click.argument("name")
+@click.option("--expires", default=None, help="When the new token stops working (ISO 8601).")
+@_TOKEN
+@click.pass_context
+@handle_errors
+def users_rotate(ctx: click.Context, name: str, expires: str | None, token: str | None) -> None:
+    """Give an account a new token (printed once); the old one stops working at once (admin)."""
+    from ceasefire.governance import rotate_token
+
+    settings = _settings(ctx)
+    with settings.store() as store:
+        new_token = rotate_token(store, _admin(store, token), name,
+                                 _parse_instant(expires, settings, "--expires") if expires else None)  # fmt: skip
+    click.echo(f"account {name}: new token, shown once:")
+    click.echo(new_token)
+
+
+@cli.group()
+def keys() -> None:
+    """Guarantors' Ed25519 keys: an approval is a signature by the guarantor's key."""
+
+
+@keys.command("generate")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The private key file to write (mode 0600); the public key goes to OUT.pub.")  # fmt: skip
+@handle_errors
+def keys_generate(out: Path) -> None:
+    """Make a key pair on this machine; the private key never leaves the file."""
+    from ceasefire.governance.signing import generate_key_file
+
+    public, fp = generate_key_file(out)
+    click.echo(f"private key: {out} (keep it; mode 0600)\npublic key: {out}.pub\n"
+               f"base64: {public}\nfingerprint: {fp}")  # fmt: skip
+
+
+@keys.command("register")
+@_KEY
+@_TOKEN
+@click.pass_context
+@handle_errors
+def keys_register(ctx: click.Context, key_file: Path, token: str | None) -> None:
+    """Register your guarantor's first key (at setup; later, only a key change replaces it)."""
+    from ceasefire.governance import authenticate, register_key
+    from ceasefire.governance.keys import key_statement
+    from ceasefire.governance.signing import load_private_key, public_key_of, sign
+
+    key = load_private_key(key_file)
+    with _settings(ctx).store() as store:
+        account = authenticate(store, token)
+        public = public_key_of(key)
+        fp = register_key(
+            store, account, public, sign(key, key_statement(account.party or "", public))
+        )
+    click.echo(f"{account.party}: key {fp} registered")
+
+
+@keys.command("list")
+@click.pass_context
+@handle_errors
+def keys_list(ctx: click.Context) -> None:
+    """Each guarantor's keys, as the audit chain vouches for them (compare the fingerprints with
+    the ones the guarantors hold)."""
+    from ceasefire.governance import list_keys
+
+    with _settings(ctx).store() as store:
+        click.echo(json.dumps(list_keys(store), sort_keys=True, indent=2))
+
+
+@keys.command("propose-change")
+@click.option("--new-key", "new_key_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The new private key file.")  # fmt: skip
+@_KEY
+@_TOKEN
+@click.pass_context
+@handle_errors
+def keys_propose_change(ctx: click.Context, new_key_file: Path, key_file: Path, token: str | None) -> None:  # fmt: skip
+    """Propose a new key for your guarantor and sign the change with its current key; it takes
+    effect when every guarantor's current key has signed (keys approve-change)."""
+    from ceasefire.governance import approve_key_change, authenticate, propose_key_change
+    from ceasefire.governance.keys import key_statement
+    from ceasefire.governance.signing import load_private_key, public_key_of, sign
+
+    new, current = load_private_key(new_key_file), load_private_key(key_file)
+    with _settings(ctx).store() as store:
+        account = authenticate(store, token)
+        public = public_key_of(new)
+        change = propose_key_change(store, account, public,
+                                    sign(new, key_statement(account.party or "", public)))  # fmt: skip
+        status = approve_key_change(
+            store, account, change["id"], sign(current, change["statement"])
+        )
+    click.echo(json.dumps(status, sort_keys=True, indent=2))
+
+
+@keys.command("approve-change")
+@click.argument("change_id", type=int)
+@_KEY
+@_TOKEN
+@click.pass_context
+@handle_errors
+def keys_approve_change(ctx: click.Context, change_id: int, key_file: Path, token: str | None) -> None:  # fmt: skip
+    """Sign a proposed key change with your guarantor's current key."""
+    from ceasefire.governance import approve_key_change, authenticate, key_change_status
+    from ceasefire.governance.signing import load_private_key, sign
+
+    key = load_private_key(key_file)
+    with _settings(ctx).store() as store:
+        account = authenticate(store, token)
+        text = key_change_status(store, change_id)["statement"]
+        status = approve_key_change(store, account, change_id, sign(key, text))
+    click.echo(json.dumps(status, sort_keys=True, indent=2))
+
+
+@keys.command("sign")
+@click.argument("statement_file", type=click.File("r", encoding="utf-8"))
+@_KEY
+@handle_errors
+def keys_sign(statement_file: Any, key_file: Path) -> None:
+    """Sign a statement (a file, or - for standard input) and print the base64 signature: for
+    approving over the API (POST /decisions/{id}/approve). Check the statement before signing."""
+    from ceasefire.governance.signing import load_private_key, sign
+
+    text = statement_file.read()
+    click.echo(sign(load_private_key(key_file), text.removesuffix("\n")))
 
 
 @cli.group()
@@ -852,23 +1047,26 @@ def decisions() -> None:
     default=None,
     help="When the guarantors decided, if recorded later.",
 )
+@_KEY
 @_TOKEN
 @click.pass_context
 @handle_errors
 def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subject: str, value: str | None,
                       effective: str, until: str | None, text: str, decided_at: str | None,
-                      token: str | None) -> None:  # fmt: skip
-    """Propose a decision; the proposer's approval is recorded with it (and counts once)."""
+                      key_file: Path, token: str | None) -> None:  # fmt: skip
+    """Propose a decision and approve it with your guarantor's key (the approval counts once)."""
     from ceasefire.governance import authenticate, decision_status, propose
+    from ceasefire.governance.signing import load_private_key
 
     settings = _settings(ctx)
     agreement_obj = _agreement_for(ctx, agreement_name)
+    key = load_private_key(key_file)
     with settings.store() as store:
         account = authenticate(store, token)
         decision_id = propose(store, account, kind, subject, text, _parse_instant(effective, settings, "--effective"),
                               _parse_instant(until, settings, "--until") if until else None,
                               _parse_instant(decided_at, settings, "--decided-at") if decided_at else None,
-                              agreement=agreement_obj, value=value)  # fmt: skip
+                              agreement=agreement_obj, value=value, key=key)  # fmt: skip
         status = decision_status(store, decision_id, agreement_obj)
     click.echo(json.dumps(status, sort_keys=True, indent=2))
 
@@ -876,20 +1074,38 @@ def decisions_propose(ctx: click.Context, agreement_name: str, kind: str, subjec
 @decisions.command("approve")
 @click.argument("decision_id")
 @click.option("--agreement", "agreement_name", required=True)
+@_KEY
 @_TOKEN
 @click.pass_context
 @handle_errors
 def decisions_approve(
-    ctx: click.Context, decision_id: str, agreement_name: str, token: str | None
+    ctx: click.Context, decision_id: str, agreement_name: str, key_file: Path, token: str | None
 ) -> None:
-    """Approve a decision as the guarantor your account speaks for."""
-    from ceasefire.governance import authenticate
+    """Approve a decision: your guarantor's key signs its statement."""
+    from ceasefire.governance import authenticate, decision_statement
+    from ceasefire.governance.signing import load_private_key, sign
     from ceasefire.service import approve_decision
 
+    key = load_private_key(key_file)
     with _settings(ctx).store() as store:
         account = authenticate(store, token)
-        status = approve_decision(store, account, decision_id, _agreement_for(ctx, agreement_name))
+        signature = sign(key, decision_statement(store, decision_id))
+        status = approve_decision(
+            store, account, decision_id, _agreement_for(ctx, agreement_name), signature
+        )
     click.echo(json.dumps(status, sort_keys=True, indent=2))
+
+
+@decisions.command("statement")
+@click.argument("decision_id")
+@click.pass_context
+@handle_errors
+def decisions_statement(ctx: click.Context, decision_id: str) -> None:
+    """Print the exact statement a guarantor's key signs to approve the decision."""
+    from ceasefire.governance import decision_statement
+
+    with _settings(ctx).store() as store:
+        click.echo(decision_statement(store, decision_id))
 
 
 @cli.group()
@@ -934,15 +1150,20 @@ def webhooks_add(ctx: click.Context, url: str, events: str, agreement_name: str 
 
 @cli.group("audit")
 def audit_group() -> None:
-    """The hash-chained audit log."""
+    """The hash-chained audit log, which vouches for every row written."""
 
 
 @audit_group.command("verify")
 @click.option("--head", "expected", default=None, help="SEQ:HASH kept outside the system.")
+@click.option("--checkpoint", "checkpoints", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A checkpoint file a guarantor signed (ceasefire audit checkpoint); repeatable.")  # fmt: skip
 @click.pass_context
 @handle_errors
-def audit_verify(ctx: click.Context, expected: str | None) -> None:
-    """Check every entry; name the first changed, removed or reordered one (exit 1)."""
+def audit_verify(ctx: click.Context, expected: str | None, checkpoints: tuple[Path, ...]) -> None:
+    """Check the chain, every row against the entry that wrote it, every key and every approval's
+    signature; name the first bad entry and each row no entry vouches for (exit 1)."""
+    from ceasefire.governance import verify_workspace
     from ceasefire.store import audit
 
     kept = None
@@ -951,14 +1172,21 @@ def audit_verify(ctx: click.Context, expected: str | None) -> None:
         if not seq.isdigit() or len(digest) != 64:
             raise ConfigError("--head must be SEQ:HASH as printed by ceasefire audit head.")
         kept = (int(seq), digest)
+    held = []
+    for path in checkpoints:
+        try:
+            held.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: not a checkpoint file ({exc}).") from None
     with _settings(ctx).store() as store:
-        problems = audit.verify(store.conn, kept)
+        problems = verify_workspace(store, kept, tuple(held))
         last = audit.head(store.conn)
     if problems:
         for problem in problems:
             click.echo(str(problem))
         sys.exit(1)
-    click.echo(f"audit log intact: {last[0]} entries, head {last[0]}:{last[1]}")
+    click.echo(f"audit log intact: {last[0]} entries, head {last[0]}:{last[1]}; every covered row "
+               "and every signature verified")  # fmt: skip
 
 
 @audit_group.command("head")
@@ -971,6 +1199,27 @@ def audit_head(ctx: click.Context) -> None:
     with _settings(ctx).store() as store:
         seq, digest = audit.head(store.conn)
     click.echo(f"{seq}:{digest}")
+
+
+@audit_group.command("checkpoint")
+@_KEY
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed checkpoint (JSON); keep it outside the system.")  # fmt: skip
+@click.pass_context
+@handle_errors
+def audit_checkpoint(ctx: click.Context, key_file: Path, out: Path) -> None:
+    """Sign the current head and the guarantors' key fingerprints with your guarantor's key."""
+    from ceasefire.governance import make_checkpoint
+    from ceasefire.governance.signing import load_private_key
+
+    key = load_private_key(key_file)
+    with _settings(ctx).store() as store:
+        data = make_checkpoint(store, key)
+    _write_atomic(out, json.dumps(data, sort_keys=True, indent=2) + "\n")
+    fields = data["checkpoint"]
+    click.echo(
+        f"checkpoint {fields['seq']}:{fields['hash']} signed by {fields['guarantor']}: {out}"
+    )
 
 
 @cli.command("serve")
@@ -1065,10 +1314,11 @@ def demo(ctx: click.Context, agreement_name: str, first: str | None, last: str |
     console.print(table)
     for line in result["notes"]:
         console.print(f"• {line}")
-    from ceasefire.demo import ensure_demo_accounts
+    from ceasefire.demo import DEMO_KEYS_DIR, ensure_demo_accounts
 
     accounts = ensure_demo_accounts(settings.workspace, settings.database_url)
-    console.print(f"Demo accounts (local demo tokens, one per role): {accounts}")
+    console.print(f"Demo accounts (local demo tokens, one per role): {accounts}; the demo guarantors' "
+                  f"signing keys (decisions approve --key): {accounts.parent / DEMO_KEYS_DIR}")  # fmt: skip
     if not serve:
         return
     import uvicorn

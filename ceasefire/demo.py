@@ -10,7 +10,9 @@ from typing import Any
 from rich.console import Console
 
 from ceasefire.agreements import load_agreement
-from ceasefire.governance import add_user
+from ceasefire.governance import add_user, authenticate, key_ledger, register_key
+from ceasefire.governance.keys import key_statement
+from ceasefire.governance.signing import generate_key_file, load_private_key, public_key_of, sign
 from ceasefire.model.agreement import Agreement
 from ceasefire.reports import render_html, render_json, render_markdown
 from ceasefire.service import bundled_data, import_file, replay_from_store
@@ -22,6 +24,7 @@ __all__ = [
     "DEMO_ACCOUNTS_FILE",
     "DEMO_AGREEMENT",
     "DEMO_FILES",
+    "DEMO_KEYS_DIR",
     "demo_days",
     "ensure_demo_accounts",
     "run_demo",
@@ -29,6 +32,7 @@ __all__ = [
 
 DEMO_AGREEMENT = "syria-2016-09"
 DEMO_ACCOUNTS_FILE = "demo-accounts.txt"
+DEMO_KEYS_DIR = "demo-keys"  # the demo guarantors' private keys (local demo keys, mode 0600)
 UCDP_EVENTS = "events/ucdp_ged_syria_2016_2019.csv.gz"
 # the worked example's own files, as tests and benches import them
 DEMO_FILES = (
@@ -148,9 +152,25 @@ def _row(data: dict[str, Any], day: date) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _demo_key(store: Store, path: Path, token: str, guarantor: str) -> None:
+    """A demo guarantor's key pair beside the demo tokens, registered as its guarantor's key
+    unless that guarantor has one already."""
+    if key_ledger(store).current().get(guarantor) is not None:
+        return
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        generate_key_file(path)
+    key = load_private_key(path)
+    public = public_key_of(key)
+    register_key(
+        store, authenticate(store, token), public, sign(key, key_statement(guarantor, public))
+    )
+
+
 def ensure_demo_accounts(workspace: Path, database_url: str | None = None) -> Path:
     """Demo accounts (an admin, one guarantor per guarantor, a party cell, a monitor), created
-    when absent; their tokens go to ``<workspace>/demo-accounts.txt`` (mode 0600).
+    when absent; their tokens go to ``<workspace>/demo-accounts.txt`` (mode 0600), and each demo
+    guarantor's signing key to ``<workspace>/demo-keys/NAME.key`` (mode 0600), registered.
 
     These are local demo tokens for trying the dashboard's roles, not credentials to deploy."""
     agreement = load_agreement(DEMO_AGREEMENT)
@@ -165,6 +185,7 @@ def ensure_demo_accounts(workspace: Path, database_url: str | None = None) -> Pa
     wanted += [(f"demo-guarantor-{g.lower()}", "guarantor", g) for g in agreement.guarantor_ids()]
     wanted += [("demo-party-syr-gov", "party", "SYR_GOV"), ("demo-monitor", "monitor", None)]
     lines = ["# Local demo tokens (ceasefire demo): paste one into the dashboard's login.",
+             f"# Each demo guarantor's signing key is in {DEMO_KEYS_DIR}/NAME.key (approve with --key).",
              "# name role[:party] token"]  # fmt: skip
     with Store(workspace, actor="demo", database_url=database_url) as store:
         names = {str(n) for (n,) in store.conn.execute("SELECT name FROM users").fetchall()}
@@ -173,6 +194,8 @@ def ensure_demo_accounts(workspace: Path, database_url: str | None = None) -> Pa
                 known[name] = add_user(store, name, role, party, "demo", agreement)
             if name in known:
                 lines.append(f"{name} {role}{':' + party if party else ''} {known[name]}")
+                if role == "guarantor" and party:
+                    _demo_key(store, workspace / DEMO_KEYS_DIR / f"{name}.key", known[name], party)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")

@@ -254,7 +254,8 @@ def release_submission(store: Store, account: Account, key: str) -> None:
         ).fetchone()
         if row is None or not release(conn, key):
             raise NotFoundError(f"No restricted submission {key!r} awaiting release.")
-        audit.append(conn, account.name, "reports.release", key, {"by_guarantor": account.party})
+        audit.append(conn, account.name, "reports.release", key, {"by_guarantor": account.party},
+                     [("distribution", (key,))])  # fmt: skip
     from ceasefire.alerts import after_change
 
     keys = [key] if store.incident(key) is not None else []
@@ -263,15 +264,16 @@ def release_submission(store: Store, account: Account, key: str) -> None:
 
 
 def approve_decision(
-    store: Store, account: Account, decision_id: str, agreement: Agreement
+    store: Store, account: Account, decision_id: str, agreement: Agreement, signature: str
 ) -> dict[str, Any]:
-    """Approve a guarantor decision; when this approval makes it take effect, alert the subscribed
-    webhooks (the decision, then the clock changes it makes)."""
+    """Approve a guarantor decision with the guarantor key's ``signature`` of its statement; when
+    this approval makes it take effect, alert the subscribed webhooks (the decision, then the
+    clock changes it makes)."""
     from ceasefire.alerts import decision_took_effect
     from ceasefire.governance import approve_and_alert
 
-    alert = partial(decision_took_effect, replay_from_store=replay_from_store)  # public audience
-    return approve_and_alert(store, account, decision_id, agreement, alert)
+    alert = partial(decision_took_effect, replay_from_store=replay_from_store)
+    return approve_and_alert(store, account, decision_id, agreement, signature, alert)
 
 
 def daily_dates(first: date, last: date) -> list[date]:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ceasefire.model.incidents import Incident
-from ceasefire.store import Store
+from ceasefire.store import Store, audit
 
 __all__ = [
     "OPERATOR",
@@ -134,10 +134,13 @@ def restrictions(store: Store, audience: Audience) -> Restrictions:
     hidden: set[str] = set()
     own: set[str] = set()
     rows = store.conn.execute("SELECT key, party, released_at FROM distribution").fetchall()
-    for key, party, released in rows:
+    # a release counts only when the audit chain vouches for it: a row edited in the database to
+    # look released stays restricted (fail closed; ``audit verify`` names it)
+    released = {k[0] for k in audit.vouched(store.conn, "distribution", "released_at IS NOT NULL")}
+    for key, party, _ in rows:
         if own_submission(audience, party):
             own.add(str(key))
-        if released is None and not sees_unreleased(audience, party):
+        if key not in released and not sees_unreleased(audience, party):
             hidden.add(str(key))
     return Restrictions(audience, frozenset(hidden), frozenset(own))
 

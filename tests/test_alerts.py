@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from click.testing import CliRunner
 
 from ceasefire.cli import cli
+from tests.guarantor_keys import cli_key
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -49,6 +50,7 @@ def test_decision_in_effect_sends_a_signed_alert(tmp_path: Path) -> None:
         ru = _run(
             ws, "users", "add", "ru", "--role", "guarantor", "--party", "RUS", token=admin
         ).splitlines()[-1]
+        us_key, ru_key = cli_key(ws, us, tmp_path / "us.key"), cli_key(ws, ru, tmp_path / "ru.key")
         url = f"http://127.0.0.1:{server.server_port}/hook"
         secret = (
             _run(ws, "webhooks", "add", url, "--events", "decision", token=admin)
@@ -57,10 +59,10 @@ def test_decision_in_effect_sends_a_signed_alert(tmp_path: Path) -> None:
         )
         proposed = json.loads(_run(ws, "decisions", "propose", "--agreement", "syria-2016-09", "--kind",
                                    "reset_clock", "--subject", "C_seven_days", "--effective",
-                                   "2016-09-16T12:00+03:00", token=us))  # fmt: skip
+                                   "2016-09-16T12:00+03:00", "--key", us_key, token=us))  # fmt: skip
         assert _Receiver.received == []  # one key is not a decision
         approved = json.loads(_run(ws, "decisions", "approve", proposed["id"], "--agreement", "syria-2016-09",
-                                   token=ru))  # fmt: skip
+                                   "--key", ru_key, token=ru))  # fmt: skip
         assert approved["in_effect"] is True
         assert approved["alerts"][0]["error"] is None
         ((headers, body),) = _Receiver.received
@@ -112,6 +114,7 @@ def test_serious_incidents_and_clock_changes_alert_once(tmp_path: Path) -> None:
         ru = _run(
             ws, "users", "add", "ru", "--role", "guarantor", "--party", "RUS", token=admin
         ).splitlines()[-1]
+        us_key, ru_key = cli_key(ws, us, tmp_path / "us.key"), cli_key(ws, ru, tmp_path / "ru.key")
         _run(ws, "webhooks", "add", url, "--events", "serious_incident", token=admin)
         _run(
             ws,
@@ -146,8 +149,18 @@ def test_serious_incidents_and_clock_changes_alert_once(tmp_path: Path) -> None:
         proposed = json.loads(_run(ws, "decisions", "propose", "--agreement", "syria-2016-09", "--kind",
                                    "extend_phase", "--subject", "cessation", "--effective",
                                    "2016-09-19T19:00+03:00", "--until", "2016-09-21T19:00+03:00",
-                                   "--decided-at", "2016-09-19T12:00+03:00", token=us))  # fmt: skip
-        _run(ws, "decisions", "approve", proposed["id"], "--agreement", "syria-2016-09", token=ru)
+                                   "--decided-at", "2016-09-19T12:00+03:00", "--key", us_key, token=us))  # fmt: skip
+        _run(
+            ws,
+            "decisions",
+            "approve",
+            proposed["id"],
+            "--agreement",
+            "syria-2016-09",
+            "--key",
+            ru_key,
+            token=ru,
+        )
         clock = _events("clock")
         assert len(clock) == 2
         changed = {c["date"]: c for c in clock[1]["changed"]}

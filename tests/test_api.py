@@ -6,16 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from ceasefire.api.app import ENDPOINT_PERMISSIONS, MAX_BODY_BYTES, create_app
 from ceasefire.governance import add_user
+from ceasefire.governance.keys import key_statement
+from ceasefire.governance.signing import PrivateKey, public_key_of, sign
 from ceasefire.service import import_file
 from ceasefire.store import Store
 from tests.conftest import TZ, UCDP_SEPT
+from tests.guarantor_keys import register
 from tests.test_catalogue import registrable_agreement
 
 ROLES = ("admin", "guarantor", "party", "monitor", "public")  # "other_party" is a second party cell
+KEYS: dict[str, PrivateKey] = {}  # the guarantors' keys, made and registered by the fixture
+TOKENS: dict[str, str] = {}
 REPORT = {
     "id": "r-1", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
     "reporter": {"name": "monitor team 2", "type": "monitor"}, "time": {"at": "2016-09-15"},
@@ -36,6 +42,9 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str,
         tokens["monitor"] = add_user(store, "team-2", "monitor", None, "root")
         tokens["other_party"] = add_user(store, "opp-cell", "party", "SYR_INSURGENTS", "root")
         tokens["other_guarantor"] = add_user(store, "ru-desk", "guarantor", "RUS", "root")
+        add_user(store, "spare", "monitor", None, "root")
+        KEYS["guarantor"] = register(store, tokens["guarantor"])
+        KEYS["other_guarantor"] = register(store, tokens["other_guarantor"])
     client = TestClient(create_app(ws, TZ))
     for rid, role in (("r-rel", "monitor"), ("complaint-1", "party")):
         response = client.post("/reports", content=json.dumps({**REPORT, "id": rid}),
@@ -47,6 +56,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str,
         "decided_at": "2016-09-19T12:00+03:00"}, headers={"Authorization": f"Bearer {tokens['other_guarantor']}"})  # fmt: skip
     assert proposed.status_code == 201
     assert proposed.json()["id"] == "DEC-0001"
+    TOKENS.update(tokens)
     return client, tokens, ws
 
 
@@ -92,7 +102,38 @@ def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) ->
                 "effective": "2016-09-19T19:00+03:00", "until": "2016-09-21T19:00+03:00"}  # fmt: skip
         return client.post("/decisions", json=body, headers=headers).status_code
     if endpoint == "POST /decisions/{decision_id}/approve":  # DEC-0001 was proposed by ru-desk
+        statement = client.get("/decisions", params={"agreement": "syria-2016-09"}).json()
+        text = next(d["statement"] for d in statement["decisions"] if d["id"] == "DEC-0001")
         return client.post("/decisions/DEC-0001/approve", params={"agreement": "syria-2016-09"},
+                           json={"signature": sign(KEYS["guarantor"], text)},
+                           headers=headers).status_code  # fmt: skip
+    if endpoint == "GET /users":
+        return client.get("/users", headers=headers).status_code
+    if endpoint.startswith("POST /users/"):  # on a spare account no other test uses
+        return client.post(f"/users/spare/{endpoint.split('/')[-1]}", headers=headers).status_code
+    if endpoint == "GET /keys":
+        return client.get("/keys", headers=headers).status_code
+    if endpoint == "POST /keys":  # a guarantor whose key is registered already: refused (400)
+        key = Ed25519PrivateKey.generate()
+        pk = public_key_of(key)
+        body = {"public_key": pk, "proof": sign(key, key_statement("USA", pk))}
+        answer = client.post("/keys", json=body, headers=headers)
+        if answer.status_code == 400:  # allowed, and refused because USA has its key already
+            assert "has a key already" in answer.json()["error"]["message"]
+            return 201
+        return answer.status_code
+    if endpoint == "POST /keys/changes":
+        key = Ed25519PrivateKey.generate()
+        pk = public_key_of(key)
+        body = {"public_key": pk, "proof": sign(key, key_statement("USA", pk))}
+        return client.post("/keys/changes", json=body, headers=headers).status_code
+    if endpoint == "POST /keys/changes/{change_id}/approve":
+        key = Ed25519PrivateKey.generate()
+        pk = public_key_of(key)
+        change = client.post("/keys/changes", json={"public_key": pk, "proof": sign(key, key_statement("USA", pk))},
+                             headers=_headers(TOKENS, "guarantor")).json()  # fmt: skip
+        return client.post(f"/keys/changes/{change['id']}/approve",
+                           json={"signature": sign(KEYS["guarantor"], change["statement"])},
                            headers=headers).status_code  # fmt: skip
     dashboard = {  # the dashboard's reads (ceasefire/dashboard)
         "GET /whoami": ("/whoami", {}),
@@ -264,28 +305,50 @@ def test_exports_and_reads(api: tuple[TestClient, dict[str, str], Path]) -> None
 
 
 def test_decisions_over_http_take_two_guarantors(tmp_path: Path) -> None:
-    """One guarantor's proposal is not in effect; the other guarantor's approval makes it so; an
-    admin cannot approve, and approving twice counts once."""
+    """One guarantor's signed approval is not enough; the other guarantor's signature makes the
+    decision take effect; an admin cannot approve, a signature by another key is refused, and
+    approving twice counts once."""
     ws = tmp_path / "ws"
     with Store(ws) as store:
         admin = add_user(store, "root", "admin", None, "bootstrap")
         us = add_user(store, "us-desk", "guarantor", "USA", "root")
         ru = add_user(store, "ru-desk", "guarantor", "RUS", "root")
+        us_key, ru_key = register(store, us), register(store, ru)
     client = TestClient(create_app(ws, TZ))
     body = {"agreement": "syria-2016-09", "kind": "reset_clock", "subject": "C_seven_days",
             "effective": "2016-09-16T12:00+03:00"}  # fmt: skip
     proposed = client.post("/decisions", json=body, headers={"Authorization": f"Bearer {us}"})
     assert proposed.status_code == 201
-    assert (proposed.json()["in_effect"], proposed.json()["missing"]) == (False, ["RUS"])
+    assert (proposed.json()["in_effect"], proposed.json()["missing"]) == (False, ["USA", "RUS"])
+    text = proposed.json()["statement"]
+    assert json.loads(text) == {"statement": "ceasefire.decision/1", "id": proposed.json()["id"],
+                                "agreement": "syria-2016-09", "kind": "reset_clock",
+                                "subject": "C_seven_days", "value": None, "text": "",
+                                "effective": "2016-09-16T12:00:00+03:00", "until": None,
+                                "decided_at": None}  # fmt: skip
     url, params = f"/decisions/{proposed.json()['id']}/approve", {"agreement": "syria-2016-09"}
-    assert (
-        client.post(url, params=params, headers={"Authorization": f"Bearer {admin}"}).status_code
-        == 403
+    signed_by = {"us": {"signature": sign(us_key, text)}, "ru": {"signature": sign(ru_key, text)}}
+    first = client.post(
+        url, params=params, json=signed_by["us"], headers={"Authorization": f"Bearer {us}"}
     )
-    again = client.post(url, params=params, headers={"Authorization": f"Bearer {us}"})
+    assert (first.status_code, first.json()["missing"]) == (200, ["RUS"])
+    assert (
+        client.post(url, params=params, json=signed_by["ru"],
+                    headers={"Authorization": f"Bearer {admin}"}).status_code
+        == 403
+    )  # fmt: skip
+    again = client.post(
+        url, params=params, json=signed_by["us"], headers={"Authorization": f"Bearer {us}"}
+    )
     assert again.status_code == 400
     assert "counts once" in again.json()["error"]["message"]
-    approved = client.post(url, params=params, headers={"Authorization": f"Bearer {ru}"})
+    wrong = client.post(
+        url, params=params, json=signed_by["us"], headers={"Authorization": f"Bearer {ru}"}
+    )
+    assert wrong.status_code == 400  # the US key's signature does not approve for Russia
+    approved = client.post(
+        url, params=params, json=signed_by["ru"], headers={"Authorization": f"Bearer {ru}"}
+    )
     assert approved.status_code == 200
     assert approved.json()["in_effect"] is True
     naive = client.post("/decisions", json={**body, "effective": "2016-09-16T12:00"},

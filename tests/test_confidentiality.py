@@ -160,6 +160,8 @@ QUERIES: dict[str, list[str]] = {
     ],
     "/audit/verify": ["/audit/verify"],
     "/whoami": ["/whoami"],
+    "/users": ["/users"],
+    "/keys": ["/keys"],
     "/zones": [f"/zones?agreement={AGREEMENT}"],
     "/humanitarian": ["/humanitarian"],
     "/decisions": [f"/decisions?agreement={AGREEMENT}"],

@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 
 from ceasefire.cli import cli
 from tests.conftest import TZ, UCDP_SEPT
+from tests.guarantor_keys import cli_key
 
 AGREEMENT = "syria-2016-09"
 DAYS = [date(2016, 9, 5) + timedelta(days=n) for n in range(22)]  # 5–26 Sept, the whole fixture
@@ -45,13 +46,25 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         ws, "users", "add", "ru", "--role", "guarantor", "--party", "RUS", token=admin
     ).split()[-1]
     monitor = _run(ws, "users", "add", "mon", "--role", "monitor", token=admin).split()[-1]
+    us_key, ru_key = (cli_key(ws, t, ws.parent / f"{n}.key") for n, t in (("us", us), ("ru", ru)))
     status = json.loads(_run(
         ws, "decisions", "propose", "--agreement", AGREEMENT, "--kind", "extend_phase",
         "--subject", "cessation", "--effective", "2016-09-19T18:00+03:00",
-        "--until", "2016-09-21T19:00+03:00", "--decided-at", "2016-09-19T17:00+03:00", token=us,
+        "--until", "2016-09-21T19:00+03:00", "--decided-at", "2016-09-19T17:00+03:00",
+        "--key", us_key, token=us,
     ))  # fmt: skip
     approved = json.loads(
-        _run(ws, "decisions", "approve", status["id"], "--agreement", AGREEMENT, token=ru)
+        _run(
+            ws,
+            "decisions",
+            "approve",
+            status["id"],
+            "--agreement",
+            AGREEMENT,
+            "--key",
+            ru_key,
+            token=ru,
+        )
     )
     assert approved["in_effect"] is True
     return ws, monitor

@@ -106,6 +106,7 @@ def test_a_claim_of_self_defence_is_assessed_not_judged_outright(
 def decided(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
     from ceasefire.governance import add_user, approve, authenticate, propose
     from ceasefire.service import import_file
+    from tests.guarantor_keys import register, signature
 
     store = Store(tmp_path / "ws") if database_url else Store.memory()
     agreement = _variant("", "")
@@ -118,12 +119,14 @@ def decided(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
 
     import_file(store, "ucdp", UCDP_SEPT, TZ)
     us, ru = (authenticate(store, tokens[g]) for g in ("USA", "RUS"))
+    us_key, ru_key = (register(store, tokens[g]) for g in ("USA", "RUS"))
     # a JIC-style determination on ucdp:227922 (Government of Syria v Syrian insurgents, 12–16
     # Sept, undetermined by the engine), published on 25 Sept 2016
     decision = propose(store, us, "publish_determination", "ucdp:227922", "JIC determination",
                        datetime(2016, 9, 25, 12, tzinfo=TZ), None,
-                       datetime(2016, 9, 25, 12, tzinfo=TZ), agreement=agreement, value="violation")  # fmt: skip
-    approve(store, ru, decision)
+                       datetime(2016, 9, 25, 12, tzinfo=TZ), agreement=agreement, value="violation",
+                       key=us_key)  # fmt: skip
+    approve(store, ru, decision, signature(store, ru_key, decision))
     yield store
     store.close()
 

@@ -26,9 +26,16 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire import catalogue
+from ceasefire.api.backoff import AuthBackoff, FailedAuthBackoff
 from ceasefire.api.intake import IntakeItem, IntakeWriter
 from ceasefire.catalogue import InvalidNameError
-from ceasefire.errors import AccessDeniedError, AgreementError, CeasefireError, NotFoundError
+from ceasefire.errors import (
+    AccessDeniedError,
+    AgreementError,
+    CeasefireError,
+    ConfigError,
+    NotFoundError,
+)
 from ceasefire.governance import Account, authenticate
 from ceasefire.intake.common import BadField
 from ceasefire.intake.jsonlines import parse_report_object
@@ -110,6 +117,29 @@ class DecisionIn(BaseModel):
     )
 
 
+class SignatureIn(BaseModel):
+    """A guarantor key's signature (base64) of a statement: a decision's (``statement`` in the
+    decision's status) or a key change's."""
+
+    signature: str = Field(min_length=1, max_length=200)
+
+
+class KeyIn(BaseModel):
+    """A guarantor's public key (base64 of its 32 raw bytes) and the proof that the caller holds
+    it: the key's signature of ``{"guarantor":…,"public_key":…,"statement":"ceasefire.key/1"}``
+    (canonical JSON)."""
+
+    public_key: str = Field(min_length=1, max_length=200)
+    proof: str = Field(min_length=1, max_length=200)
+
+
+class ExpiryIn(BaseModel):
+    """When a token stops working (ISO 8601 with a UTC offset); none: now (expire) or never
+    (rotate)."""
+
+    at: str | None = Field(default=None, max_length=64)
+
+
 PUBLIC = "public"
 DEFAULT_AGREEMENT = (
     "syria-2016-09"  # what the dashboard opens unless told otherwise (serve --agreement)
@@ -120,6 +150,15 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "GET /findings": frozenset({"admin", "guarantor", "monitor"}),
     "POST /reports": frozenset({"guarantor", "party", "monitor"}),
     "GET /audit/verify": frozenset({"admin", "guarantor", "monitor"}),
+    "GET /users": frozenset({"admin"}),
+    "POST /users/{name}/disable": frozenset({"admin"}),
+    "POST /users/{name}/enable": frozenset({"admin"}),
+    "POST /users/{name}/expire": frozenset({"admin"}),
+    "POST /users/{name}/rotate": frozenset({"admin"}),
+    "GET /keys": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "POST /keys": frozenset({"guarantor"}),
+    "POST /keys/changes": frozenset({"guarantor"}),
+    "POST /keys/changes/{change_id}/approve": frozenset({"guarantor"}),
     "GET /reports": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "POST /reports/{key}/release": frozenset({"guarantor"}),
     "POST /decisions": frozenset({"guarantor"}),
@@ -180,6 +219,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                 raise AccessDeniedError("This endpoint needs an account token.")
             raise AccessDeniedError(f"The {role} role may not call {endpoint}.")
 
+    app.add_middleware(AuthBackoff, backoff=FailedAuthBackoff())
     app.add_middleware(_RateLimit, buckets=buckets)
 
     @app.exception_handler(CeasefireError)
@@ -353,11 +393,11 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                                 content=decision_status(db, decision_id, agreement_obj))  # fmt: skip
 
     @app.post("/decisions/{decision_id}/approve")
-    def approve_decision(
-        decision_id: str, agreement: str, authorization: str | None = Header(default=None)
-    ) -> Any:
-        """Approve as the guarantor the account speaks for; when this approval makes the decision
-        take effect, the decision and clock alerts go out."""
+    def approve_decision(decision_id: str, agreement: str, body: SignatureIn,
+                         authorization: str | None = Header(default=None)) -> Any:  # fmt: skip
+        """Approve as the guarantor the account speaks for, with that guarantor's key's signature
+        of the decision's ``statement``; when this approval makes the decision take effect, the
+        decision and clock alerts go out."""
         from ceasefire import service
 
         with store() as db:
@@ -365,7 +405,124 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             require("POST /decisions/{decision_id}/approve", who)
             assert who is not None
             agreement_obj = catalogue.load(db, agreement)
-            return service.approve_decision(db, who, decision_id, agreement_obj)
+            return service.approve_decision(db, who, decision_id, agreement_obj, body.signature)
+
+    @app.get("/users")
+    def users_list(authorization: str | None = Header(default=None)) -> Any:
+        """Every account: role, party, state (active, disabled, expired), token expiry."""
+        from ceasefire.governance import list_users
+
+        with store() as db:
+            who = account(db, authorization)
+            require("GET /users", who)
+            assert who is not None
+            return list_users(db, who)
+
+    def _manage(endpoint: str, authorization: str | None) -> tuple[Store, Account]:
+        db = store()
+        try:
+            who = account(db, authorization)
+            require(endpoint, who)
+        except BaseException:
+            db.close()
+            raise
+        assert who is not None
+        return db, who
+
+    def _instant(text: str | None, what: str) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(f"{what}: {text!r} is not an ISO 8601 date-time.") from None
+        if when.tzinfo is None:
+            raise ConfigError(f"{what}: give a UTC offset (e.g. +00:00).")
+        return when
+
+    @app.post("/users/{name}/disable")
+    def users_disable(name: str, authorization: str | None = Header(default=None)) -> Any:
+        """Disable an account: its token stops working at once."""
+        from ceasefire.governance import disable_user
+
+        db, who = _manage("POST /users/{name}/disable", authorization)
+        with db:
+            disable_user(db, who, name)
+        return {"name": name, "state": "disabled"}
+
+    @app.post("/users/{name}/enable")
+    def users_enable(name: str, authorization: str | None = Header(default=None)) -> Any:
+        """Enable a disabled account again."""
+        from ceasefire.governance import disable_user
+
+        db, who = _manage("POST /users/{name}/enable", authorization)
+        with db:
+            disable_user(db, who, name, disabled=False)
+        return {"name": name, "state": "enabled"}
+
+    @app.post("/users/{name}/expire")
+    def users_expire(name: str, body: ExpiryIn | None = None,
+                     authorization: str | None = Header(default=None)) -> Any:  # fmt: skip
+        """Set when the account's token stops working (``at``; now by default)."""
+        from ceasefire.governance import expire_user
+
+        db, who = _manage("POST /users/{name}/expire", authorization)
+        with db:
+            when = expire_user(db, who, name, _instant(body.at if body else None, "at"))
+        return {"name": name, "expires_at": when}
+
+    @app.post("/users/{name}/rotate")
+    def users_rotate(name: str, body: ExpiryIn | None = None,
+                     authorization: str | None = Header(default=None)) -> Any:  # fmt: skip
+        """A new token for the account (in this answer only); the old one stops working at once.
+        ``at``: when the new token expires (never by default)."""
+        from ceasefire.governance import rotate_token
+
+        db, who = _manage("POST /users/{name}/rotate", authorization)
+        with db:
+            token = rotate_token(db, who, name, _instant(body.at if body else None, "at"))
+        return {"name": name, "token": token}
+
+    @app.get("/keys")
+    def keys_list(authorization: str | None = Header(default=None)) -> Any:
+        """Each guarantor's public keys and fingerprints, as the audit chain vouches for them."""
+        from ceasefire.governance import list_keys
+
+        with store() as db:
+            require("GET /keys", account(db, authorization))
+            return list_keys(db)
+
+    @app.post("/keys", status_code=201)
+    def keys_register(body: KeyIn, authorization: str | None = Header(default=None)) -> Any:
+        """Register the first key of the caller's guarantor (later keys need a key change)."""
+        from ceasefire.governance import register_key
+
+        db, who = _manage("POST /keys", authorization)
+        with db:
+            fp = register_key(db, who, body.public_key, body.proof)
+        return JSONResponse(status_code=201, content={"guarantor": who.party, "fingerprint": fp})
+
+    @app.post("/keys/changes", status_code=201)
+    def keys_change(body: KeyIn, authorization: str | None = Header(default=None)) -> Any:
+        """Propose a new key for the caller's guarantor; the answer's ``statement`` is what every
+        guarantor's current key signs (``POST /keys/changes/{change_id}/approve``)."""
+        from ceasefire.governance import propose_key_change
+
+        db, who = _manage("POST /keys/changes", authorization)
+        with db:
+            status = propose_key_change(db, who, body.public_key, body.proof)
+        return JSONResponse(status_code=201, content=status)
+
+    @app.post("/keys/changes/{change_id}/approve")
+    def keys_change_approve(change_id: int, body: SignatureIn,
+                            authorization: str | None = Header(default=None)) -> Any:  # fmt: skip
+        """Sign a key change with the caller's guarantor's current key; it takes effect when every
+        guarantor's current key has signed."""
+        from ceasefire.governance import approve_key_change
+
+        db, who = _manage("POST /keys/changes/{change_id}/approve", authorization)
+        with db:
+            return approve_key_change(db, who, change_id, body.signature)
 
     @app.get("/agreements")
     def agreements(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
@@ -520,9 +677,12 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     @app.get("/audit/verify")
     def audit_verify(authorization: str | None = Header(default=None)) -> dict[str, Any]:
+        """The chain, every covered row, every key and every approval's signature."""
+        from ceasefire.governance import verify_workspace
+
         with store() as db:
             require("GET /audit/verify", account(db, authorization))
-            problems = audit.verify(db.conn)
+            problems = verify_workspace(db)
             seq, digest = audit.head(db.conn)
         return {
             "intact": not problems,

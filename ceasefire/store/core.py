@@ -30,6 +30,7 @@ __all__ = ["DATABASE_URL_ENV", "DB_NAME", "ImportSummary", "Store"]
 DATABASE_URL_ENV = "CEASEFIRE_DATABASE_URL"
 
 DB_NAME = "ceasefire.sqlite"
+AUDIT_COVERS_ROWS = 8  # the migration from which each audit entry commits to the rows it wrote
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ class Store:
             for number in range(version, len(MIGRATIONS)):
                 for statement in statements(migration_sql(number, db.dialect)):
                     db.execute(statement)
+                if number + 1 == AUDIT_COVERS_ROWS:
+                    audit.seal_existing(db)  # the rows written before the audit covered them
                 db.set_schema_version(number + 1)
 
     def transaction(self) -> Any:
@@ -180,6 +183,7 @@ class Store:
         conn = self.conn
         added = revised = unchanged = 0
         changed: list[str] = []
+        written: list[tuple[str, tuple[Any, ...]]] = []  # every row this import made or changed
         now = datetime.now(UTC).isoformat(timespec="seconds")
         sha256 = _file_hash(batch.file) if not batch.file.startswith("api:") else ""
         (batch_id,) = conn.execute(
@@ -189,11 +193,13 @@ class Store:
         ).fetchone()
         for record in batch.records:
             if isinstance(record, Incident):
-                outcome = self._put_incident(record, batch_id)
+                outcome = self._put_incident(record, batch_id, written)
                 if outcome != "unchanged":
                     changed.append(record.key)
             else:
-                outcome = self._put_record(record.kind, record.id, record.to_json(), batch_id)
+                outcome = self._put_record(
+                    record.kind, record.id, record.to_json(), batch_id, written
+                )
             if outcome == "added":
                 added += 1
             elif outcome == "revised":
@@ -203,15 +209,16 @@ class Store:
         for key, party in sorted(batch.restricted.items()):
             # a party's submission: restricted from now until released (ceasefire.visibility);
             # a key recorded before keeps its first record (a later public file cannot open it)
-            conn.execute(
+            if conn.execute(
                 "INSERT INTO distribution(key, party, via, recorded_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key) DO NOTHING",
                 (key, party, batch.file, now),
-            )
+            ).rowcount:
+                written.append(("distribution", (key,)))
         for problem in batch.problems:
-            conn.execute(
+            (quarantine_id,) = conn.execute(
                 "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     batch_id,
                     problem.file,
@@ -220,7 +227,8 @@ class Store:
                     problem.reason,
                     problem.raw,
                 ),
-            )
+            ).fetchone()
+            written.append(("quarantine", (quarantine_id,)))
         conn.execute(
             "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
             (added, revised, unchanged, len(batch.problems), batch_id),
@@ -228,11 +236,14 @@ class Store:
         audit.append(conn, self.actor, f"import.{batch.kind}", batch.file,
                      {"batch": batch_id, "sha256": sha256, "added": added,
                       "revised": revised, "unchanged": unchanged,
-                      "quarantined": len(batch.problems)})  # fmt: skip
+                      "quarantined": len(batch.problems)},
+                     [("batches", (batch_id,)), *written])  # fmt: skip
         return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
                              len(batch.problems), tuple(batch.problems), tuple(changed))  # fmt: skip
 
-    def _put_incident(self, incident: Incident, batch_id: int) -> str:
+    def _put_incident(
+        self, incident: Incident, batch_id: int, written: list[tuple[str, tuple[Any, ...]]]
+    ) -> str:
         body = json.dumps(incident.to_json(), sort_keys=True, ensure_ascii=False)
         digest = _doc_hash(body)
         row = self.conn.execute(
@@ -262,9 +273,14 @@ class Store:
             "INSERT INTO incident_revisions(key, revision, hash, body, batch_id) VALUES (?, ?, ?, ?, ?)",
             (incident.key, revision, digest, body, batch_id),
         )
+        written += [
+            ("incidents", (incident.key,)),
+            ("incident_revisions", (incident.key, revision)),
+        ]
         return outcome
 
-    def _put_record(self, kind: str, record_id: str, data: dict[str, Any], batch_id: int) -> str:
+    def _put_record(self, kind: str, record_id: str, data: dict[str, Any], batch_id: int,
+                    written: list[tuple[str, tuple[Any, ...]]]) -> str:  # fmt: skip
         body = json.dumps(data, sort_keys=True, ensure_ascii=False)
         digest = _doc_hash(body)
         row = self.conn.execute(
@@ -289,6 +305,10 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (kind, record_id, revision, digest, body, batch_id),
         )
+        written += [
+            ("records", (kind, record_id)),
+            ("record_revisions", (kind, record_id, revision)),
+        ]
         return outcome
 
     # -- reading -----------------------------------------------------------------------

@@ -253,4 +253,52 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
         PRIMARY KEY (name, version)
     )
     """,
+    # 8: the audit covers the data (each entry commits to the hash of every row it wrote:
+    # audit_rows; entries from here on are encoded as canonical JSON, rows_hash set); tokens that
+    # expire; guarantors' Ed25519 keys, changed only by a key change every current key signs; an
+    # approval is a signature by the guarantor's key
+    """
+    ALTER TABLE audit ADD COLUMN rows_hash TEXT;
+    CREATE TABLE audit_rows (
+        seq INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        tbl TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (seq, position)
+    );
+    CREATE INDEX audit_rows_row ON audit_rows(tbl, row_key, seq);
+    ALTER TABLE users ADD COLUMN expires_at TEXT;
+    ALTER TABLE users ADD COLUMN token_set_at TEXT;
+    ALTER TABLE approvals ADD COLUMN key_fingerprint TEXT;
+    ALTER TABLE approvals ADD COLUMN signature TEXT;
+    CREATE TABLE key_changes (
+        id INTEGER PRIMARY KEY,
+        guarantor TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        proof TEXT NOT NULL,
+        proposed_by INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        applied_at TEXT
+    );
+    CREATE TABLE key_change_signatures (
+        change_id INTEGER NOT NULL REFERENCES key_changes(id),
+        guarantor TEXT NOT NULL,
+        key_fingerprint TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (change_id, guarantor)
+    );
+    CREATE TABLE guarantor_keys (
+        fingerprint TEXT PRIMARY KEY,
+        guarantor TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        proof TEXT NOT NULL,
+        registered_by INTEGER NOT NULL REFERENCES users(id),
+        registered_at TEXT NOT NULL,
+        change_id INTEGER REFERENCES key_changes(id)
+    );
+    CREATE INDEX guarantor_keys_guarantor ON guarantor_keys(guarantor)
+    """,
 )
