@@ -28,10 +28,12 @@ import csv
 import gzip
 import io
 import json
+import warnings
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -455,6 +457,13 @@ def packaged_areas(layer: str) -> dict[str, tuple[str, Any]]:
     """
     if layer not in _LAYERS:
         raise ValueError(f"layer must be one of {sorted(_LAYERS)}, not {layer!r}.")
+    return dict(_packaged(layer))  # a copy: the caller may change its dictionary
+
+
+@cache
+def _packaged(layer: str) -> dict[str, tuple[str, Any]]:
+    """Read once per process (two layers, 123 areas): every request's control map starts from
+    them, and shapely geometries are immutable."""
     with gzip.open(_data_path("boundaries", _LAYERS[layer]), "rt", encoding="utf-8") as fh:
         doc = json.load(fh)
     return {
@@ -554,6 +563,17 @@ class ControlImport:
 
     def into(self, control_map: ControlMap) -> list[ControlVersion]:
         return control_map.extend(self.versions)
+
+
+def _in_range(geom: Any) -> bool:
+    """Every coordinate a finite longitude and latitude in degrees (GEOS fails on NaN/inf)."""
+    coords = shapely.get_coordinates(geom)
+    if coords.size == 0:
+        return True
+    finite = bool(np.isfinite(coords).all())
+    return finite and bool(
+        (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all()
+    )
 
 
 def _read_bounded(p: Path, what: str) -> bytes:
@@ -678,9 +698,16 @@ def import_geojson(path: str | Path, *, recorded_by: str | None = None) -> Contr
                                     f"{MAX_AREA_VERTICES:,} vertices; simplify it."))  # fmt: skip
             continue
         try:
-            geom = shape(raw)
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            with warnings.catch_warnings():  # NaN or inf: refused just below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                geom = shape(raw)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                shapely.errors.ShapelyError):  # fmt: skip
             problems.append(Problem(file, i, prefix + "geometry", "is missing or not GeoJSON."))
+            continue
+        if not _in_range(geom):
+            problems.append(Problem(file, i, prefix + "geometry", "has a coordinate that is not "
+                                    "a longitude/latitude in degrees (finite, within ±180/±90)."))  # fmt: skip
             continue
         if geom.geom_type not in ("Polygon", "MultiPolygon", "Point") or geom.is_empty:
             problems.append(
@@ -694,6 +721,10 @@ def import_geojson(path: str | Path, *, recorded_by: str | None = None) -> Contr
             continue
         if not geom.is_valid:
             geom = _polygonal(shapely.make_valid(geom))
+            if geom.is_empty:
+                problems.append(Problem(file, i, prefix + "geometry",
+                                        "is invalid and has no area once repaired."))  # fmt: skip
+                continue
             problems.append(
                 Problem(
                     file,
@@ -752,6 +783,10 @@ def import_csv(
                 problems.append(
                     Problem(file, line, "lat/lon", f"are not numbers: {lat!r}, {lon!r}.")
                 )
+                continue
+            if not _in_range(geom):
+                problems.append(Problem(file, line, "lat/lon", f"{lat!r}, {lon!r} are not a "
+                                        "latitude and longitude in degrees."))  # fmt: skip
                 continue
         else:
             area = fields["area_id"]
