@@ -236,3 +236,12 @@ def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: 
         server.shutdown()
         server.server_close()
         _Receiver.received.clear()
+
+
+def test_a_webhook_url_changed_to_another_scheme_is_not_opened(tmp_path: Path) -> None:
+    from ceasefire.alerts import _deliver
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not to be read", encoding="utf-8")
+    answer = _deliver(secret.as_uri(), "s", "incident.changed", 1, b"{}")
+    assert answer == "not sent: the webhook's URL is not http(s)"

@@ -51,6 +51,7 @@ from ceasefire.model.agreement import (
     Zone,
     ZoneRule,
 )
+from ceasefire.model.geojson import vertex_count
 
 __all__ = ["MAX_GEOMETRY_BYTES", "Builder"]
 
@@ -714,7 +715,7 @@ class Builder:
         if not isinstance(geometry, dict) or "type" not in geometry:
             self.error(path, "must be a GeoJSON geometry object with 'type' and 'coordinates'")
             return
-        if _vertex_count(geometry.get("coordinates")) > MAX_VERTICES:
+        if vertex_count(geometry.get("coordinates")) > MAX_VERTICES:
             self.error(path, f"has more than {MAX_VERTICES:,} vertices; simplify it")
             return
         try:
@@ -1071,14 +1072,6 @@ def _pick_geometry(data: Any, feature: str | None) -> dict[str, Any] | str:
     if not isinstance(geometry, dict):
         return "has no geometry"
     return geometry
-
-
-def _vertex_count(coords: Any, depth: int = 0) -> int:
-    if depth > 8 or not isinstance(coords, list):
-        return 0
-    if coords and isinstance(coords[0], (int, float)):
-        return 1
-    return sum(_vertex_count(c, depth + 1) for c in coords)
 
 
 def _data_dir() -> Path:

@@ -9,11 +9,8 @@ has one JSON shape, ``{"error": {"code": …, "message": …}}``; an acknowledge
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import math
-import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ceasefire import catalogue
 from ceasefire.api.backoff import AuthBackoff, FailedAuthBackoff
 from ceasefire.api.intake import IntakeItem, IntakeWriter
+from ceasefire.api.limits import Buckets, Limiter, RateLimit
 from ceasefire.catalogue import InvalidNameError
 from ceasefire.errors import (
     AccessDeniedError,
@@ -45,52 +43,8 @@ from ceasefire.visibility import audience_of
 __all__ = ["ENDPOINT_PERMISSIONS", "MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 1_000_000
-RATE_PER_SECOND = 200.0  # per token (or per client address without one)
+RATE_PER_SECOND = 200.0  # per account (or per client address without a valid token)
 RATE_BURST = 400.0
-
-
-class _Buckets:
-    """Token buckets per caller: a burst, then a steady rate; over it → 429 with Retry-After."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.state: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
-
-    def take(self, who: str) -> float:
-        """0 when allowed, else the seconds to wait."""
-        now = time.monotonic()
-        with self.lock:
-            tokens, last = self.state.get(who, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self.state[who] = (tokens - 1.0, now)
-                return 0.0
-            self.state[who] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-
-
-class _RateLimit:
-    """Pure ASGI middleware (no per-request task, unlike ``@app.middleware``): one token bucket
-    per token, or per client host without one; over it → 429 with Retry-After."""
-
-    def __init__(self, app: Any, buckets: _Buckets) -> None:
-        self.app, self.buckets = app, buckets
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        auth = next((v for k, v in scope.get("headers", ()) if k == b"authorization"), b"")
-        client = scope.get("client") or ("unknown", 0)
-        who = "token:" + hashlib.sha256(auth).hexdigest() if auth else f"addr:{client[0]}"
-        wait = self.buckets.take(who)
-        if wait > 0:
-            response = _error(429, "rate_limited", f"Too many requests; retry in {wait:.2f} s.")
-            response.headers["Retry-After"] = str(max(1, round(wait)))
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 class AgreementIn(BaseModel):
@@ -196,7 +150,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                burst: float = RATE_BURST, database_url: str | None = None,
                default_agreement: str = DEFAULT_AGREEMENT) -> FastAPI:  # fmt: skip
     tz = tz or ZoneInfo("Asia/Damascus")
-    buckets = _Buckets(rate, burst)
+    buckets = Buckets(rate, burst)
     app = FastAPI(
         title="ceasefire", version="0.1.0", description="Ceasefire monitoring and verification API."
     )
@@ -219,8 +173,17 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                 raise AccessDeniedError("This endpoint needs an account token.")
             raise AccessDeniedError(f"The {role} role may not call {endpoint}.")
 
+    def account_of(token: str) -> str | None:
+        """The account a token belongs to (its bucket), or None (the caller's address)."""
+        with store() as db:
+            try:
+                return f"{authenticate(db, token).id}"
+            except AccessDeniedError:
+                return None
+
     app.add_middleware(AuthBackoff, backoff=FailedAuthBackoff())
-    app.add_middleware(_RateLimit, buckets=buckets)
+    app.state.limiter = Limiter(buckets, account_of)
+    app.add_middleware(RateLimit, limiter=app.state.limiter)
 
     @app.exception_handler(CeasefireError)
     async def _ceasefire_error(request: Request, exc: CeasefireError) -> JSONResponse:

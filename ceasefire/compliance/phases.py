@@ -19,12 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ceasefire._bounded import BoundedMemo
 from ceasefire.model.agreement import Agreement, Decision, Duration, Phase
 
 __all__ = ["PhaseWindow", "decision_effective", "merged_intervals", "phase_windows"]
 
 Interval = tuple[datetime, datetime | None]
 MAX_BLOCKS = 100_000
+_MAX_MOMENTS = 1024  # phase windows kept per agreement, one per moment asked about
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,11 @@ def decision_effective(
 
 def phase_windows(agreement: Agreement, as_of: datetime | None = None) -> dict[str, PhaseWindow]:
     """Windows of the phases with a fixed start; phases that start on conditions come from the clock."""
-    memo_key = ("phase_windows", as_of)
-    cached: dict[str, PhaseWindow] | None = agreement.cache.get(memo_key)
+    # one entry per moment asked about (a report's cut-off, a query's as_of): bounded
+    memo: BoundedMemo[datetime | None, dict[str, PhaseWindow]] = agreement.cache.setdefault(
+        "phase_windows", BoundedMemo(_MAX_MOMENTS)
+    )
+    cached = memo.get(as_of)
     if cached is not None:
         return cached
     windows: dict[str, PhaseWindow] = {}
@@ -76,9 +81,7 @@ def phase_windows(agreement: Agreement, as_of: datetime | None = None) -> dict[s
             else:
                 continue
             windows[phase.id] = _window(agreement, phase, start, as_of)
-    if len(agreement.cache) < 10_000:
-        agreement.cache[memo_key] = windows
-    return windows
+    return memo.put(as_of, windows)
 
 
 def _known(decision: Decision, as_of: datetime | None) -> bool:

@@ -76,19 +76,24 @@ _MAX_ANSWERS = 100_000  # per day; beyond it the day's answers start afresh
 
 @dataclass
 class _Snapshots:
-    control: ControlMap
+    """What is known of one control map's days.  It never refers to the map itself: the map is
+    the key of a weak dictionary (``_SNAPSHOTS``), and a value that held its key would keep the
+    entry, and every map ever asked about, alive for good."""
+
     by_day: dict[tuple[int, int], _Day | None] = field(default_factory=dict)
     _span: tuple[date, date | None, tuple[float, float, float, float]] | None = None
     _span_key: int = -1
     _changes: list[date] = field(default_factory=list)
     _changes_key: int = -1
 
-    def span(self) -> tuple[date, date | None, tuple[float, float, float, float]] | None:
+    def span(
+        self, control: ControlMap
+    ) -> tuple[date, date | None, tuple[float, float, float, float]] | None:
         """The first and last day any version covers (None: open) and the bounds of all areas,
         so an incident far from the map in time or space is answered at once."""
-        key = len(self.control.versions)
+        key = len(control.versions)
         if self._span_key != key:
-            versions = self.control.versions
+            versions = control.versions
             if not versions:
                 self._span = None
             else:
@@ -100,20 +105,20 @@ class _Snapshots:
             self._span_key = key
         return self._span
 
-    def on(self, day: date) -> _Day | None:
+    def on(self, control: ControlMap, day: date) -> _Day | None:
         # days between two changes of control share one snapshot; a version added later
         # invalidates them all
-        n = len(self.control.versions)
+        n = len(control.versions)
         if self._changes_key != n:
             # a version covers valid_from … valid_to inclusive: the set changes the day after
             self._changes = sorted(
-                {v.valid_from for v in self.control.versions}
-                | {v.valid_to + timedelta(days=1) for v in self.control.versions if v.valid_to}
+                {v.valid_from for v in control.versions}
+                | {v.valid_to + timedelta(days=1) for v in control.versions if v.valid_to}
             )
             self._changes_key = n
         key = (bisect_right(self._changes, day), n)
         if key not in self.by_day:
-            versions = self.control.snapshot(day)
+            versions = control.snapshot(day)
             if not versions:
                 self.by_day[key] = None
             else:
@@ -140,8 +145,8 @@ def control_at_incident(control: ControlMap, incident: Incident, tz: Any) -> Gro
         )
     snaps = _SNAPSHOTS.get(control)
     if snaps is None:
-        snaps = _SNAPSHOTS[control] = _Snapshots(control)
-    span = snaps.span()
+        snaps = _SNAPSHOTS[control] = _Snapshots()
+    span = snaps.span(control)
     if span is None or last < span[0] or (span[1] is not None and first > span[1]):
         return _NO_DATA_THEN
     radius = place.radius_m if place.radius_m is not None else precision_radius_m(place.precision)
@@ -179,8 +184,8 @@ def _city_point(name: str) -> bool:
 def _on_day(control: ControlMap, place: Any, day: date) -> GroundControl:
     snaps = _SNAPSHOTS.get(control)
     if snaps is None:
-        snaps = _SNAPSHOTS[control] = _Snapshots(control)
-    snapshot = snaps.on(day)
+        snaps = _SNAPSHOTS[control] = _Snapshots()
+    snapshot = snaps.on(control, day)
     if snapshot is None:
         return GroundControl("unknown", reason=f"no control data for {day}")
     radius = place.radius_m if place.radius_m is not None else precision_radius_m(place.precision)

@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ceasefire._bounded import BoundedMemo
 from ceasefire.catalogue import Resolved
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
@@ -60,6 +61,7 @@ QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
 _PUBLIC_FINDING_KEYS = ("incident", "qualification", "codes", "obligations", "bearers", "parties",
                         "attribution", "occurrence", "phase", "explanation")  # fmt: skip
 _MAX_CACHED = 8
+_MAX_REPORTS = 32  # daily reports kept per model (the days asked most recently)
 
 
 def store_state(db: Store) -> tuple[int, ...]:
@@ -109,7 +111,10 @@ class _Model:
     layer_bytes: bytes | None = None
     scorecards: dict[str, Any] | None = None
     replay: Replay | None = None
-    reports: dict[date, dict[str, Any]] = field(default_factory=dict)
+    # keyed by a date from the query: bounded, or one caller could fill memory day by day
+    reports: BoundedMemo[date, dict[str, Any]] = field(
+        default_factory=lambda: BoundedMemo(_MAX_REPORTS)
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def finding(self, key: str) -> Finding:
@@ -123,11 +128,7 @@ class _Model:
             return self.replay
 
     def report(self, day: date) -> dict[str, Any]:
-        if day not in self.reports:
-            data = self.get_replay().report(day)
-            with self.lock:
-                self.reports[day] = data
-        return self.reports[day]
+        return self.reports.get_or_make(day, lambda: self.get_replay().report(day))
 
 
 class DashboardCache:

@@ -26,10 +26,14 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
+import warnings
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -42,9 +46,13 @@ from shapely.geometry.polygon import orient
 from shapely.strtree import STRtree
 
 from ceasefire.errors import IntakeError, NotFoundError, Problem
+from ceasefire.model.geojson import vertex_count
 
 __all__ = [
     "KINDS",
+    "MAX_AREA_VERTICES",
+    "MAX_CONTROL_BYTES",
+    "MAX_CONTROL_ROWS",
     "POINT_TOLERANCE_DEG",
     "STATUSES",
     "ControlAnswer",
@@ -54,11 +62,18 @@ __all__ = [
     "apply_incident_change",
     "import_csv",
     "import_geojson",
+    "json_document",
     "load_aleppo_2016",
     "packaged_areas",
 ]
 
 KINDS = ("admin1", "neighbourhood", "geojson", "point")
+# an analyst file is read within these bounds (a larger one is refused with its reason): bytes
+# read, after decompression for .gz (a gzip bomb stops there); vertices of one area (as the
+# agreement loader's zones); features or rows of one file
+MAX_CONTROL_BYTES = 20_000_000
+MAX_AREA_VERTICES = 200_000
+MAX_CONTROL_ROWS = 100_000
 STATUSES = ("held", "contested", "mixed", "unknown")
 POINT_TOLERANCE_DEG = 1e-6
 _EPOCH = date(1970, 1, 1)
@@ -442,6 +457,13 @@ def packaged_areas(layer: str) -> dict[str, tuple[str, Any]]:
     """
     if layer not in _LAYERS:
         raise ValueError(f"layer must be one of {sorted(_LAYERS)}, not {layer!r}.")
+    return dict(_packaged(layer))  # a copy: the caller may change its dictionary
+
+
+@cache
+def _packaged(layer: str) -> dict[str, tuple[str, Any]]:
+    """Read once per process (two layers, 123 areas): every request's control map starts from
+    them, and shapely geometries are immutable."""
     with gzip.open(_data_path("boundaries", _LAYERS[layer]), "rt", encoding="utf-8") as fh:
         doc = json.load(fh)
     return {
@@ -543,6 +565,48 @@ class ControlImport:
         return control_map.extend(self.versions)
 
 
+def _in_range(geom: Any) -> bool:
+    """Every coordinate a finite longitude and latitude in degrees (GEOS fails on NaN/inf)."""
+    coords = shapely.get_coordinates(geom)
+    if coords.size == 0:
+        return True
+    finite = bool(np.isfinite(coords).all())
+    return finite and bool(
+        (np.abs(coords[:, 0]) <= 180).all() and (np.abs(coords[:, 1]) <= 90).all()
+    )
+
+
+def _read_bounded(p: Path, what: str) -> bytes:
+    """The bytes of an analyst file (decompressed for ``.gz``), at most ``MAX_CONTROL_BYTES``."""
+    try:
+        if p.suffix == ".gz":
+            with gzip.open(p, "rb") as fh:
+                data = fh.read(MAX_CONTROL_BYTES + 1)
+        else:
+            with p.open("rb") as fh:
+                data = fh.read(MAX_CONTROL_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise IntakeError(f"Cannot read {what} {p}: {exc}. Check the path (and the gzip).") from exc
+    if len(data) > MAX_CONTROL_BYTES:
+        unpacked = " once decompressed" if p.suffix == ".gz" else ""
+        raise IntakeError(f"{p}:1: the {what} is larger than {MAX_CONTROL_BYTES:,} bytes"
+                          f"{unpacked}; split it.")  # fmt: skip
+    return data
+
+
+def json_document(data: bytes, p: Path, what: str) -> Any:
+    """``data`` read as JSON; :class:`IntakeError` with the line and column of what is wrong."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise IntakeError(f"{p}: the {what} is not UTF-8 text ({exc.reason}).") from exc
+    except json.JSONDecodeError as exc:
+        raise IntakeError(f"{p}:{exc.lineno}:{exc.colno}: the {what} is not valid JSON "
+                          f"({exc.msg}).") from exc  # fmt: skip
+    except RecursionError as exc:
+        raise IntakeError(f"{p}: the {what} is nested too deeply to read.") from exc
+
+
 def _split(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -609,27 +673,41 @@ def import_geojson(path: str | Path, *, recorded_by: str | None = None) -> Contr
     :class:`IntakeError` if the file cannot be read as a FeatureCollection.
     """
     p = Path(path)
-    try:
-        opener = gzip.open if p.suffix == ".gz" else open
-        with opener(p, "rt", encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IntakeError(
-            f"Cannot read control layer {p}: {exc}. Check the path and the JSON."
-        ) from exc
+    doc = json_document(_read_bounded(p, "control layer"), p, "control layer")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise IntakeError(f"{p} is not a GeoJSON FeatureCollection; wrap features in one.")
     file = str(p)
     problems: list[Problem] = []
     versions: list[ControlVersion] = []
-    for i, feat in enumerate(doc.get("features") or []):
+    features = doc.get("features") or []
+    if not isinstance(features, list):
+        raise IntakeError(f"{p}: 'features' must be a list of GeoJSON Features.")
+    if len(features) > MAX_CONTROL_ROWS:
+        raise IntakeError(f"{p} has {len(features):,} features; at most {MAX_CONTROL_ROWS:,} are "
+                          "read from one file: split it.")  # fmt: skip
+    for i, feat in enumerate(features):
         prefix = f"features[{i}]."
         props = (feat.get("properties") or {}) if isinstance(feat, dict) else {}
+        if not isinstance(props, dict):
+            props = {}
         fields = _fields(props, file, i, prefix + "properties.", problems)
+        raw = feat.get("geometry") if isinstance(feat, dict) else None
+        vertices = vertex_count(raw.get("coordinates") if isinstance(raw, dict) else None)
+        if vertices > MAX_AREA_VERTICES:
+            problems.append(Problem(file, i, prefix + "geometry", f"has more than "
+                                    f"{MAX_AREA_VERTICES:,} vertices; simplify it."))  # fmt: skip
+            continue
         try:
-            geom = shape(feat["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            with warnings.catch_warnings():  # NaN or inf: refused just below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                geom = shape(raw)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                shapely.errors.ShapelyError):  # fmt: skip
             problems.append(Problem(file, i, prefix + "geometry", "is missing or not GeoJSON."))
+            continue
+        if not _in_range(geom):
+            problems.append(Problem(file, i, prefix + "geometry", "has a coordinate that is not "
+                                    "a longitude/latitude in degrees (finite, within ±180/±90)."))  # fmt: skip
             continue
         if geom.geom_type not in ("Polygon", "MultiPolygon", "Point") or geom.is_empty:
             problems.append(
@@ -643,6 +721,10 @@ def import_geojson(path: str | Path, *, recorded_by: str | None = None) -> Contr
             continue
         if not geom.is_valid:
             geom = _polygonal(shapely.make_valid(geom))
+            if geom.is_empty:
+                problems.append(Problem(file, i, prefix + "geometry",
+                                        "is invalid and has no area once repaired."))  # fmt: skip
+                continue
             problems.append(
                 Problem(
                     file,
@@ -673,10 +755,15 @@ def import_csv(
     Line numbers count the header as line 1. Raises :class:`IntakeError` if unreadable.
     """
     p = Path(path)
+    data = _read_bounded(p, "control table")
     try:
-        with p.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows = []
+        for row in csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")):
+            rows.append(row)
+            if len(rows) > MAX_CONTROL_ROWS:
+                raise IntakeError(f"{p}:{len(rows) + 1}: more than {MAX_CONTROL_ROWS:,} rows; "
+                                  "split the table.")  # fmt: skip
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise IntakeError(
             f"Cannot read control table {p}: {exc}. Check the path and encoding."
         ) from exc
@@ -696,6 +783,10 @@ def import_csv(
                 problems.append(
                     Problem(file, line, "lat/lon", f"are not numbers: {lat!r}, {lon!r}.")
                 )
+                continue
+            if not _in_range(geom):
+                problems.append(Problem(file, line, "lat/lon", f"{lat!r}, {lon!r} are not a "
+                                        "latitude and longitude in degrees."))  # fmt: skip
                 continue
         else:
             area = fields["area_id"]

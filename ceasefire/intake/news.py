@@ -167,6 +167,9 @@ def _read_jsonl(file: Path, tz: ZoneInfo, source: str | None, published: str | N
                 RowProblem(str(file), number, "(json)", f"is not valid JSON: {exc.msg}")
             )
             continue
+        except RecursionError:
+            batch.problems.append(RowProblem(str(file), number, "(json)", "is nested too deeply"))
+            continue
         if not isinstance(obj, dict):
             batch.problems.append(RowProblem(str(file), number, "(json)", "must be a JSON object"))
             continue

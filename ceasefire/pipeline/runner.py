@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ceasefire.agreements.located import LocatedError, load_located
 from ceasefire.errors import ConfigError
 from ceasefire.intake.common import RowProblem
 from ceasefire.pipeline.records import Document
@@ -24,6 +25,7 @@ from ceasefire.pipeline.registry import StageContext, StageSpec, get_stage
 __all__ = ["PipelineConfig", "RunResult", "default_config", "run_pipeline"]
 
 INTAKE_FIELDS = ("id", "source", "published", "raw", "url", "title")
+MAX_CONFIG_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,26 @@ class PipelineConfig:
 
     @classmethod
     def from_file(cls, path: Path) -> PipelineConfig:
+        """Read a config file; it is YAML read as the agreement loader reads it (safe, and
+        bounded: an alias bomb or a deep nesting is refused with its line)."""
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            if path.stat().st_size > MAX_CONFIG_BYTES:
+                raise ConfigError(f"{path}:1: the pipeline config is larger than "
+                                  f"{MAX_CONFIG_BYTES:,} bytes.")  # fmt: skip
+            data = load_located(path.read_text(encoding="utf-8")).data
+        except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read the pipeline config ({exc}).") from exc
+        except LocatedError as exc:
+            raise ConfigError(
+                f"{path}:{exc.line}: cannot read the pipeline config ({exc})."
+            ) from exc
+        except RecursionError as exc:
+            raise ConfigError(f"{path}: the pipeline config is nested too deeply to read.") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            raise ConfigError(f"{path}:{line}: the pipeline config is not valid YAML "
+                              f"({getattr(exc, 'problem', None) or exc}).") from exc  # fmt: skip
         if not isinstance(data, dict) or not isinstance(data.get("pipeline"), list):
             raise ConfigError(f"{path}: must hold 'pipeline:' with a list of stages.")
         stages = []
