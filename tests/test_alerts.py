@@ -192,17 +192,20 @@ def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: 
             "actors": [], "category": "HUM.ATTACK",
         }  # fmt: skip
         routine = {**report, "id": "shelling-1", "category": "ATK.IND"}
+        keys = []
         for body in (report, routine):
             response = client.post(
                 "/reports", json=body, headers={"Authorization": f"Bearer {monitor}"}
             )
             assert response.status_code == 201
+            keys.append(response.json()["key"])
+        assert keys[0] == "report:2~convoy-hit"  # team-1 is account 2: its ids are its own
         deadline = time.monotonic() + 10
         while not _events("serious_incident") and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.3)  # a second (wrong) alert would have arrived by now
         (alert,) = _events("serious_incident")
-        assert alert["key"] == "report:convoy-hit"
+        assert alert["key"] == keys[0]
         assert alert["reasons"] == ["category HUM.ATTACK"]
     finally:
         server.shutdown()

@@ -224,4 +224,12 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
     ALTER TABLE decisions ADD COLUMN agreement TEXT;
     ALTER TABLE decisions ADD COLUMN value TEXT
     """,
+    # 7: reserved for the audit branch (trust-audit); empty on this branch, theirs when merged
+    "",
+    # 8: an Idempotency-Key remembers the digest of the report it was first used for, so that
+    # the same key with a different report is refused (409) instead of answered as a retry;
+    # keys recorded before have none and answer as before
+    """
+    ALTER TABLE idempotency ADD COLUMN request TEXT
+    """,
 )
