@@ -191,13 +191,14 @@ def test_a_real_server_answers_a_300_mb_claim_without_waiting_for_it(
         while not server.started:
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-            client.sendall(b"POST /reports HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                           b"Content-Length: 300000000\r\n\r\n" + b"x" * 65536)  # fmt: skip
-            started = time.monotonic()
-            answer = client.recv(4096)
-        assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
-        assert time.monotonic() - started < 5  # answered without the other 299.9 MB
+        for auth in (b"", b"Authorization: Bearer not-a-token\r\n"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+                client.sendall(b"POST /reports HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 300000000\r\n" + auth + b"\r\n" + b"x" * 65536)  # fmt: skip
+                started = time.monotonic()
+                answer = client.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+            assert time.monotonic() - started < 5  # answered without the other 299.9 MB
     finally:
         server.should_exit = True
         thread.join(10)

@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 MAX_LINE = 1_000_000  # characters in one line; a longer one is read no further
+_TOO_LONG = "(a line too long to read)"  # the marker _lines gives, compared by identity
 _REPORT_TAGS = "'incident' or 'claim'"
 _HUMANITARIAN_TAGS = "'route' or 'convoy'"
 
@@ -94,7 +95,7 @@ class Claim:
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, line) of the non-blank lines; a line longer than :data:`MAX_LINE` is read
-    no further than that and given as ``"\x00too-long"``."""
+    no further than that and given as :data:`_TOO_LONG`."""
     handle = open_text(path)
     try:
         number = 0
@@ -106,7 +107,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             if len(line) > MAX_LINE:
                 while line and not line.endswith("\n"):  # skip the rest, a bounded piece at a time
                     line = handle.readline(MAX_LINE + 1)
-                yield number, "\x00too-long"
+                yield number, _TOO_LONG
                 continue
             if line.strip():
                 yield number, line
@@ -171,7 +172,7 @@ def _objects(path: Path, batch: Batch, parse: Any) -> Iterator[tuple[int, Any, s
     """(line number, validated model, line) of each line ``parse`` accepts; the others are
     quarantined with their line and field."""
     for number, line in _lines(path):
-        if line == "\x00too-long":
+        if line is _TOO_LONG:
             batch.problems.append(
                 RowProblem(str(path), number, "(line)", f"is longer than {MAX_LINE} characters")
             )
