@@ -16,7 +16,9 @@ reader accepts is cleaned.
 
 runs each parser in turn for its share of N minutes (hypothesis, random seeds, shrinking on a
 failure) and records executions and distinct crashes per parser; tests/test_fuzz.py is the short
-run CI makes (10,000 executions per parser).
+run CI makes (10,000 executions per parser).  Intake's parsers (UCDP and ACLED CSV, report and
+humanitarian JSON lines, POST /reports bodies) have their harnesses in tests/fuzzing.py; this
+command runs them too (bench/fuzz_intake.py), and tests/test_fuzz_intake.py is their short run.
 """
 
 from __future__ import annotations
@@ -392,6 +394,10 @@ def run_news(path: Path, downstream: bool) -> bool:
     return True
 
 
+# intake's parsers, fuzzed by tests/fuzzing.py's harnesses (records of UCDP/ACLED CSV, report and
+# humanitarian JSON lines, POST /reports bodies)
+INTAKE = ("ucdp", "acled", "reports", "humanitarian", "api_body")
+
 TARGETS: dict[str, tuple[Callable[[Draw], tuple[str, bytes]], Callable[[Path, bool], bool]]] = {
     "agreement_yaml": (make_agreement, run_agreement),
     "control_geojson": (make_control_geojson, run_control),
@@ -448,15 +454,32 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__} at {where}: {str(exc)[:120]}"
 
 
+def run_one_intake(name: str, share: float) -> None:
+    """An intake parser's share (bench/fuzz_intake.py); a crash there stops the run with its
+    smallest example, as hypothesis gives it."""
+    from bench.fuzz_intake import run_intake
+
+    t = run_intake(name, share)
+    rate = t.records / t.parse_seconds if t.parse_seconds else 0.0
+    print(f"{name}: {t.records:,} executions in {t.parse_seconds:.0f} s ({rate:,.0f}/s), "
+          f"{t.accepted:,} accepted, {t.quarantined:,} quarantined, {t.refused:,} refused, "
+          f"{t.downstream:,} read downstream in {t.rounds} rounds ({t.reader_seconds:.0f} s), "
+          "0 distinct crash(es)", flush=True)  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--parser", nargs="*", choices=sorted(TARGETS), default=sorted(TARGETS))
+    everything = sorted(TARGETS) + sorted(INTAKE)
+    parser.add_argument("--parser", nargs="*", choices=everything, default=everything)
     parser.add_argument("--batch", type=int, default=2000, help="examples per hypothesis run")
     args = parser.parse_args()
     share = args.minutes * 60 / len(args.parser)
     print(f"{args.minutes} min over {len(args.parser)} parsers ({share:.0f} s each)")
     for name in args.parser:
+        if name in INTAKE:
+            run_one_intake(name, share)
+            continue
         tally, crashes = Tally(), dict[str, int]()
         with scratch_folder() as folder:
             t0 = time.perf_counter()

@@ -213,24 +213,27 @@ def test_a_serious_report_posted_to_the_api_alerts_after_it_is_stored(tmp_path: 
             "actors": [], "category": "HUM.ATTACK",
         }  # fmt: skip
         routine = {**report, "id": "shelling-1", "category": "ATK.IND"}
+        keys = []
         for body in (report, routine):
             response = client.post(
                 "/reports", json=body, headers={"Authorization": f"Bearer {monitor}"}
             )
             assert response.status_code == 201
+            keys.append(response.json()["key"])
+        assert keys[0] == "report:2~convoy-hit"  # team-1 is account 2: its ids are its own
         deadline = time.monotonic() + 10
         while not _events("serious_incident") and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.3)  # a second (wrong) alert would have arrived by now
         (alert,) = _events("serious_incident", "/hook/staff")
-        assert alert["key"] == "report:convoy-hit"
+        assert alert["key"] == keys[0]
         assert alert["reasons"] == ["category HUM.ATTACK"]
         assert _events("serious_incident", "/hook/public") == []  # not released yet
-        released = client.post("/reports/report:convoy-hit/release",
+        released = client.post(f"/reports/{keys[0]}/release",
                                headers={"Authorization": f"Bearer {us}"})  # fmt: skip
         assert released.status_code == 200
         (public,) = _events("serious_incident", "/hook/public")
-        assert public["key"] == "report:convoy-hit"
+        assert public["key"] == keys[0]
         assert len(_events("serious_incident", "/hook/staff")) == 1
     finally:
         server.shutdown()

@@ -28,6 +28,7 @@ REPORT = {
     "place": {"name": "Aleppo", "lat": 36.2, "lon": 37.15, "admin1": "Aleppo Governorate"},
     "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
 }  # fmt: skip
+REPORT_KEYS: dict[str, str] = {}  # report id → the key intake gave it (namespaced by the account)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str,
         response = client.post("/reports", content=json.dumps({**REPORT, "id": rid}),
                                headers={"Authorization": f"Bearer {tokens[role]}"})  # fmt: skip
         assert response.status_code == 201
+        REPORT_KEYS[rid] = response.json()["key"]
     proposed = client.post("/decisions", json={
         "agreement": "syria-2016-09", "kind": "extend_phase", "subject": "cessation",
         "effective": "2016-09-19T19:00+03:00", "until": "2016-09-20T19:00+03:00",
@@ -79,7 +81,7 @@ def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) ->
     if endpoint == "GET /reports":
         return client.get("/reports", headers=headers).status_code
     if endpoint == "POST /reports/{key}/release":
-        return client.post("/reports/report:r-rel/release", headers=headers).status_code
+        return client.post(f"/reports/{REPORT_KEYS['r-rel']}/release", headers=headers).status_code
     if endpoint == "GET /agreements/{name}":
         return client.get("/agreements/syria-2016-09", headers=headers).status_code
     if endpoint == "GET /agreements":
@@ -208,13 +210,13 @@ def test_intake_is_durable_and_idempotent(api: tuple[TestClient, dict[str, str],
     assert first.status_code == 201
     # acknowledged means committed: a separate connection sees it
     with Store(ws) as other:
-        assert other.incident("report:r-idem") is not None
+        assert other.incident(first.json()["key"]) is not None
     again = client.post("/reports", content=json.dumps({**REPORT, "id": "r-idem"}), headers=headers)
     assert again.status_code == 201
     assert again.json() == first.json()
     with Store(ws) as other:
         (n,) = other.conn.execute(
-            "SELECT count(*) FROM incident_revisions WHERE key = 'report:r-idem'"
+            "SELECT count(*) FROM incident_revisions WHERE key = ?", (first.json()["key"],)
         ).fetchone()
         assert n == 1
 
@@ -235,7 +237,7 @@ def test_a_party_complaint_stays_with_its_cell_until_released(
         assert response.status_code == 200
         return {r["key"]: r for r in response.json()}
 
-    key = "report:complaint-1"
+    key = REPORT_KEYS["complaint-1"]
     assert key in visible("party")  # its own cell
     assert "sources" in visible("party")[key]
     assert key in visible("guarantor")

@@ -249,8 +249,9 @@ def test_a_release_forged_in_the_database_is_named_and_not_honoured(tmp_path: Pa
     assert posted.status_code == 201
     with Store(ws) as store:
         store.conn.execute("UPDATE distribution SET released_at = '2016-09-15T00:00:00+00:00' "
-                           "WHERE key = 'report:forged-release'")  # fmt: skip
+                           "WHERE key = ?", (posted.json()["key"],))  # fmt: skip
     assert "Kafr Forgedrelease" not in client.get("/reports").text
     code, out = _verify(ws)
     assert code != 0
-    assert "distribution(key=report:forged-release)" in out
+    assert posted.json()["key"] == "report:2~forged-release"  # the cell's own id space
+    assert "distribution(key=report:2~forged-release)" in out

@@ -45,6 +45,8 @@ SEES_ALL = ("monitor", "guarantor", "admin")
 # what each planted record carries that appears nowhere else in the data
 API_PLACE, API_REPORTER = "Kafr Plantedapi", "planted api liaison officer"
 API_CLAIM, API_CLAIM_VALUE = "planted-api-claim", 918273
+# the API keeps each account's ids its own: opp-cell is the 4th account made by _build
+API_KEY, RELEASED_KEY = "report:4~planted-api", "report:4~released-1"
 CLI_PLACE, CLI_REPORTER = "Tell Plantedcli", "planted cli liaison officer"
 CLI_CLAIM = "planted-cli-claim"
 FILE_PLACE, FILE_REPORTER = "Ain Plantedfile", "planted file liaison officer"
@@ -107,8 +109,10 @@ def _build(root: Path, planted: bool) -> Centre:
     centre = Centre(ws, TestClient(create_app(ws, TZ, rate=1e6, burst=1e6)), tokens)
     post = centre.client.post
     released = _incident("released-1", RELEASED_PLACE, RELEASED_REPORTER, 35.95)
-    assert post("/reports", json=released, headers=_headers(centre, "party")).status_code == 201
-    answer = post("/reports/report:released-1/release", headers=_headers(centre, "guarantor"))
+    answer = post("/reports", json=released, headers=_headers(centre, "party"))
+    assert answer.status_code == 201
+    assert answer.json()["key"] == RELEASED_KEY
+    answer = post(f"/reports/{RELEASED_KEY}/release", headers=_headers(centre, "guarantor"))
     assert answer.status_code == 200, answer.text
     if not planted:
         return centre
@@ -169,11 +173,11 @@ QUERIES: dict[str, list[str]] = {
     "/incidents/{key:path}": [
         f"/incidents/{k}?agreement={AGREEMENT}"
         for k in (
-            "report:planted-api",
+            API_KEY,
             "report:planted-cli",
             "report:planted-file",
             "report:planted-unnamed",
-            "report:released-1",
+            RELEASED_KEY,
         )
     ],
     "/scorecards": [f"/scorecards?agreement={AGREEMENT}"],
@@ -259,7 +263,7 @@ def test_the_submitting_cell_sees_its_own_and_not_an_unnamed_cells(
         assert UNNAMED_PLACE not in text, query
         assert UNNAMED_REPORTER not in text, query
     assert answers[f"/incidents/report:planted-unnamed?agreement={AGREEMENT}"][0] == 404
-    assert answers[f"/incidents/report:planted-api?agreement={AGREEMENT}"][0] == 200
+    assert answers[f"/incidents/{API_KEY}?agreement={AGREEMENT}"][0] == 200
 
 
 @pytest.mark.parametrize("role", SEES_ALL)
@@ -274,9 +278,9 @@ def test_guarantors_monitors_and_admins_see_every_submission(
     daily = client.get(f"/reports/daily?agreement={AGREEMENT}&date={DAY}",
                        headers=_headers(planted, role)).json()  # fmt: skip
     assert daily["header"]["distribution"].startswith("RESTRICTED")
-    assert {API_CLAIM, CLI_CLAIM} <= {c["claim"] for c in daily["claims"]}
+    assert {f"4~{API_CLAIM}", CLI_CLAIM} <= {c["claim"] for c in daily["claims"]}
     layer = client.get(f"/dashboard/layer?agreement={AGREEMENT}", headers=_headers(planted, role))
-    for key in ("report:planted-api", "report:planted-cli", "report:planted-file",
+    for key in (API_KEY, "report:planted-cli", "report:planted-file",
                 "report:planted-unnamed"):  # fmt: skip
         assert key in layer.json()["keys"]
 
@@ -289,8 +293,8 @@ CLI_OUTPUTS = [
     ["status", "--agreement", AGREEMENT, "--at", f"{DAY}T23:00+03:00", "--format", "json"],
     ["export", "ucdp"], ["export", "acled"],
     ["export", "geojson", "--agreement", AGREEMENT], ["export", "hxl", "--agreement", AGREEMENT],
-    ["incident", "report:planted-api", "--agreement", AGREEMENT],
-    ["incident", "report:released-1"],
+    ["incident", API_KEY, "--agreement", AGREEMENT],
+    ["incident", RELEASED_KEY],
     ["control", "map", "--date", DAY],
     ["control", "at", "--date", DAY, "--lat", "36.2", "--lon", "37.15", "--format", "json"],
 ]  # fmt: skip
@@ -321,12 +325,12 @@ def test_cli_outputs_for_the_centre_and_the_submitting_cell(
         assert marker in everything
     evaluated = _cli(planted.ws, *CLI_OUTPUTS[3])
     assert "report:planted-unnamed" in evaluated
-    assert "report:planted-api" in evaluated
+    assert API_KEY in evaluated
     own = _cli(planted.ws, *CLI_OUTPUTS[3], "--audience", f"party:{OWN}")
-    assert "report:planted-api" in own
+    assert API_KEY in own
     assert "report:planted-unnamed" not in own
     shown = _cli(planted.ws, "incident", "report:planted-cli", "--audience", f"party:{OWN}")
     assert CLI_REPORTER in shown  # its own cell sees who reported
-    released = _cli(planted.ws, "incident", "report:released-1", "--audience", "public")
+    released = _cli(planted.ws, "incident", RELEASED_KEY, "--audience", "public")
     assert RELEASED_PLACE in released
     assert RELEASED_REPORTER not in released

@@ -38,7 +38,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 SHOTS = ROOT / "artifacts" / "screenshots"
 AGREEMENT = {"agreement": "syria-2016-09"}
-COMPLAINT_KEY = "report:complaint-dash"
+COMPLAINT_KEY = "report:3~complaint-dash"  # opp-cell is account 3: ids are the account's own
+RELEASED_KEY = "report:3~released-dash"
 COMPLAINT_PLACE = "Kafr Complaintville"  # a name found nowhere else in the data
 RELEASED_REPORTER = "second liaison officer"  # the reporter of a released report
 COMPLAINT: dict[str, Any] = {
@@ -84,6 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     posted = client.post("/reports", content=json.dumps(COMPLAINT),
                          headers={"Authorization": f"Bearer {tokens['party']}"})  # fmt: skip
     assert posted.status_code == 201, posted.text
+    assert posted.json()["key"] == COMPLAINT_KEY
     place = {**COMPLAINT["place"], "name": "Released Hamlet"}
     released = {**COMPLAINT, "id": "released-dash", "time": {"at": "2016-09-15"}, "place": place,
                 "reported_at": "2016-09-15T20:00+03:00",
@@ -92,9 +94,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         client.post(
             "/reports", content=json.dumps(released), headers=_headers_for(tokens, "party")
         ),
-        client.post(
-            "/reports/report:released-dash/release", headers=_headers_for(tokens, "guarantor")
-        ),
+        client.post(f"/reports/{RELEASED_KEY}/release", headers=_headers_for(tokens, "guarantor")),
     ):
         assert response.status_code in (200, 201), response.text
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -320,7 +320,7 @@ def test_api_withholds_the_unreleased_complaint(site: Site, role: str) -> None:
     # the reporter is named to its own cell and the guarantors, never to another party or the public
     own = get(f"/incidents/{COMPLAINT_KEY}", "party").json()
     assert own["sources"][0]["name"] == "opposition liaison officer"
-    released, day15 = "report:released-dash", {"date": "2016-09-15"}
+    released, day15 = RELEASED_KEY, {"date": "2016-09-15"}
     for who, named in ((role, False), ("guarantor", True), ("party", True)):
         drill = get(f"/incidents/{released}", who)
         assert drill.status_code == 200  # released: everyone sees the report …

@@ -119,6 +119,6 @@ def test_kill_9_loses_no_acknowledged_report(tmp_path: Path) -> None:
         "SELECT count(*), count(DISTINCT key) FROM incident_revisions"
     ).fetchone()
     store.close()
-    assert {f"report:{r}" for r in acknowledged} <= stored
+    assert {f"report:2~{r}" for r in acknowledged} <= stored  # team (account 2) namespaces its ids
     assert revisions[0] == revisions[1], "a retried report was stored twice"
     assert len(acknowledged) == ROUNDS * CLIENTS * PER_CLIENT

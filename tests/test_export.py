@@ -271,3 +271,48 @@ def test_geojson_keeps_non_ascii_names_readable(ucdp: list[Incident]) -> None:
     buffer = io.StringIO()
     write_geojson(geojson_feature_collection([incident]), buffer)
     assert "حلب" in buffer.getvalue()
+
+
+def test_cells_that_start_like_formulas_are_neutralised(tmp_path: Path) -> None:
+    from ceasefire.export.tables import neutralised, write_hxl_csv
+
+    hostile = [
+        '=HYPERLINK("http://x","y")',
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+    ]
+    for cell in hostile:
+        assert neutralised(cell) == "'" + cell
+    for cell in ("-12.5", "+3", "-1e5", "36.2", "Aleppo", "", "a=b"):
+        assert neutralised(cell) == cell  # numbers and ordinary text are written as they are
+    base = {c: "" for c in ACLED_COLUMNS}
+    base.update(event_id_cnty="SYR1", event_date="2016-09-16", time_precision="1",
+                event_type="Battles", sub_event_type="Armed clash", actor1=hostile[0],
+                location="=1+1", latitude="-35.5", longitude="36.1", geo_precision="1",
+                fatalities="0", notes="@SUM(A1)")  # fmt: skip
+    source = tmp_path / "in.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(ACLED_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(base)
+    (incident,) = incidents_of(parse_acled(source, DAMASCUS).records)
+    for write in (write_ucdp_csv, write_acled_csv, write_hxl_csv):
+        out = io.StringIO()
+        write([incident], out)
+        cells = [c for row in csv.reader(io.StringIO(out.getvalue())) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], write.__name__
+        assert not [
+            c for c in cells if c.startswith("-") and not c.lstrip("-").replace(".", "").isdigit()
+        ]
+    acled_rows = list(csv.DictReader(io.StringIO(_written(write_acled_csv, incident))))
+    assert acled_rows[0]["actor1"] == "'" + hostile[0]
+    assert acled_rows[0]["latitude"] == "-35.5"
+
+
+def _written(write: Any, incident: Incident) -> str:
+    out = io.StringIO()
+    write([incident], out)
+    return out.getvalue()

@@ -23,6 +23,8 @@ from tests.conftest import TZ
 
 
 def test_territory_snapshots_go_with_their_control_map(sept_incidents: list[Incident]) -> None:
+    gc.collect()
+    before = len(territory._SNAPSHOTS)  # maps other tests still hold
     control = load_aleppo_2016()
     aleppo = [i for i in sept_incidents if i.place.admin1.startswith("Aleppo")
               and i.window.start.astimezone(TZ).date() >= date(2016, 9, 12)][:20]  # fmt: skip
@@ -34,7 +36,7 @@ def test_territory_snapshots_go_with_their_control_map(sept_incidents: list[Inci
     del control
     gc.collect()
     assert gone() is None
-    assert len(territory._SNAPSHOTS) == 0
+    assert len(territory._SNAPSHOTS) <= before
 
 
 def test_dashboard_keeps_a_bounded_number_of_daily_reports(tmp_path: Path) -> None:

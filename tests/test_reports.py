@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -180,3 +181,33 @@ def test_reports_without_control_data_say_so() -> None:
     ).report(date(2016, 9, 14))
     assert report["territory"] == {"mapped": False, "areas": [], "by_status": {}}
     assert "No control data for this day." in render_markdown(report)
+
+
+def test_hostile_text_is_escaped_in_markdown(tmp_path: Path) -> None:
+    line = {
+        "id": "r-md", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
+        "reporter": {"name": "<img src=x onerror=alert(1)>", "type": "party"}, "time": {"at": "2016-09-15"},
+        "place": {"name": "<script>alert(1)</script> [click](javascript:alert(1)) a|b `x` \\ & more",
+                  "admin1": "Aleppo Governorate"},
+        "actors": [{"name": "<b>Government</b> of Syria", "role": "perpetrator"}], "category": "ATK.IND",
+    }  # fmt: skip
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    store = Store.memory()
+    assert import_file(store, "reports", path, TZ).added == 1
+    from ceasefire.agreements import load_agreement
+
+    # a party's submission (reporter type "party"): the centre's own rendering shows it
+    report = replay_from_store(store, load_agreement("syria-2016-09"), audience=OPERATOR).report(
+        date(2016, 9, 15)
+    )
+    md = render_markdown(report)
+    assert "<script>" not in md
+    assert "<b>" not in md
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # no link can be formed
+    place = r"&lt;script&gt;alert(1)&lt;/script&gt; \[click\](javascript:alert(1)) a\|b \`x\` \\ &amp; more"
+    assert place in md
+    annex = [row for row in md.splitlines() if row.startswith("| report:r-md")]
+    assert len(annex) == 1
+    assert annex[0].count(" | ") == 8  # the pipe in the place name did not add a column
+    assert "&lt;b&gt;Government&lt;/b&gt; of Syria" in md

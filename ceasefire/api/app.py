@@ -9,7 +9,7 @@ has one JSON shape, ``{"error": {"code": …, "message": …}}``; an acknowledge
 from __future__ import annotations
 
 import asyncio
-import json
+import hashlib
 import math
 from datetime import datetime
 from pathlib import Path
@@ -20,12 +20,14 @@ from fastapi import FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ceasefire import catalogue
 from ceasefire.api.backoff import AuthBackoff, FailedAuthBackoff
 from ceasefire.api.intake import IntakeItem, IntakeWriter
 from ceasefire.api.limits import Buckets, Limiter, RateLimit
+from ceasefire.api.security import BodyTooLargeError, SecurityHeaders, read_body
 from ceasefire.catalogue import InvalidNameError
 from ceasefire.errors import (
     AccessDeniedError,
@@ -36,13 +38,14 @@ from ceasefire.errors import (
 )
 from ceasefire.governance import Account, authenticate
 from ceasefire.intake.common import BadField
-from ceasefire.intake.jsonlines import parse_report_object
+from ceasefire.intake.jsonlines import parse_report_json
 from ceasefire.store import Store, audit
 from ceasefire.visibility import audience_of
 
 __all__ = ["ENDPOINT_PERMISSIONS", "MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 1_000_000
+MAX_IDEMPOTENCY_KEY = 200  # characters
 RATE_PER_SECOND = 200.0  # per account (or per client address without a valid token)
 RATE_BURST = 400.0
 
@@ -184,6 +187,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     app.add_middleware(AuthBackoff, backoff=FailedAuthBackoff())
     app.state.limiter = Limiter(buckets, account_of)
     app.add_middleware(RateLimit, limiter=app.state.limiter)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, a 429 too
 
     @app.exception_handler(CeasefireError)
     async def _ceasefire_error(request: Request, exc: CeasefireError) -> JSONResponse:
@@ -252,26 +256,32 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     @app.post("/reports", status_code=201)
     async def reports(request: Request, authorization: str | None = Header(default=None),
                       idempotency_key: str | None = Header(default=None)) -> JSONResponse:  # fmt: skip
-        """Durable intake: the response comes after the commit (group commit, see api/intake.py)."""
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _error(413, "too_large", f"A report is at most {MAX_BODY_BYTES // 1000} kB.")
+        """Durable intake: the response comes after the commit (group commit, see api/intake.py).
+        The caller is authenticated before the body is read, and the body is read no further than
+        its limit; the report is validated at the door (ceasefire/intake/formats.py)."""
         if not authorization:
             raise AccessDeniedError("This endpoint needs an account token.")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise AccessDeniedError("Use 'Authorization: Bearer <token>'.")
+        await run_in_threadpool(_may_post, token)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            return _error(422, "invalid_request",
+                          f"Idempotency-Key: give 1 to {MAX_IDEMPOTENCY_KEY} characters.")  # fmt: skip
         try:
-            obj = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return _error(400, "invalid_json", f"The body is not JSON: {exc}")
-        if not isinstance(obj, dict):
-            return _error(400, "invalid_json", "The body must be one JSON object (a report).")
+            body = await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLargeError:
+            return _error(413, "too_large", f"A report is at most {MAX_BODY_BYTES // 1000} kB.")
         try:
-            record = parse_report_object(obj, tz)
+            record, validated = parse_report_json(body, tz)
         except BadField as exc:
-            return _error(422, "invalid_report", f"{exc.field}: {exc}")
-        item = IntakeItem(token, lambda who: require("POST /reports", who), idempotency_key, record)
+            code = "invalid_json" if exc.field == "(json)" else "invalid_report"
+            return _error(400 if code == "invalid_json" else 422, code, f"{exc.field}: {exc}")
+        digest = hashlib.sha256(
+            validated.model_dump_json(by_alias=True).encode("utf-8")
+        ).hexdigest()
+        item = IntakeItem(token, lambda who: require("POST /reports", who), idempotency_key, record,
+                          digest)  # fmt: skip
         try:
             status, response = await asyncio.wrap_future(writer.submit(item))
         except CeasefireError:
@@ -280,6 +290,12 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             return _error(503, "not_stored", f"The report was not stored ({type(exc).__name__}); "
                           "retry with the same Idempotency-Key.")  # fmt: skip
         return JSONResponse(status_code=status, content=response)
+
+    def _may_post(token: str) -> None:
+        """Before any of the body is read: a valid token of a role that may post (the writer
+        checks again inside its transaction, for an account disabled meanwhile)."""
+        with store() as db:
+            require("POST /reports", authenticate(db, token))
 
     @app.get("/reports")
     def list_reports(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:
@@ -301,7 +317,10 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         for key, party, released, incident, claim in rows:
             if not r.may_see(key) or (incident or claim) is None:
                 continue
-            record = json.loads(incident or claim)
+            record = db.readable_body("incident" if incident is not None else "claim", key,
+                                      incident or claim)  # fmt: skip
+            if record is None:
+                continue
             item: dict[str, Any] = {"key": key, "party": party, "released_at": released}
             if incident is not None:
                 item |= {k: record[k] for k in ("category", "window", "place", "actors")}

@@ -7,12 +7,20 @@ its own savepoint of one transaction and commits once; only then is any of them 
 response always means "on disk", and under load one disk sync serves many reports.
 
 Inside the transaction, per report: the token is checked (an account disabled a moment ago is
-refused), the ``Idempotency-Key`` is looked up (a retry gets the first response, stores nothing),
-then the report, its confidentiality record and the idempotency record are written.
+refused), the ``Idempotency-Key`` is looked up (a retry of the same report gets the first
+response and stores nothing; the same key with a different report is a conflict, 409), then the
+report, its confidentiality record and the idempotency record are written.
+
+Each report is isolated from the others of its group: its writes sit in a savepoint, and any
+failure of one report (whatever its cause) undoes that report's writes alone and answers it
+alone; the rest of the group is committed.  Its id is namespaced by the reporting account
+(:func:`namespaced`): an account can revise its own reports, never another's, and cannot tell
+from any answer whether another account used the same id.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import queue
@@ -22,13 +30,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from ceasefire.errors import CeasefireError
-from ceasefire.governance import authenticate
+from ceasefire.errors import IntakeError
+from ceasefire.governance import Account, authenticate
 from ceasefire.intake.common import Batch
+from ceasefire.intake.jsonlines import Claim
 from ceasefire.model.batches import record_key
+from ceasefire.model.incidents import Incident
 from ceasefire.store import Store
 
-__all__ = ["IntakeItem", "IntakeWriter"]
+__all__ = ["IntakeItem", "IntakeWriter", "namespaced"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +52,20 @@ class IntakeItem:
     permission_check: Callable[[Any], None]  # raises AccessDeniedError for a role that may not post
     idempotency_key: str | None
     record: Any
+    request_hash: str = ""  # the validated report's digest: one Idempotency-Key, one report
     future: Future[tuple[int, dict[str, Any]]] = field(default_factory=Future)
+
+
+def namespaced(record: Incident | Claim, account: Account) -> Incident | Claim:
+    """The record with its id in the reporting account's namespace (``<account>~<id>``): ids are
+    the account's own, so two accounts using the same id write two reports."""
+    if isinstance(record, Incident):
+        return dataclasses.replace(record, source_id=f"{account.id}~{record.source_id}")
+    return dataclasses.replace(record, id=f"{account.id}~{record.id}")
+
+
+def _conflict(message: str) -> dict[str, Any]:
+    return {"error": {"code": "idempotency_conflict", "message": message}}
 
 
 class IntakeWriter:
@@ -104,7 +127,7 @@ class IntakeWriter:
                     try:
                         with conn.savepoint():
                             answers.append(self._one(store, item))
-                    except (CeasefireError, ValueError) as exc:
+                    except Exception as exc:  # noqa: BLE001 - one report's failure is its own
                         answers.append(exc)
             self.groups += 1
         except Exception as exc:  # noqa: BLE001 - the commit failed: none is acknowledged
@@ -171,12 +194,21 @@ class IntakeWriter:
         item.permission_check(who)
         if item.idempotency_key:
             row = conn.execute(
-                "SELECT status, response FROM idempotency WHERE key = ? AND account = ?",
+                "SELECT status, response, request FROM idempotency WHERE key = ? AND account = ?",
                 (item.idempotency_key, who.id),
             ).fetchone()
             if row is not None:
+                if row[2] is not None and row[2] != item.request_hash:
+                    return (
+                        409,
+                        _conflict(
+                            "This Idempotency-Key was used for a different report; use a new key "
+                            "for a new report, or resend the first report unchanged."
+                        ),
+                        (),
+                    )
                 return int(row[0]), json.loads(row[1]), ()
-        record = item.record
+        record = namespaced(item.record, who)
         batch = Batch(kind="reports", file=f"api:{who.name}")
         batch.records.append(record)
         key = record_key(record)
@@ -184,16 +216,21 @@ class IntakeWriter:
         # record, in its transaction; ceasefire.visibility is the one rule that reads it)
         batch.restricted[key] = who.party or who.role
         summary = store.import_in_transaction(batch)
+        if summary.problems:  # checked at the door already; the store's own check agrees
+            raise IntakeError(f"The report was not stored: {summary.problems[0]}")
         conn.execute(
             "INSERT INTO report_meta(key, account, role, party) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(key) DO NOTHING",
             (key, who.id, who.role, who.party),
         )
-        response = {"id": getattr(record, "id", getattr(record, "source_id", "")),
-                    "stored": summary.to_json(), "reporter_account": who.name}  # fmt: skip
+        own_id = item.record.source_id if isinstance(item.record, Incident) else item.record.id
+        response = {"id": own_id, "key": key, "stored": summary.to_json(),
+                    "reporter_account": who.name}  # fmt: skip
         if item.idempotency_key:
             conn.execute(
-                "INSERT INTO idempotency(key, account, status, response) VALUES (?, ?, ?, ?)",
-                (item.idempotency_key, who.id, 201, json.dumps(response, sort_keys=True)),
-            )
+                "INSERT INTO idempotency(key, account, status, response, request) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (item.idempotency_key, who.id, 201, json.dumps(response, sort_keys=True),
+                 item.request_hash),
+            )  # fmt: skip
         return 201, response, summary.changed_incidents

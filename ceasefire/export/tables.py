@@ -4,12 +4,19 @@ An incident imported from the same system is written back from ``native``, value
 that importing the written file gives incidents with identical content hashes.  Incidents from
 other systems are written from their typed fields; columns with no typed counterpart are left
 empty rather than guessed.
+
+Every CSV cell (UCDP, ACLED, HXL) that a spreadsheet would run as a formula — one starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and not a plain number — is written with a
+leading apostrophe (:func:`neutralised`): an incident named ``=HYPERLINK(…)`` reaches the analyst
+as text.  Such a cell no longer round-trips byte for byte; no cell of the UCDP or ACLED data does
+start so.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TextIO
@@ -20,7 +27,27 @@ from ceasefire.intake.ucdp import UCDP_COLUMNS
 from ceasefire.model.incidents import Incident
 from ceasefire.model.timewindow import Precision
 
-__all__ = ["geojson_feature_collection", "write_acled_csv", "write_geojson", "write_ucdp_csv"]
+__all__ = [
+    "geojson_feature_collection",
+    "neutralised",
+    "write_acled_csv",
+    "write_geojson",
+    "write_hxl_csv",
+    "write_ucdp_csv",
+]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralised(cell: str) -> str:
+    """The cell as text a spreadsheet shows and never evaluates: a leading apostrophe before one
+    that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return), unless it is a
+    plain number such as ``-12.5``."""
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
 
 _UCDP_VIOLENCE = {"state_based": "1", "non_state": "2", "one_sided": "3"}
 _UCDP_DATE_PREC = {
@@ -64,7 +91,7 @@ def _write(rows: Iterable[Mapping[str, str]], columns: tuple[str, ...], out: Tex
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([row.get(c, "") for c in columns])
+        writer.writerow([neutralised(row.get(c, "")) for c in columns])
         count += 1
     return count
 
@@ -173,13 +200,14 @@ def write_hxl_csv(incidents: Iterable[Incident], out: TextIO,
     for incident in sorted(incidents, key=lambda i: i.key):
         first, last = _days(incident)
         finding = (findings or {}).get(incident.key, {})
-        writer.writerow([
+        writer.writerow([neutralised(cell) for cell in (
             incident.key, incident.source_system, first.isoformat(), last.isoformat(),
             incident.window.precision.value, incident.place.name, incident.place.admin1,
             _text(incident.place.lat), _text(incident.place.lon), incident.category, incident.sub_category,
             _names(incident, "side_a", "side_b", "actor1", "actor2", "perpetrator", "target"),
-            _text(incident.fatalities.best), finding.get("qualification", ""), ",".join(finding.get("codes", [])),
-        ])  # fmt: skip
+            _text(incident.fatalities.best), _text(finding.get("qualification", "")),
+            ",".join(map(str, finding.get("codes", []))),
+        )])  # fmt: skip
         n += 1
     return n
 

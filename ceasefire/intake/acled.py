@@ -23,6 +23,7 @@ from ceasefire.intake.common import (
     coded_occurrence,
     float_field,
     int_field,
+    name_field,
     parse_csv_batch,
 )
 from ceasefire.model.incidents import (
@@ -32,7 +33,7 @@ from ceasefire.model.incidents import (
     Place,
     SourceRef,
 )
-from ceasefire.model.timewindow import Precision, local_day_window
+from ceasefire.model.timewindow import FIRST_YEAR, LAST_YEAR, Precision, local_day_window, parse_day
 
 __all__ = ["ACLED_COLUMNS", "acled_row_to_incident", "parse_acled"]
 
@@ -124,10 +125,16 @@ def _date(row: dict[str, str], name: str) -> date:
         )
     try:
         if match and month:
-            return date(int(match.group(3)), month, int(match.group(1)))
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
+            day = date(int(match.group(3)), month, int(match.group(1)))
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise ValueError
+            return day
+        return parse_day(text[:10] if len(text) > 10 and text[10] in " T" else text)
     except ValueError:
-        raise BadField(name, f"{text!r} is not a valid date ({expected})") from None
+        shown = text if len(text) <= 40 else f"{text[:20]}…"
+        raise BadField(
+            name, f"{shown!r} is not a valid date within {FIRST_YEAR}–{LAST_YEAR} ({expected})"
+        ) from None
 
 
 def _names(text: str) -> list[str]:
@@ -161,7 +168,7 @@ def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     for column in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"):
         text = row.get(column, "")
         names = _names(text) if column.startswith("assoc") else [text.strip()]
-        actors.extend(IncidentActor(n, column) for n in names if n)
+        actors.extend(IncidentActor(name_field(n, column), column) for n in names if n)
     sources = tuple(SourceRef(name=n) for n in _names(row.get("source", "")))
     known_from = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
     occurrence = coded_occurrence(

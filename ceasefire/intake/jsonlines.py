@@ -1,31 +1,42 @@
 """JSON-lines intake: monitors' and parties' reports, claims, and the humanitarian log.
 
-One JSON object per line.  A line that is not JSON, or an object with a wrong or missing field,
-is quarantined with its line number and the field; the other lines are imported.
+One JSON object per line.  Each line is parsed and validated in one step into its typed input
+model (:mod:`ceasefire.intake.formats`), converted into the domain records with the one date/time
+parser, and checked against its stored form; a line that fails any of these is quarantined with
+its line number and the field; the other lines are imported.  ``POST /reports`` goes through the
+same door (:func:`parse_report_json`).
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from ceasefire.errors import IntakeError
-from ceasefire.intake.common import BadField, Batch, RowProblem, open_text
-from ceasefire.model.batches import record_key
-from ceasefire.model.humanitarian import (
-    CONVOY_STATUSES,
-    FINDING_STATUSES,
-    Convoy,
-    ConvoyEvent,
-    Route,
+from ceasefire.intake.common import BadField, Batch, RowProblem, check_record, open_text
+from ceasefire.intake.formats import (
+    HUMANITARIAN_FORMAT,
+    REPORT_FORMAT,
+    ClaimIn,
+    ConvoyEventIn,
+    ConvoyIn,
+    IncidentReportIn,
+    JudgementIn,
+    RouteIn,
+    TimeIn,
+    problem,
 )
+from ceasefire.model.batches import record_key
+from ceasefire.model.humanitarian import FINDING_STATUSES, Convoy, ConvoyEvent, Route
 from ceasefire.model.incidents import (
-    OCCURRENCE_LEVELS,
     Axis,
     Fatalities,
     Incident,
@@ -34,18 +45,22 @@ from ceasefire.model.incidents import (
     Place,
     SourceRef,
 )
-from ceasefire.model.timewindow import Precision, TimeWindow
+from ceasefire.model.timewindow import Precision, TimeWindow, parse_moment
 
 __all__ = [
     "Claim",
     "humanitarian_incidents",
     "parse_humanitarian",
+    "parse_report_json",
     "parse_report_object",
     "parse_reports",
     "submitted_by",
 ]
 
-MAX_LINE = 1_000_000
+MAX_LINE = 1_000_000  # characters in one line; a longer one is read no further
+_TOO_LONG = "(a line too long to read)"  # the marker _lines gives, compared by identity
+_REPORT_TAGS = "'incident' or 'claim'"
+_HUMANITARIAN_TAGS = "'route' or 'convoy'"
 
 
 @dataclass(frozen=True)
@@ -81,11 +96,20 @@ class Claim:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the non-blank lines; a line longer than :data:`MAX_LINE` is read
+    no further than that and given as :data:`_TOO_LONG`."""
     handle = open_text(path)
     try:
-        for number, line in enumerate(handle, start=1):
+        number = 0
+        while True:
+            line = handle.readline(MAX_LINE + 1)
+            if not line:
+                break
+            number += 1
             if len(line) > MAX_LINE:
-                yield number, "\x00too-long"
+                while line and not line.endswith("\n"):  # skip the rest, a bounded piece at a time
+                    line = handle.readline(MAX_LINE + 1)
+                yield number, _TOO_LONG
                 continue
             if line.strip():
                 yield number, line
@@ -93,224 +117,141 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise IntakeError(
             f"{path}: is not UTF-8 text ({exc.reason}); convert it and import again."
         ) from exc
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise IntakeError(f"{path}: could not be read ({exc}).") from exc
     finally:
         handle.close()
 
 
-def _objects(path: Path, batch: Batch) -> Iterator[tuple[int, dict[str, Any]]]:
+def _instant(text: str, field: str, tz: ZoneInfo) -> tuple[datetime, bool]:
+    """(instant, was_date_only), with the field named when the text is not a date or date-time."""
+    try:
+        return parse_moment(text, tz)
+    except ValueError as exc:
+        raise BadField(field, f"{exc}; give an ISO date or date-time") from None
+
+
+_SPAN = {Precision.EXACT: timedelta(minutes=1), Precision.HOUR: timedelta(hours=1)}
+
+
+def _window(when: TimeIn | ConvoyEventIn, tz: ZoneInfo, prefix: str = "") -> TimeWindow:
+    """``at`` (+ ``precision``) or ``from``/``until``."""
+    if when.at is not None:
+        start, date_only = _instant(when.at, prefix + "at", tz)
+        if date_only:
+            return TimeWindow(start, start + timedelta(days=1), Precision.DAY, when.at)
+        precision = when.precision or Precision.EXACT
+        return TimeWindow(
+            start, start + _SPAN.get(precision, timedelta(days=1)), precision, when.at
+        )
+    if when.from_ is not None and when.until is not None:
+        start, _ = _instant(when.from_, prefix + "from", tz)
+        end, end_date_only = _instant(when.until, prefix + "until", tz)
+        if end_date_only:
+            end += timedelta(days=1)
+        if end <= start:
+            raise BadField(prefix + "until", f"{when.until} is not after {when.from_}")
+        return TimeWindow(start, end, when.precision or Precision.DAY, f"{when.from_}/{when.until}")
+    raise BadField(prefix + "at", "give 'at' (a date or date-time) or both 'from' and 'until'")
+
+
+def _judgements(items: list[JudgementIn], field: str, tz: ZoneInfo) -> tuple[Judgement, ...]:
+    return tuple(
+        Judgement(
+            axis=Axis(j.axis),
+            value=j.value,
+            known_from=_instant(j.known_from, f"{field}[{i}].known_from", tz)[0],
+            by=j.by,
+            note=j.note,
+            sources=tuple(j.refs),
+            actors=tuple(j.actors),
+        )
+        for i, j in enumerate(items)
+    )
+
+
+def _objects(path: Path, batch: Batch, parse: Any) -> Iterator[tuple[int, Any, str]]:
+    """(line number, validated model, line) of each line ``parse`` accepts; the others are
+    quarantined with their line and field."""
     for number, line in _lines(path):
-        if line == "\x00too-long":
+        if line is _TOO_LONG:
             batch.problems.append(
                 RowProblem(str(path), number, "(line)", f"is longer than {MAX_LINE} characters")
             )
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            batch.problems.append(
-                RowProblem(
-                    str(path),
-                    number,
-                    "(json)",
-                    f"is not valid JSON: {exc.msg} at column {exc.colno}",
-                    line[:2000],
-                )
-            )
-            continue
-        if not isinstance(obj, dict):
-            batch.problems.append(
-                RowProblem(str(path), number, "(json)", "must be a JSON object", line[:2000])
-            )
-            continue
-        yield number, obj
-
-
-def _str(obj: dict[str, Any], key: str, required: bool = True) -> str:
-    value = obj.get(key)
-    if value is None or value == "":
-        if required:
-            raise BadField(key, "is missing")
-        return ""
-    if not isinstance(value, str):
-        raise BadField(key, f"must be a string, not {type(value).__name__}")
-    return value
-
-
-def _int(obj: dict[str, Any], key: str, required: bool = False) -> int | None:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            raise BadField(key, "is missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadField(key, f"must be a whole number ≥ 0, not {value!r}")
-    return value
-
-
-def _refs(obj: dict[str, Any]) -> tuple[str, ...]:
-    value = obj.get("refs", [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadField("refs", "must be a list of source keys")
-    return tuple(value)
-
-
-def _instant(text: Any, field: str, tz: ZoneInfo) -> tuple[datetime, bool]:
-    """(instant, was_date_only)."""
-    if not isinstance(text, str):
-        raise BadField(field, f"must be an ISO date or date-time, not {text!r}")
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=tz), True
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadField(field, f"{text!r} is not a valid ISO date or date-time") from None
-    return (value if value.tzinfo else value.replace(tzinfo=tz)), False
-
-
-def _window(obj: dict[str, Any], tz: ZoneInfo, prefix: str = "") -> TimeWindow:
-    """``at`` (+ ``precision``) or ``from``/``until``."""
-    precision_text = obj.get("precision")
-    if "at" in obj:
-        start, date_only = _instant(obj["at"], prefix + "at", tz)
-        if date_only:
-            return TimeWindow(start, start + timedelta(days=1), Precision.DAY, obj["at"])
-        precision = Precision(precision_text) if precision_text else Precision.EXACT
-        span = {Precision.EXACT: timedelta(minutes=1), Precision.HOUR: timedelta(hours=1)}.get(
-            precision, timedelta(days=1)
-        )
-        return TimeWindow(start, start + span, precision, obj["at"])
-    if "from" in obj and "until" in obj:
-        start, _ = _instant(obj["from"], prefix + "from", tz)
-        end, end_date_only = _instant(obj["until"], prefix + "until", tz)
-        if end_date_only:
-            end += timedelta(days=1)
-        if end <= start:
-            raise BadField(prefix + "until", f"{obj['until']} is not after {obj['from']}")
-        try:
-            precision = Precision(precision_text) if precision_text else Precision.DAY
-        except ValueError:
-            raise BadField(prefix + "precision", f"{precision_text!r} is not a precision") from None
-        return TimeWindow(start, end, precision, f"{obj['from']}/{obj['until']}")
-    raise BadField(prefix + "at", "give 'at' (a date or date-time) or both 'from' and 'until'")
-
-
-def _judgements(items: Any, field: str, tz: ZoneInfo) -> tuple[Judgement, ...]:
-    if items is None:
-        return ()
-    if not isinstance(items, list):
-        raise BadField(field, "must be a list")
-    out = []
-    for i, item in enumerate(items):
-        f = f"{field}[{i}]"
-        if not isinstance(item, dict):
-            raise BadField(f, "must be an object")
-        try:
-            axis = Axis(_str(item, "axis"))
-        except ValueError:
-            raise BadField(f + ".axis", f"must be one of {[a.value for a in Axis]}") from None
-        known, _ = _instant(item.get("known_from"), f + ".known_from", tz)
-        actors = item.get("actors", [])
-        if not isinstance(actors, list):
-            raise BadField(f + ".actors", "must be a list of actor ids")
-        out.append(
-            Judgement(
-                axis=axis,
-                value=_str(item, "value"),
-                known_from=known,
-                by=_str(item, "by"),
-                note=_str(item, "note", required=False),
-                sources=_refs(item),
-                actors=tuple(actors),
-            )
-        )
-    return tuple(out)
+            yield number, parse(line), line
+        except BadField as exc:
+            batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
 
 
 # -- humanitarian log -------------------------------------------------------------------
-def _convoy_event(obj: dict[str, Any], index: int, tz: ZoneInfo) -> ConvoyEvent:
+def _parse_humanitarian_line(line: str) -> RouteIn | ConvoyIn:
+    try:
+        return HUMANITARIAN_FORMAT.validate_json(line)
+    except ValidationError as exc:
+        raise problem(exc, "type", _HUMANITARIAN_TAGS) from None
+
+
+def _convoy_event(event: ConvoyEventIn, index: int, tz: ZoneInfo) -> ConvoyEvent:
     prefix = f"events[{index}]."
-    if not isinstance(obj, dict):
-        raise BadField(prefix[:-1], "must be an object")
-    status = obj.get("status")
-    if status not in CONVOY_STATUSES:
-        raise BadField(prefix + "status", f"{status!r} must be one of {list(CONVOY_STATUSES)}")
-    occurrence = obj.get("occurrence", "alleged")
-    if occurrence not in OCCURRENCE_LEVELS:
-        raise BadField(
-            prefix + "occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}"
-        )
-    casualties = []
-    for j, c in enumerate(obj.get("casualties", [])):
-        if not isinstance(c, dict) or not isinstance(c.get("value"), int):
-            raise BadField(f"{prefix}casualties[{j}]", "must be {qualifier, value, ref}")
-        casualties.append(
-            (str(c.get("qualifier", "exact")), int(c["value"]), str(c.get("ref", "")))
-        )
-    by = obj.get("by", [])
-    if not isinstance(by, list):
-        raise BadField(prefix + "by", "must be a list of actor ids")
-    lat, lon = obj.get("lat"), obj.get("lon")
-    if lat is not None and (not isinstance(lat, (int, float)) or not -90 <= lat <= 90):
-        raise BadField(prefix + "lat", f"{lat!r} is not a latitude")
-    if lon is not None and (not isinstance(lon, (int, float)) or not -180 <= lon <= 180):
-        raise BadField(prefix + "lon", f"{lon!r} is not a longitude")
     return ConvoyEvent(
-        status=status,
-        window=_window(obj, tz, prefix),
-        place=str(obj.get("place", "")),
-        by=tuple(by),
-        reason=str(obj.get("reason", "")),
-        note=str(obj.get("note", "")),
-        refs=_refs(obj),
-        occurrence=occurrence,
-        lat=lat,
-        lon=lon,
-        admin1=str(obj.get("admin1", "")),
-        casualties=tuple(casualties),
-        judgements=_judgements(obj.get("judgements"), prefix + "judgements", tz),
+        status=event.status,
+        window=_window(event, tz, prefix),
+        place=event.place,
+        by=tuple(event.by),
+        reason=event.reason,
+        note=event.note,
+        refs=tuple(event.refs),
+        occurrence=event.occurrence,
+        lat=event.lat,
+        lon=event.lon,
+        admin1=event.admin1,
+        casualties=tuple((c.qualifier, c.value, c.ref) for c in event.casualties),
+        judgements=_judgements(event.judgements, prefix + "judgements", tz),
     )
+
+
+def humanitarian_records(item: RouteIn | ConvoyIn, tz: ZoneInfo) -> list[Any]:
+    """A route, or a convoy followed by the incidents its blocked/inspected/attacked events are;
+    each checked against its stored form. Raises :class:`BadField`."""
+    if isinstance(item, RouteIn):
+        records: list[Any] = [
+            Route(
+                id=item.id,
+                name=item.name,
+                origin=item.from_,
+                destination=item.to,
+                crossings=tuple(item.crossings),
+                refs=tuple(item.refs),
+            )
+        ]
+    else:
+        convoy = Convoy(
+            id=item.id,
+            organisation=item.organisation,
+            route=item.route,
+            origin=item.from_,
+            destination=item.to,
+            trucks=item.trucks,
+            beneficiaries=item.beneficiaries,
+            events=tuple(_convoy_event(e, i, tz) for i, e in enumerate(item.events)),
+            refs=tuple(item.refs),
+        )
+        records = [convoy, *humanitarian_incidents(convoy)]
+    for record in records:
+        check_record(record)
+    return records
 
 
 def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
     """Routes and convoys; blocked/inspected/attacked events also become incidents."""
     batch = Batch(kind="humanitarian", file=str(path))
-    for number, obj in _objects(path, batch):
+    for number, item, line in _objects(path, batch, _parse_humanitarian_line):
         try:
-            kind = obj.get("type")
-            if kind == "route":
-                batch.records.append(
-                    Route(
-                        id=_str(obj, "id"),
-                        name=_str(obj, "name"),
-                        origin=_str(obj, "from"),
-                        destination=_str(obj, "to"),
-                        crossings=tuple(obj.get("crossings", [])),
-                        refs=_refs(obj),
-                    )
-                )
-            elif kind == "convoy":
-                events = obj.get("events")
-                if not isinstance(events, list) or not events:
-                    raise BadField("events", "must be a non-empty list of status events")
-                convoy = Convoy(
-                    id=_str(obj, "id"),
-                    organisation=_str(obj, "organisation"),
-                    route=_str(obj, "route", required=False),
-                    origin=_str(obj, "from"),
-                    destination=_str(obj, "to"),
-                    trucks=_int(obj, "trucks"),
-                    beneficiaries=_int(obj, "beneficiaries"),
-                    events=tuple(_convoy_event(e, i, tz) for i, e in enumerate(events)),
-                    refs=_refs(obj),
-                )
-                batch.records.append(convoy)
-                batch.records.extend(humanitarian_incidents(convoy))
-            else:
-                raise BadField("type", f"{kind!r} must be 'route' or 'convoy'")
+            batch.records.extend(humanitarian_records(item, tz))
         except BadField as exc:
-            batch.problems.append(RowProblem(str(path), number, exc.field, str(exc)))
+            batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
     return batch
 
 
@@ -370,31 +311,40 @@ def _known_from(event: ConvoyEvent) -> datetime:
 
 
 # -- monitors' and parties' reports ------------------------------------------------------
+def _parse_report_line(text: str | bytes) -> IncidentReportIn | ClaimIn:
+    try:
+        return REPORT_FORMAT.validate_json(text)
+    except ValidationError as exc:
+        raise problem(exc, "kind", _REPORT_TAGS) from None
+
+
+def report_record(
+    item: IncidentReportIn | ClaimIn, tz: ZoneInfo, raw: dict[str, Any]
+) -> Incident | Claim:
+    """The domain record of a validated report, checked against its stored form; ``raw`` is the
+    report's JSON object (an incident keeps it, field by field, as its ``native``). Raises
+    :class:`BadField`."""
+    record = _claim(item, tz) if isinstance(item, ClaimIn) else _report_incident(item, tz, raw)
+    check_record(record)
+    return record
+
+
+def parse_report_json(
+    text: str | bytes, tz: ZoneInfo
+) -> tuple[Incident | Claim, IncidentReportIn | ClaimIn]:
+    """One report from its JSON text — a line of a file or a ``POST /reports`` body: the record
+    and the validated input (its canonical form identifies the request). Raises :class:`BadField`."""
+    item = _parse_report_line(text)
+    return report_record(item, tz, json.loads(text)), item
+
+
 def parse_report_object(obj: dict[str, Any], tz: ZoneInfo) -> Incident | Claim:
     """One report (an incident or a claim) from its JSON object. Raises :class:`BadField`."""
-    kind = obj.get("kind", "incident")
-    report_id = _str(obj, "id")
-    reported_at, _ = _instant(obj.get("reported_at"), "reported_at", tz)
-    if kind == "claim":
-        period = obj.get("period") or {}
-        if not isinstance(period, dict):
-            raise BadField("period", "must be {from, to}")
-        return Claim(
-            id=report_id,
-            claimant=_str(obj, "claimant"),
-            reported_at=reported_at,
-            quantity=_str(obj, "quantity"),
-            value=_int(obj, "value", required=True) or 0,
-            qualifier=_str(obj, "qualifier", required=False) or "exact",
-            period_from=str(period.get("from", "")),
-            period_to=str(period.get("to", "")),
-            about=_str(obj, "about", required=False),
-            refs=_refs(obj),
-            note=_str(obj, "note", required=False),
-        )
-    if kind == "incident":
-        return _report_incident(obj, report_id, reported_at, tz)
-    raise BadField("kind", f"{kind!r} must be 'incident' or 'claim'")
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise BadField("(json)", f"is not a JSON object of a report ({exc})") from None
+    return parse_report_json(text, tz)[0]
 
 
 def submitted_by(obj: dict[str, Any]) -> str | None:
@@ -419,15 +369,16 @@ def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Bat
     own :func:`submitted_by` says.  Submissions are restricted until released."""
     batch = Batch(kind="reports", file=str(path))
     seen: dict[str, int] = {}
-    for number, obj in _objects(path, batch):
+    for number, item, line in _objects(path, batch, _parse_report_line):
         try:
-            record = parse_report_object(obj, tz)
+            raw = json.loads(line)
+            record = report_record(item, tz, raw)
             report_id = record.id if isinstance(record, Claim) else record.source_id
             if report_id in seen:
                 raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
-            party = submitter if submitter is not None else submitted_by(obj)
+            party = submitter if submitter is not None else submitted_by(raw)
         except BadField as exc:
-            batch.problems.append(RowProblem(str(path), number, exc.field, str(exc)))
+            batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
             continue
         seen[report_id] = number
         batch.records.append(record)
@@ -436,79 +387,76 @@ def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Bat
     return batch
 
 
-def _radius(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise BadField("place.radius_m", f"must be a distance in metres ≥ 0, not {value!r}")
-    return float(value)
+def _period_end(text: str, field: str, tz: ZoneInfo, end: bool) -> tuple[datetime, str]:
+    """A claim's period bound, and the text stored for it: the text as given when it is an aware
+    date-time, else the instant it means (a bare date: local midnight, or the midnight after it
+    for the end of the period) with its offset, so that no reader meets a naive value."""
+    instant, date_only = _instant(text, field, tz)
+    if date_only and end:
+        instant += timedelta(days=1)
+    given_aware = not date_only and datetime.fromisoformat(text.strip()).tzinfo is not None
+    return instant, text.strip() if given_aware else instant.isoformat()
 
 
-def _report_incident(
-    obj: dict[str, Any], report_id: str, reported_at: datetime, tz: ZoneInfo
-) -> Incident:
-    when = obj.get("time")
-    if not isinstance(when, dict):
-        raise BadField("time", "must be an object with 'at' or 'from'/'until'")
-    window = _window(when, tz, "time.")
+def _claim(item: ClaimIn, tz: ZoneInfo) -> Claim:
+    period_from = period_to = ""
+    if item.period is not None:
+        start, period_from = _period_end(item.period.from_, "period.from", tz, end=False)
+        stop, period_to = _period_end(item.period.to, "period.to", tz, end=True)
+        if stop <= start:
+            raise BadField("period.to", f"{item.period.to} is not after {item.period.from_}")
+    return Claim(
+        id=item.id,
+        claimant=item.claimant,
+        reported_at=_instant(item.reported_at, "reported_at", tz)[0],
+        quantity=item.quantity,
+        value=item.value,
+        qualifier=item.qualifier,
+        period_from=period_from,
+        period_to=period_to,
+        about=item.about,
+        refs=tuple(item.refs),
+        note=item.note,
+    )
+
+
+def _report_incident(item: IncidentReportIn, tz: ZoneInfo, raw: dict[str, Any]) -> Incident:
+    reported_at, _ = _instant(item.reported_at, "reported_at", tz)
+    window = _window(item.time, tz, "time.")
     if window.start > reported_at:
         raise BadField(
             "time",
             f"the incident ({window.start.isoformat()}) is after the report ({reported_at.isoformat()})",
         )
-    place = obj.get("place") or {}
-    if not isinstance(place, dict):
-        raise BadField("place", "must be an object")
-    lat, lon = place.get("lat"), place.get("lon")
-    if lat is not None and (not isinstance(lat, (int, float)) or not -90 <= lat <= 90):
-        raise BadField("place.lat", f"{lat!r} is not a latitude")
-    if lon is not None and (not isinstance(lon, (int, float)) or not -180 <= lon <= 180):
-        raise BadField("place.lon", f"{lon!r} is not a longitude")
-    actors = obj.get("actors", [])
-    if not isinstance(actors, list) or not all(
-        isinstance(a, dict) and isinstance(a.get("name"), str) for a in actors
-    ):
-        raise BadField("actors", "must be a list of {name, role}")
-    reporter = obj.get("reporter") or {}
-    if not isinstance(reporter, dict) or not isinstance(reporter.get("name"), str):
-        raise BadField("reporter", "must be {name, type}")
-    occurrence = obj.get("occurrence", "alleged")
-    if occurrence not in OCCURRENCE_LEVELS:
-        raise BadField("occurrence", f"{occurrence!r} must be one of {list(OCCURRENCE_LEVELS)}")
-    claims = obj.get("self_defence_claimed_by", [])
-    if not isinstance(claims, list) or not all(
-        isinstance(c, str) and 0 < len(c) <= 300 for c in claims
-    ):
-        raise BadField(
-            "self_defence_claimed_by",
-            "must be a list of names (who said they acted in self-defence)",
-        )
-    fat = obj.get("fatalities") or {}
+    place, fat = item.place, item.fatalities
     native = tuple(
-        sorted((k, json.dumps(v, sort_keys=True, ensure_ascii=False)) for k, v in obj.items())
+        sorted((k, json.dumps(v, sort_keys=True, ensure_ascii=False)) for k, v in raw.items())
     )
     return Incident(
         source_system="report",
-        source_id=report_id,
+        source_id=item.id,
         window=window,
         place=Place(
-            str(place.get("name", "")),
-            lat,
-            lon,
-            place.get("precision"),
-            admin1=str(place.get("admin1", "")),
-            radius_m=_radius(place.get("radius_m")),
+            place.name,
+            place.lat,
+            place.lon,
+            place.precision,
+            place.admin1,
+            place.admin2,
+            place.admin3,
+            place.country,
+            place.radius_m,
         ),
-        actors=tuple(IncidentActor(a["name"], str(a.get("role", "side_a"))) for a in actors),
-        category=_str(obj, "category"),
-        sub_category=_str(obj, "sub_category", required=False),
-        fatalities=Fatalities(_int(fat, "low"), _int(fat, "best"), _int(fat, "high")),
-        sources=(SourceRef(name=str(reporter["name"]), date=reported_at.date().isoformat()),),
+        actors=tuple(IncidentActor(a.name, a.role) for a in item.actors),
+        category=item.category,
+        sub_category=item.sub_category,
+        fatalities=Fatalities(fat.low, fat.best, fat.high) if fat else Fatalities(),
+        sources=(SourceRef(name=item.reporter.name, date=reported_at.date().isoformat()),),
         known_from=reported_at,
         judgements=(
-            Judgement(Axis.OCCURRENCE, occurrence, reported_at, str(reporter["name"])),
-            *_judgements(obj.get("judgements"), "judgements", tz),
+            Judgement(Axis.OCCURRENCE, item.occurrence, reported_at, item.reporter.name),
+            *_judgements(item.judgements, "judgements", tz),
         ),
         native=native,
-        self_defence_claims=tuple(claims),
+        self_defence_claims=tuple(item.self_defence_claimed_by),
     )

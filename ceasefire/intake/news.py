@@ -12,13 +12,14 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ceasefire.errors import IntakeError
 from ceasefire.intake.common import RowProblem
 from ceasefire.model.documents import Document
+from ceasefire.model.timewindow import parse_day, parse_instant
 
 __all__ = ["MAX_DOCUMENT_BYTES", "NewsBatch", "read_news"]
 
@@ -33,16 +34,17 @@ class NewsBatch:
 
 
 def _published(value: object, tz: ZoneInfo) -> tuple[datetime, str]:
+    """A date (taken at local noon, precision ``day``) or a date-time (naive: in ``tz``), within
+    the years the store keeps (the one parser: :mod:`ceasefire.model.timewindow`)."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("is missing; give a date (2016-09-14) or a date-time with offset")
     text = value.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(12), tzinfo=tz), "day"
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not an ISO date or date-time") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)), "exact"
+            return datetime.combine(parse_day(text), time(12), tzinfo=tz), "day"
+        return parse_instant(text, tz), "exact"
+    except ValueError as exc:
+        raise ValueError(f"is not an ISO date or date-time the centre keeps: {exc}") from None
 
 
 def _decode(data: bytes, is_html: bool) -> str:
@@ -167,8 +169,8 @@ def _read_jsonl(file: Path, tz: ZoneInfo, source: str | None, published: str | N
                 RowProblem(str(file), number, "(json)", f"is not valid JSON: {exc.msg}")
             )
             continue
-        except RecursionError:
-            batch.problems.append(RowProblem(str(file), number, "(json)", "is nested too deeply"))
+        except (ValueError, RecursionError) as exc:  # an integer of thousands of digits; nesting
+            batch.problems.append(RowProblem(str(file), number, "(json)", f"is refused: {exc}"))
             continue
         if not isinstance(obj, dict):
             batch.problems.append(RowProblem(str(file), number, "(json)", "must be a JSON object"))

@@ -15,8 +15,10 @@ from ceasefire.intake.common import (
     BadField,
     Batch,
     coded_occurrence,
+    day_field,
     float_field,
     int_field,
+    name_field,
     parse_csv_batch,
 )
 from ceasefire.model.incidents import (
@@ -26,7 +28,13 @@ from ceasefire.model.incidents import (
     Place,
     SourceRef,
 )
-from ceasefire.model.timewindow import Precision, local_day_window
+from ceasefire.model.timewindow import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Precision,
+    local_day_window,
+    parse_day,
+)
 
 __all__ = ["UCDP_COLUMNS", "parse_ucdp"]
 
@@ -99,12 +107,11 @@ PRECISION = {
 }
 
 
-def _date(row: dict[str, str], name: str) -> date:
-    text = row.get(name, "").strip()
+def _source_day(text: str) -> date | None:
     try:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
+        return parse_day(text)
     except ValueError:
-        raise BadField(name, f"{text!r} is not a valid date (YYYY-MM-DD)") from None
+        return None
 
 
 def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
@@ -116,7 +123,7 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     category = CATEGORY.get(row["type_of_violence"].strip())
     if category is None:
         raise BadField("type_of_violence", f"{row['type_of_violence']!r} must be 1, 2 or 3")
-    first, last = _date(row, "date_start"), _date(row, "date_end")
+    first, last = day_field(row, "date_start"), day_field(row, "date_end")
     if last < first:
         raise BadField("date_end", f"{last} is before date_start {first}; the row is impossible")
     prec = PRECISION.get(row["date_prec"].strip())
@@ -129,9 +136,10 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
     lat = float_field(row, "latitude", -90, 90)
     lon = float_field(row, "longitude", -180, 180)
     where_prec = int_field(row, "where_prec", 1, 7)
-    side_a, side_b = row["side_a"].strip(), row["side_b"].strip()
-    if not side_a:
+    if not row["side_a"].strip():
         raise BadField("side_a", "is empty; every UCDP event has a side A")
+    side_a = name_field(row["side_a"], "side_a")
+    side_b = name_field(row["side_b"], "side_b") if row["side_b"].strip() else ""
     low = int_field(row, "low", 0, optional=True)
     best = int_field(row, "best", 0)
     high = int_field(row, "high", 0, optional=True)
@@ -147,12 +155,20 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
             by_side.append((name.removeprefix("deaths_"), value))
     offices = [o.strip() for o in row.get("source_office", "").split(";")]
     dates = [d.strip() for d in row.get("source_date", "").split(";")]
-    sources = tuple(
-        SourceRef(name=o or "unknown", date=d if len(d) == 10 else "")
+    pairs = [
+        (o, d)
         for o, d in zip(offices, dates + [""] * (len(offices) - len(dates)), strict=False)
         if o or d
+    ]
+    unreadable = sorted({d for _, d in pairs if len(d) == 10 and _source_day(d) is None})
+    if unreadable:  # 2016-02-30, or a year outside the range the store keeps: flagged, not kept
+        quality.append(f"source date(s) {', '.join(unreadable)} are not dates within "
+                       f"{FIRST_YEAR}–{LAST_YEAR} and are ignored")  # fmt: skip
+    sources = tuple(
+        SourceRef(name=o or "unknown", date=d if len(d) == 10 and d not in unreadable else "")
+        for o, d in pairs
     )
-    seen = [date.fromisoformat(s.date) for s in sources if s.date]
+    seen = [day for s in sources if s.date and (day := _source_day(s.date)) is not None]
     late = [d for d in seen if d > last + SOURCE_LAG_LIMIT]
     if late:  # a typed year (2919-02-06 for 2019-02-06): never "known" centuries later
         quality.append(f"source date(s) {', '.join(map(str, sorted(set(late))))} long after the event "

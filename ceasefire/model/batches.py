@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Batch", "RowProblem", "record_key"]
+__all__ = ["BadField", "Batch", "RowProblem", "record_key"]
+
+
+class BadField(ValueError):
+    """A record's named field is wrong, and why (``str(exc)`` is the reason): raised by the
+    converters and checks of intake and of the stored forms, turned into a :class:`RowProblem`."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
 
 
 @dataclass(frozen=True)

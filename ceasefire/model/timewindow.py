@@ -4,6 +4,13 @@ An incident rarely has an exact instant: UCDP codes a day (or a range of days), 
 says "on Monday night".  A :class:`TimeWindow` keeps the half-open interval ``[start, end)`` in
 which the incident happened, the precision the source gave and the text it stated, so that a
 comparison with a boundary instant can answer *before*, *after*, *inside* or *straddles*.
+
+This module also holds the one parser of dates and date-times read from input
+(:func:`parse_day`, :func:`parse_instant`, :func:`parse_moment`): every one is aware (a value
+without an offset is taken in the workspace's zone) and stated within the years
+:data:`FIRST_YEAR`–:data:`LAST_YEAR`, so that no arithmetic on it can overflow and no naive value
+meets an aware one downstream.  :func:`instant_in_range` is the looser check a stored instant
+must pass (a derived instant may lie a day or a week beyond a stated one).
 """
 
 from __future__ import annotations
@@ -13,7 +20,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["Precision", "Relation", "TimeWindow", "local_day_window", "parse_instant"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "Precision",
+    "Relation",
+    "TimeWindow",
+    "instant_in_range",
+    "local_day_window",
+    "parse_day",
+    "parse_instant",
+    "parse_moment",
+]
+
+FIRST_YEAR = 1900  # the earliest year an input may state (a date, or a date-time's local year)
+LAST_YEAR = 2100  # the latest
+MAX_TIME_TEXT = 64  # characters: anything longer is not an ISO date or date-time
 
 
 class Precision(enum.StrEnum):
@@ -88,11 +110,57 @@ def local_day_window(
     return TimeWindow(start, end, precision, stated)
 
 
+def _stated_year(year: int, text: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
+
+
+def parse_day(text: str) -> date:
+    """An ISO calendar date (``2016-09-14``) within the years :data:`FIRST_YEAR`–:data:`LAST_YEAR`.
+    Raises :class:`ValueError` with a message that names the value."""
+    stripped = text.strip()
+    if len(stripped) > MAX_TIME_TEXT:
+        raise ValueError(f"{stripped[:20]!r}… is too long for a date")
+    try:
+        value = date.fromisoformat(stripped)
+    except ValueError:
+        raise ValueError(f"{stripped!r} is not a valid date (YYYY-MM-DD)") from None
+    _stated_year(value.year, stripped)
+    return value
+
+
 def parse_instant(text: str, tz: ZoneInfo | None = None) -> datetime:
-    """Parse an ISO 8601 date-time; a naive value is taken in ``tz`` (or refused without one)."""
-    value = datetime.fromisoformat(text.strip())
+    """An ISO 8601 date-time; a naive value is taken in ``tz`` (or refused without one). Its
+    local year lies within :data:`FIRST_YEAR`–:data:`LAST_YEAR`. Raises :class:`ValueError`."""
+    stripped = text.strip()
+    if len(stripped) > MAX_TIME_TEXT:
+        raise ValueError(f"{stripped[:20]!r}… is too long for a date-time")
+    try:
+        value = datetime.fromisoformat(stripped)
+    except ValueError:
+        raise ValueError(f"{stripped!r} is not a valid ISO 8601 date-time") from None
     if value.tzinfo is None:
         if tz is None:
             raise ValueError(f"{text!r} has no UTC offset; give one, e.g. {text}+03:00")
         value = value.replace(tzinfo=tz)
+    _stated_year(value.year, stripped)
     return value
+
+
+def parse_moment(text: str, tz: ZoneInfo) -> tuple[datetime, bool]:
+    """A date (``2016-09-14``: local midnight in ``tz``) or a date-time (naive ones taken in
+    ``tz``); returns (instant, whether only a date was given). Raises :class:`ValueError`."""
+    stripped = text.strip()
+    if len(stripped) == 10:
+        return datetime.combine(parse_day(stripped), time(0), tzinfo=tz), True
+    return parse_instant(stripped, tz), False
+
+
+def instant_in_range(value: datetime) -> bool:
+    """Whether a stored instant is aware and its UTC year within a year of the stated range
+    (room for offsets and for windows derived from a stated day: a week, a month, a day after)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return False
+    if not FIRST_YEAR - 1 <= value.year <= LAST_YEAR + 1:
+        return False  # checked before converting: a year-1 value at +14:00 cannot overflow here
+    return FIRST_YEAR - 1 <= value.astimezone(UTC).year <= LAST_YEAR + 1

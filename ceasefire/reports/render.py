@@ -1,4 +1,10 @@
-"""Render a daily report dict as JSON, Markdown or HTML. Formatting only: no new numbers here."""
+"""Render a daily report dict as JSON, Markdown or HTML. Formatting only: no new numbers here.
+
+Every text of the report comes from records that parties and monitors supply, so each renderer
+escapes it for its format: the HTML template by Jinja's autoescape, the Markdown by
+:func:`_escaped` (HTML's ``& < >`` as entities, Markdown's link, code, table and escape
+characters with a backslash, line breaks as spaces), applied to every string before any is placed.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +23,30 @@ def render_json(report: dict[str, Any]) -> str:
 
 
 def _esc(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """A table cell: the text, escaped already (pipes included) by :func:`_escaped`."""
+    return str(text)
+
+
+_MARKDOWN = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "`": "\\`", "[": "\\[",
+     "]": "\\]", "|": "\\|", "\n": " ", "\r": " "}
+)  # fmt: skip
+
+
+def _escaped(value: Any) -> Any:
+    """The report with every string (keys too) made inert in Markdown: no HTML, no link, no
+    break out of a code span or a line."""
+    if isinstance(value, str):
+        return value.translate(_MARKDOWN)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def render_markdown(report: dict[str, Any]) -> str:
+    report = _escaped(report)
     h, s = report["header"], report["summary"]
     clock = report["clock"]
     out: list[str] = []

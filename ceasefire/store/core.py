@@ -4,12 +4,18 @@ folder, or PostgreSQL/PostGIS selected by a database URL (``--database``, ``CEAS
 An import is one transaction: every record of the batch and every quarantined row are written
 together or not at all.  A record whose content is unchanged is counted ``unchanged``; a changed
 one becomes a new revision, and the earlier revisions stay readable.
+
+The store writes a record only in its stored form (:mod:`ceasefire.model.stored`): one that is not
+goes to quarantine with the field at fault.  Its readers read through the same forms and skip a
+stored body that is not in them (written by an older version, or edited in the database) with a
+warning that names the table, the key and the field, so that one bad row never fails a report.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -19,8 +25,9 @@ from typing import Any
 
 from ceasefire._gc import collector_paused
 from ceasefire.errors import StoreError
-from ceasefire.model.batches import Batch, RowProblem
+from ceasefire.model.batches import BadField, Batch, RowProblem, record_key
 from ceasefire.model.incidents import Incident
+from ceasefire.model.stored import check_body, incident_from_body, record_problem
 from ceasefire.store import audit
 from ceasefire.store.db import Database, SqliteDatabase, open_database, redact
 from ceasefire.store.migrations import MIGRATIONS, migration_sql, statements
@@ -31,6 +38,8 @@ DATABASE_URL_ENV = "CEASEFIRE_DATABASE_URL"
 
 DB_NAME = "ceasefire.sqlite"
 AUDIT_COVERS_ROWS = 8  # the migration from which each audit entry commits to the rows it wrote
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,30 @@ def _file_hash(path: str) -> str:
 
 def _doc_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _stored_body(kind: str, data: dict[str, Any]) -> str:
+    """The JSON a record is stored as; :class:`BadField` unless it is in its stored form."""
+    try:
+        body = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        body.encode("utf-8")
+    except ValueError as exc:  # NaN or infinity; a lone surrogate (UnicodeEncodeError)
+        raise BadField("(record)", f"cannot be stored as JSON text ({exc})") from None
+    check_body(kind, body)
+    return body
+
+
+def _text(value: str) -> str:
+    """Text for a column: PostgreSQL keeps no NUL character, so none is written on either."""
+    return value.replace("\x00", "\ufffd")
+
+
+def _skipped(table: str, key: str, problem: BadField) -> None:
+    logger.warning(
+        "%s %s is not in its stored form and is skipped: %s: %s (written by an older version or "
+        "edited in the database; re-import it or remove it)",
+        table, key, problem.field, problem,
+    )  # fmt: skip
 
 
 class Store:
@@ -191,15 +224,24 @@ class Store:
             "quarantined) VALUES (?, ?, ?, ?, 0, 0, 0, 0) RETURNING id",
             (batch.kind, batch.file, sha256, now),
         ).fetchone()
+        problems = list(batch.problems)
+        not_stored: set[str] = set()
         for record in batch.records:
-            if isinstance(record, Incident):
-                outcome = self._put_incident(record, batch_id, written)
+            is_incident = isinstance(record, Incident)
+            kind = "incident" if is_incident else record.kind
+            key = record_key(record)
+            try:
+                body = _stored_body(kind, record.to_json())
+            except BadField as exc:
+                problems.append(RowProblem(batch.file, 0, exc.field, f"{key}: {exc}"))
+                not_stored.add(key)
+                continue
+            if is_incident:
+                outcome = self._put_incident(record, batch_id, body, written)
                 if outcome != "unchanged":
                     changed.append(record.key)
             else:
-                outcome = self._put_record(
-                    record.kind, record.id, record.to_json(), batch_id, written
-                )
+                outcome = self._put_record(record.kind, record.id, body, batch_id, written)
             if outcome == "added":
                 added += 1
             elif outcome == "revised":
@@ -207,6 +249,8 @@ class Store:
             else:
                 unchanged += 1
         for key, party in sorted(batch.restricted.items()):
+            if key in not_stored:
+                continue
             # a party's submission: restricted from now until released (ceasefire.visibility);
             # a key recorded before keeps its first record (a later public file cannot open it)
             if conn.execute(
@@ -215,36 +259,36 @@ class Store:
                 (key, party, batch.file, now),
             ).rowcount:
                 written.append(("distribution", (key,)))
-        for problem in batch.problems:
+        for problem in problems:
             (quarantine_id,) = conn.execute(
                 "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     batch_id,
-                    problem.file,
+                    _text(problem.file),
                     problem.line,
-                    problem.field,
-                    problem.reason,
-                    problem.raw,
+                    _text(problem.field),
+                    _text(problem.reason),
+                    _text(problem.raw),
                 ),
             ).fetchone()
             written.append(("quarantine", (quarantine_id,)))
         conn.execute(
             "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
-            (added, revised, unchanged, len(batch.problems), batch_id),
+            (added, revised, unchanged, len(problems), batch_id),
         )
         audit.append(conn, self.actor, f"import.{batch.kind}", batch.file,
                      {"batch": batch_id, "sha256": sha256, "added": added,
                       "revised": revised, "unchanged": unchanged,
-                      "quarantined": len(batch.problems)},
+                      "quarantined": len(problems)},
                      [("batches", (batch_id,)), *written])  # fmt: skip
         return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
-                             len(batch.problems), tuple(batch.problems), tuple(changed))  # fmt: skip
+                             len(problems), tuple(problems), tuple(changed))  # fmt: skip
 
     def _put_incident(
-        self, incident: Incident, batch_id: int, written: list[tuple[str, tuple[Any, ...]]]
-    ) -> str:
-        body = json.dumps(incident.to_json(), sort_keys=True, ensure_ascii=False)
+        self, incident: Incident, batch_id: int, body: str,
+        written: list[tuple[str, tuple[Any, ...]]],
+    ) -> str:  # fmt: skip
         digest = _doc_hash(body)
         row = self.conn.execute(
             "SELECT revision, hash FROM incidents WHERE key=?", (incident.key,)
@@ -279,9 +323,8 @@ class Store:
         ]
         return outcome
 
-    def _put_record(self, kind: str, record_id: str, data: dict[str, Any], batch_id: int,
+    def _put_record(self, kind: str, record_id: str, body: str, batch_id: int,
                     written: list[tuple[str, tuple[Any, ...]]]) -> str:  # fmt: skip
-        body = json.dumps(data, sort_keys=True, ensure_ascii=False)
         digest = _doc_hash(body)
         row = self.conn.execute(
             "SELECT revision, hash FROM records WHERE kind=? AND id=?", (kind, record_id)
@@ -314,36 +357,79 @@ class Store:
     # -- reading -----------------------------------------------------------------------
     def incidents(self) -> list[Incident]:
         """Every stored incident, in start order (read with the cyclic collector paused: see
-        ``ceasefire._gc``)."""
+        ``ceasefire._gc``); a body not in its stored form is skipped with a warning."""
+        out = []
         with collector_paused():
-            return [
-                Incident.from_json(json.loads(body))
-                for (body,) in self.conn.execute(
-                    "SELECT body FROM incidents ORDER BY start_utc, key"
-                )
-            ]
+            for key, body in self.conn.execute(
+                "SELECT key, body FROM incidents ORDER BY start_utc, key"
+            ):
+                try:
+                    out.append(incident_from_body(body))
+                except BadField as exc:
+                    _skipped("incident", key, exc)
+        return out
 
     def incident(self, key: str) -> Incident | None:
+        """The incident, or ``None`` when there is none (or its body is not in its stored form)."""
         row = self.conn.execute("SELECT body FROM incidents WHERE key=?", (key,)).fetchone()
-        return Incident.from_json(json.loads(row[0])) if row else None
+        if row is None:
+            return None
+        try:
+            return incident_from_body(row[0])
+        except BadField as exc:
+            _skipped("incident", key, exc)
+            return None
 
     def incident_history(self, key: str) -> list[tuple[int, Incident]]:
         rows = self.conn.execute(
             "SELECT revision, body FROM incident_revisions WHERE key=? ORDER BY revision", (key,)
         )
-        return [(rev, Incident.from_json(json.loads(body))) for rev, body in rows]
+        out = []
+        for rev, body in rows:
+            try:
+                out.append((rev, incident_from_body(body)))
+            except BadField as exc:
+                _skipped("incident revision", f"{key} #{rev}", exc)
+        return out
+
+    def incident_bodies(self, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+        """Stored incident bodies in key order, paged (a body not in its stored form is skipped
+        with a warning, and still counts for the paging)."""
+        rows = self.conn.execute(
+            "SELECT key, body FROM incidents ORDER BY key LIMIT ? OFFSET ?", (limit, offset)
+        )
+        bodies = (self.readable_body("incident", key, body) for key, body in rows)
+        return [data for data in bodies if data is not None]
+
+    def readable_body(self, kind: str, key: str, body: str) -> dict[str, Any] | None:
+        """A stored body of ``kind`` as JSON, or ``None`` (with a warning) when it is not in its
+        stored form: for readers that take bodies from their own query."""
+        problem = record_problem(kind, body)
+        if problem is None:
+            try:
+                data: dict[str, Any] = json.loads(body)
+            except ValueError as exc:  # a kind without a stored form, edited in the database
+                problem = BadField("(json)", str(exc))
+            else:
+                return data
+        _skipped(f"{kind} record" if kind != "incident" else kind, key, problem)
+        return None
+
+    def _readable(self, kind: str, rows: Any) -> list[dict[str, Any]]:
+        bodies = (self.readable_body(kind, key, body) for key, body in rows)
+        return [data for data in bodies if data is not None]
 
     def records(self, kind: str) -> list[dict[str, Any]]:
-        rows = self.conn.execute("SELECT body FROM records WHERE kind=? ORDER BY id", (kind,))
-        return [json.loads(body) for (body,) in rows]
+        rows = self.conn.execute("SELECT id, body FROM records WHERE kind=? ORDER BY id", (kind,))
+        return self._readable(kind, rows)
 
     def records_in_order(self, kind: str) -> list[dict[str, Any]]:
         """Records of a kind in the order they were first recorded (batch, then row)."""
         rows = self.conn.execute(
-            "SELECT body FROM record_revisions WHERE kind=? AND revision=1 ORDER BY batch_id, rowid",
+            "SELECT id, body FROM record_revisions WHERE kind=? AND revision=1 ORDER BY batch_id, rowid",
             (kind,),
         )
-        return [json.loads(body) for (body,) in rows]
+        return self._readable(kind, rows)
 
     def incident_keys_in_box(
         self, min_lon: float, min_lat: float, max_lon: float, max_lat: float

@@ -301,4 +301,10 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
     );
     CREATE INDEX guarantor_keys_guarantor ON guarantor_keys(guarantor)
     """,
+    # 9: an Idempotency-Key remembers the digest of the report it was first used for, so that
+    # the same key with a different report is refused (409) instead of answered as a retry;
+    # keys recorded before have none and answer as before
+    """
+    ALTER TABLE idempotency ADD COLUMN request TEXT
+    """,
 )
