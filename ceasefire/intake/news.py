@@ -169,7 +169,10 @@ def _read_jsonl(file: Path, tz: ZoneInfo, source: str | None, published: str | N
                 RowProblem(str(file), number, "(json)", f"is not valid JSON: {exc.msg}")
             )
             continue
-        except (ValueError, RecursionError) as exc:  # an integer of thousands of digits; nesting
+        except RecursionError:
+            batch.problems.append(RowProblem(str(file), number, "(json)", "is nested too deeply"))
+            continue
+        except ValueError as exc:  # an integer of thousands of digits
             batch.problems.append(RowProblem(str(file), number, "(json)", f"is refused: {exc}"))
             continue
         if not isinstance(obj, dict):
