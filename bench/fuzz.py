@@ -413,6 +413,7 @@ class Tally:
     accepted: int = 0
     downstream: int = 0  # accepted inputs also read downstream
     downstream_budget: int | None = None  # at most this many (None: every accepted input)
+    downstream_every: int = 1  # the long run may read 1 accepted input in N downstream
 
 
 def execute(name: str, draw: Draw, folder: Path, tally: Tally) -> None:
@@ -423,7 +424,9 @@ def execute(name: str, draw: Draw, folder: Path, tally: Tally) -> None:
     path.write_bytes(content)
     tally.executions += 1
     budget = tally.downstream_budget
-    downstream = budget is None or tally.downstream < budget
+    downstream = (budget is None or tally.downstream < budget) and (
+        tally.accepted % tally.downstream_every == 0
+    )
     if run(path, downstream):
         tally.accepted += 1
         tally.downstream += downstream
@@ -454,12 +457,12 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__} at {where}: {str(exc)[:120]}"
 
 
-def run_one_intake(name: str, share: float) -> None:
+def run_one_intake(name: str, share: float, executions: int | None = None) -> None:
     """An intake parser's share (bench/fuzz_intake.py); a crash there stops the run with its
     smallest example, as hypothesis gives it."""
     from bench.fuzz_intake import run_intake
 
-    t = run_intake(name, share)
+    t = run_intake(name, share, executions)
     rate = t.records / t.parse_seconds if t.parse_seconds else 0.0
     print(f"{name}: {t.records:,} executions in {t.parse_seconds:.0f} s ({rate:,.0f}/s), "
           f"{t.accepted:,} accepted, {t.quarantined:,} quarantined, {t.refused:,} refused, "
@@ -469,27 +472,42 @@ def run_one_intake(name: str, share: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--minutes", type=float, default=5.0, help="shared by the parsers")
+    parser.add_argument("--executions", type=int, default=None,
+                        help="instead of --minutes: run each parser until it made this many")  # fmt: skip
     everything = sorted(TARGETS) + sorted(INTAKE)
     parser.add_argument("--parser", nargs="*", choices=everything, default=everything)
     parser.add_argument("--batch", type=int, default=2000, help="examples per hypothesis run")
+    parser.add_argument("--downstream-every", type=int, default=1,
+                        help="read 1 accepted input in N downstream (the parser sees every one)")  # fmt: skip
     args = parser.parse_args()
     share = args.minutes * 60 / len(args.parser)
-    print(f"{args.minutes} min over {len(args.parser)} parsers ({share:.0f} s each)")
+    if args.executions is None:
+        print(f"{args.minutes} min over {len(args.parser)} parsers ({share:.0f} s each)")
+    else:
+        print(f"{args.executions:,} executions per parser, {len(args.parser)} parsers")
     for name in args.parser:
         if name in INTAKE:
-            run_one_intake(name, share)
+            run_one_intake(name, share, args.executions)
             continue
-        tally, crashes = Tally(), dict[str, int]()
+        tally, crashes = Tally(downstream_every=max(1, args.downstream_every)), dict[str, int]()
         with scratch_folder() as folder:
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < share:
+            t0 = last = time.perf_counter()
+            while (
+                tally.executions < args.executions
+                if args.executions is not None
+                else time.perf_counter() - t0 < share
+            ):
                 try:
                     property_test(name, Path(folder), tally, args.batch)()
                 except Exception as exc:  # noqa: BLE001 - a crash found: recorded, the run goes on
                     signature = _signature(exc)
                     crashes[signature] = crashes.get(signature, 0) + 1
                     print(f"  {name}: CRASH {signature}", flush=True)
+                if time.perf_counter() - last > 600:  # a line every 10 minutes on a long run
+                    last = time.perf_counter()
+                    print(f"  {name}: {tally.executions:,} so far, {tally.accepted:,} accepted, "
+                          f"{tally.downstream:,} downstream, {len(crashes)} crash(es)", flush=True)  # fmt: skip
             seconds = time.perf_counter() - t0
         print(f"{name}: {tally.executions:,} executions in {seconds:.0f} s "
               f"({tally.executions / seconds:,.0f}/s), {tally.accepted:,} accepted, "

@@ -32,13 +32,21 @@ class IntakeTally:
     reader_seconds: float = 0.0
 
 
-def run_intake(name: str, budget: float) -> IntakeTally:
-    """Fuzz intake parser ``name`` for ``budget`` seconds, then its readers on each round."""
+def run_intake(name: str, budget: float, records: int | None = None) -> IntakeTally:
+    """Fuzz intake parser ``name`` for ``budget`` seconds (or until it tried ``records``
+    records), then its readers on each round's accepted records."""
     tally = IntakeTally()
     started = time.perf_counter()
-    while time.perf_counter() - started < budget:
+
+    def more() -> bool:
+        if records is not None:
+            return tally.records < records
+        return time.perf_counter() - started < budget
+
+    while more():
         left = budget - (time.perf_counter() - started)
-        run = fuzz(name, ROUND_RECORDS, seconds=None if left > 120 else left, seed=None, keep=KEEP)
+        timed = records is None and left <= 120
+        run = fuzz(name, ROUND_RECORDS, seconds=left if timed else None, seed=None, keep=KEEP)
         tally.parse_seconds += run.seconds
         tally.rounds += 1
         tally.records += run.records
