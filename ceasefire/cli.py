@@ -572,7 +572,15 @@ def ingest_news_cmd(
     from ceasefire.pipeline.ingest import ingest_news
 
     settings = _settings(ctx)
-    evidence, batch = ingest_news(list(paths), settings.timezone, source, published, config_path)
+    if store:  # the workspace keeps each source's repeated lines across runs
+        with settings.store() as db:
+            evidence, batch = ingest_news(
+                list(paths), settings.timezone, source, published, config_path, store=db
+            )
+    else:
+        evidence, batch = ingest_news(
+            list(paths), settings.timezone, source, published, config_path
+        )
     if agreement_name:
         from ceasefire.service import judge_for
         from ceasefire.visibility import OPERATOR

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from ceasefire.pipeline.clean import (
+    DROP_REASONS,
     EMPTY_FLAG,
     clean_documents,
     clean_plain,
+    clean_plain_report,
     extract_html,
     learn_boilerplate,
     normalise,
@@ -24,6 +26,7 @@ from ceasefire.pipeline.clean import (
 )
 from ceasefire.pipeline.records import Document
 from ceasefire.pipeline.registry import StageContext
+from ceasefire.store import Store
 
 NEWS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "news"
 BENCHMARK = NEWS / "html_extraction_benchmark"
@@ -329,3 +332,73 @@ def test_score_extraction_counts_tokens_as_a_multiset() -> None:
     assert score_extraction("", "gold") == (0.0, 0.0, 0.0)
     assert score_extraction("", "") == (1.0, 1.0, 1.0)
     assert score_extraction("menu", "gold") == (0.0, 0.0, 0.0)
+
+
+# --- page captures: structure, the drop report, what is never dropped ------------------------
+
+HEADLINES = [
+    f"Wheat prices rise again across the region - {day} March 2017" for day in range(1, 8)
+] + [f"0{hour}:15 Ferry service to resume after the storm" for hour in range(1, 6)]
+TOLL = "Shelling on the market killed at least 9 people and wounded 20, medics said."
+QUOTE = 'A resident told us: "We have nowhere left to go, the shelling never stops."'
+PLACE = "Families displaced from the villages have been sheltering in schools in Idlib."
+
+
+def test_a_page_capture_loses_its_chrome_with_a_reason_for_each_line() -> None:
+    page = "\n".join(
+        [*HEADLINES[:6], "", PARAGRAPH, SECOND, "", "Source: AFP", "We use cookies on this site.",
+         "https://example.invalid/story/1", *HEADLINES[6:]]
+    )  # fmt: skip
+    text, dropped = clean_plain_report(page)
+    assert text == f"{PARAGRAPH}\n{SECOND}"
+    reasons = {page[a:b]: why for a, b, why in dropped}
+    assert reasons["Source: AFP"] == "furniture"
+    assert reasons["We use cookies on this site."] == "furniture"
+    assert reasons["https://example.invalid/story/1"] == "url"
+    assert {reasons[h] for h in HEADLINES} == {"dated_headline"}
+    assert set(DROP_REASONS) >= set(reasons.values())
+
+
+def test_a_list_of_undated_links_goes() -> None:
+    links = ["Ferry service resumes", "Wheat harvest falls", "Bridge opens to traffic"]
+    text, dropped = clean_plain_report("\n".join([PARAGRAPH, SECOND, *links]))
+    assert text == f"{PARAGRAPH}\n{SECOND}"
+    assert [why for *_, why in dropped] == ["link_list"] * 3
+
+
+@pytest.mark.parametrize("line", [TOLL, QUOTE], ids=["toll", "quote"])
+def test_a_paragraph_with_a_toll_or_a_quote_is_never_dropped(line: str) -> None:
+    # outside the article's block, among headlines: kept all the same
+    page = "\n".join([PARAGRAPH, SECOND, "", *HEADLINES, line, *HEADLINES])
+    assert line in clean_plain(page)
+
+
+def test_a_paragraph_naming_a_gazetteer_place_is_never_dropped() -> None:
+    page = "\n".join([PARAGRAPH, SECOND, "", *HEADLINES, PLACE, *HEADLINES])
+    [doc] = _clean([_doc(page)])
+    assert PLACE in doc.text
+    assert PLACE not in clean_plain(page)  # no gazetteer: only its structure counted
+
+
+def test_boilerplate_learnt_in_earlier_runs_is_removed(store: Store) -> None:
+    from ceasefire.pipeline.clean import BOILERPLATE_RESOURCE, SEEN_RESOURCE, SourceLines
+
+    def run(bodies: list[str]) -> list[Document]:
+        known = store.news_lines(["example"])
+        resources: dict[str, object] = {
+            BOILERPLATE_RESOURCE: {s: SourceLines(n, x) for s, (n, x) in known.items()}
+        }
+        ctx = StageContext(resources=resources, args={"min_chars": 40})
+        docs = clean_documents([_doc(f"{b}\n{FOOTER}", n=i) for i, b in enumerate(bodies)], ctx)
+        seen = ctx.resources[SEEN_RESOURCE]
+        store.record_news_lines({s: (v.documents, v.lines) for s, v in seen.items()}, "2026-01-01")
+        return docs
+
+    first = run([PARAGRAPH, SECOND])  # two documents: too few to learn from
+    assert all(d.text.endswith(FOOTER) for d in first)
+    second = run([PARAGRAPH.replace("Tuesday", "Monday")])  # the third: learnt across runs
+    assert second[0].text == PARAGRAPH.replace("Tuesday", "Monday")
+    assert [why for *_, why in second[0].dropped] == ["source_boilerplate"]
+    documents, lines = store.news_lines(["example"])["example"]
+    assert documents == 3
+    assert lines[FOOTER] == 3

@@ -70,9 +70,9 @@ def test_shingles_are_word_five_grams_and_short_texts_one_shingle() -> None:
 
 
 def test_stage_is_registered_with_its_fields() -> None:
-    assert registered()["ceasefire.syndication.v1"] == {
+    assert registered()["ceasefire.syndication.v2"] == {
         "requires": ["text"],
-        "assigns": ["syndication_group"],
+        "assigns": ["syndication_group", "shared_passages", "own_passages"],
     }
 
 
@@ -127,7 +127,8 @@ def test_threshold_argument_is_used() -> None:
     copy = WIRE.replace("Tuesday", "Monday") + "\n\n" + EXTRA
     pair = [doc("a", WIRE), doc("b", copy)]
     assert len(set(groups(pair).values())) == 1
-    assert len(set(groups(pair, threshold=0.99, containment=1.0).values())) == 2
+    # every passage of the shorter text must match whole: the edited first sentence does not
+    assert len(set(groups(pair, containment=1.0, passage_match=1.0).values())) == 2
 
 
 def test_runs_are_deterministic_and_independent_of_order() -> None:
@@ -143,12 +144,14 @@ def test_runs_are_deterministic_and_independent_of_order() -> None:
     shuffled = list(texts.items())
     random.Random(3).shuffle(shuffled)
     assert group_copies(dict(shuffled)) == first == group_copies(texts)
-    assert first == {"a": "a", "b": "a", "c": "c", "d": "d", "e": "d", "f": "f"}
+    # b is the wire plus EXTRA, which is a document of its own: b's shared passages split between
+    # two texts that are not copies of each other, so b joins neither (the digest rule)
+    assert first == {"a": "a", "b": "b", "c": "c", "d": "d", "e": "d", "f": "f"}
     docs = [doc(k, v) for k, v in texts.items()]
     assert syndicate(docs, StageContext()) == syndicate(docs, StageContext())
 
 
-@pytest.mark.parametrize("args", [{"threshold": 0.0}, {"threshold": 1.5}, {"containment": -1}])
+@pytest.mark.parametrize("args", [{"passage_match": 0.0}, {"mutual": 1.5}, {"containment": -1}])
 def test_out_of_range_arguments_are_config_errors(args: dict[str, float]) -> None:
     with pytest.raises(ConfigError, match="must be in"):
         groups([doc("a", WIRE), doc("b", INDEPENDENT)], **args)

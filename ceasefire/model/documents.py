@@ -113,6 +113,11 @@ class Document:
     claims: tuple[ClaimMention, ...] = ()
     events: tuple[EventMention, ...] = ()
     syndication_group: str = ""
+    # passages (sentence spans) the document shares with its syndication group, and its own
+    shared_passages: tuple[tuple[int, int], ...] = ()
+    own_passages: tuple[tuple[int, int], ...] = ()
+    # what cleaning dropped and why: (start, end, reason) into the text the cleaner read
+    dropped: tuple[tuple[int, int, str], ...] = ()
     story: str = ""
     flags: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict, compare=False)

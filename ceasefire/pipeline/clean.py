@@ -31,6 +31,7 @@ import html as html_lib
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,11 +39,18 @@ from ceasefire.pipeline.records import Document
 from ceasefire.pipeline.registry import StageContext, stage
 
 __all__ = [
+    "BOILERPLATE_RESOURCE",
+    "DROP_REASONS",
     "EMPTY_FLAG",
     "MAX_HTML_ELEMENTS",
     "MAX_TEXT_CHARS",
+    "SEEN_RESOURCE",
+    "Keeper",
+    "SourceLines",
     "clean_documents",
     "clean_plain",
+    "clean_plain_report",
+    "count_lines",
     "extract_html",
     "learn_boilerplate",
     "normalise",
@@ -242,8 +250,10 @@ _FURNITURE = re.compile(
     r"|contact us\b|about us\b|click here\b|tap here\b|leave a (?:comment|reply)"
     r"|load(?:ing)? comments|filed under\b|back to top\b|continue reading\b"
     r"|(?:next|previous) (?:article|story)\b"
-    r"|(?:share|watch|listen|photos?|images?|videos?|credits?|tags?|topics?|categories|related"
-    r"|advertisement|sponsored|promoted)\s*:)"
+    r"|(?:this|our) (?:site|website) uses cookies|by (?:continuing|using) (?:to (?:use|browse) )?"
+    r"(?:this|our|the) (?:site|website)|(?:get|sign up for) (?:our|the) newsletter"
+    r"|(?:share|watch|listen|photos?|images?|pictures?|videos?|credits?|tags?|topics?|categories"
+    r"|related|advertisement|sponsored|promoted|sources?|via|caption)\s*:)"
     # a label that is the whole line
     r"|^\W{0,3}(?:share|tweet|e-?mail|print|related|recommended|trending|subscribe|register"
     r"|newsletter|advertisement|sponsored|promoted|comments?|home|menu|search|close|log ?in"
@@ -324,28 +334,158 @@ def _best_block(scores: list[float]) -> tuple[int, int]:
     return best_span
 
 
-def clean_plain(text: str) -> str:
-    """Keep the prose block of a plain text; drop duplicate lines and the furniture around it.
+_URL_LINE = re.compile(r"^\W{0,3}(?:https?://|www\.)\S+\W{0,3}$", re.IGNORECASE)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")  # fmt: skip
+_STAMP = re.compile(
+    # a dateline or timestamp as headline lists carry them
+    rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\.?,?\s+\d{{4}}\b|\b{_MONTH}\.?\s+\d{{1,2}},?\s+\d{{4}}\b"
+    r"|\b\d{1,2}:\d{2}\b|\b\d+\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b",
+    re.IGNORECASE,
+)
+_LIST_MIN_RUN = 3  # short lines in a row without a sentence end: a list of links or headlines
+_LIST_MAX_WORDS = 20
+_HEADLINE_MAX_CHARS = 200
 
-    A text of one long line (most feeds and data sets) comes through whole.
+# reason codes of what cleaning drops (``Document.dropped``)
+DROP_REASONS = {
+    "duplicate_line": "the same line appeared earlier in the text",
+    "furniture": "page furniture: share, cookie, subscribe, 'Source:' / 'Photo:' lines, menus",
+    "dated_headline": "a short line carrying a dateline or timestamp: another story's headline",
+    "link_list": "one of three or more short lines in a row that end no sentence: a list",
+    "url": "a bare link",
+    "outside_article": "outside the article's prose block",
+    "source_boilerplate": "a line that recurs across the source's documents",
+}
+
+
+def _ends_sentence(line: str) -> bool:
+    return bool(line) and line[-1] in _SENTENCE_END
+
+
+def _structure(lines: list[str]) -> list[str]:
+    """Each line's structural boilerplate reason ('' for none): URLs, dated headlines, and runs
+    of :data:`_LIST_MIN_RUN` or more short lines that end no sentence."""
+    reasons = ["" for _ in lines]
+    listy = []
+    for i, line in enumerate(lines):
+        words = len(line.split())
+        if _URL_LINE.match(line):
+            reasons[i] = "url"
+        elif (
+            line
+            and len(line) < _HEADLINE_MAX_CHARS
+            and _STAMP.search(line)
+            and not (_ends_sentence(line) and words >= 12)
+        ):
+            reasons[i] = "dated_headline"
+        listy.append(bool(line) and words <= _LIST_MAX_WORDS and not _ends_sentence(line))
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and listy[j]:
+            j += 1
+        if j - i >= _LIST_MIN_RUN:
+            for k in range(i, j):
+                reasons[k] = reasons[k] or "link_list"
+        i = max(j, i + 1)
+    return reasons
+
+
+_QUOTE = re.compile(r'"[^"\n]{12,}"|«[^»\n]{12,}»')
+_TOLL_NOUNS = (r"(?:killed|dead|died|deaths?|injured|wounded|wounding|injuring|casualties|hurt"
+               r"|bodies|massacred|executed|toll)")  # fmt: skip
+_TOLL = re.compile(
+    rf"(?:\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    rf"|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?"
+    rf"|dozens?|scores?)\b)[^.;\n]{{0,60}}?\b{_TOLL_NOUNS}\b"
+    rf"|\b{_TOLL_NOUNS}\b[^.;\n]{{0,40}}?\b\d",
+    re.IGNORECASE,
+)
+_PARAGRAPH_MIN_WORDS = 6
+
+
+class Keeper:
+    """Why a paragraph must never be dropped: it states a toll, names a gazetteer place, or
+    quotes someone ('' when none).  Only prose counts as a paragraph (at least
+    :data:`_PARAGRAPH_MIN_WORDS` words, ending a sentence); a headline in a list is not one.
+    The gazetteer is opened only when a line needs it."""
+
+    def __init__(self, gazetteer: Callable[[], Any] | None = None) -> None:
+        self._gazetteer = gazetteer
+
+    def __call__(self, line: str) -> str:
+        if len(line.split()) < _PARAGRAPH_MIN_WORDS or not _ends_sentence(line):
+            return ""
+        if _TOLL.search(line):
+            return "toll"
+        if _QUOTE.search(line):
+            return "quote"
+        if self._gazetteer is not None:
+            hits = self._gazetteer().scan(line)
+            if any(not p.foreign for hit in hits for p in hit.candidates):
+                return "place"
+        return ""
+
+
+def clean_plain_report(
+    text: str, keep: Callable[[str], str] | None = None
+) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """:func:`clean_plain` with what it dropped: ``(start, end, reason)`` spans into ``text``.
+
+    ``keep`` names why a line must stay (default :class:`Keeper` without a gazetteer): a line
+    it names is kept whatever its score.
     """
+    keep = keep or Keeper()
     seen: set[str] = set()
     lines: list[str] = []
-    for raw_line in text.splitlines():
+    offsets: list[int] = []
+    dropped: list[tuple[int, int, str]] = []
+    position = 0
+    for raw_line in text.split("\n"):
         line = " ".join(raw_line.split())
+        lead = len(raw_line) - len(raw_line.lstrip())
+        start, end = position + lead, position + lead + len(raw_line.strip())
+        position += len(raw_line) + 1
         if line:
             if line in seen:
+                dropped.append((start, end, "duplicate_line"))
                 continue
             seen.add(line)
         lines.append(line)
-    scores = [_line_score(line) for line in lines]
-    start, end = _best_block(scores)
-    kept = [
-        line
-        for line, score in zip(lines[start:end], scores[start:end], strict=True)
-        if not (score < 0 and len(line) < _FURNITURE_MAX_CHARS and _FURNITURE.search(line))
+        offsets.append(start)
+    # a text of one line has no structure to read (a feed's headline-only item stays whole)
+    structure = _structure(lines) if sum(1 for x in lines if x) > 1 else ["" for _ in lines]
+    scores = [
+        (-40.0 - len(line)) if why else _line_score(line)
+        for line, why in zip(lines, structure, strict=True)
     ]
-    return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()
+    first, last = _best_block(scores)
+    kept: list[str] = []
+    for i, (line, score, why) in enumerate(zip(lines, scores, structure, strict=True)):
+        if not line:
+            kept.append(line)
+            continue
+        furniture = score < 0 and len(line) < _FURNITURE_MAX_CHARS and bool(_FURNITURE.search(line))
+        reason = "furniture" if furniture else why
+        if not reason and not first <= i < last:
+            reason = "outside_article"
+        if reason and not keep(line):
+            dropped.append((offsets[i], offsets[i] + len(line), reason))
+            continue
+        kept.append(line)
+    return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip(), tuple(sorted(dropped))
+
+
+def clean_plain(text: str) -> str:
+    """Keep the prose block of a plain text; drop duplicate lines and the furniture around it,
+    and boilerplate found by its structure (dated headline lists, link lists, bare links).
+
+    A text of one long line (most feeds and data sets) comes through whole; a paragraph with a
+    toll or a quote is never dropped (:class:`Keeper`).
+    """
+    return clean_plain_report(text)[0]
 
 
 # --- per-source boilerplate -----------------------------------------------------------------
@@ -355,31 +495,59 @@ def _line_key(line: str) -> str:
     return " ".join(line.split())
 
 
-def learn_boilerplate(
-    docs: list[Document],
-    min_docs: int = 3,
-    min_share: float = 0.3,
-    max_chars: int = 200,
-) -> dict[str, frozenset[str]]:
-    """Lines that recur across one source's documents: ``{source: lines}``.
+BOILERPLATE_RESOURCE = "clean.boilerplate"  # {source: SourceLines} known from earlier runs
+SEEN_RESOURCE = "clean.boilerplate_seen"  # {source: SourceLines} counted in this run
 
-    A line is boilerplate for a source when at least ``min_docs`` of its documents and at least
-    ``min_share`` of them contain it.  Identical texts count once, and lines longer than
-    ``max_chars`` are never boilerplate: copies of one story share whole paragraphs, and telling
-    copies apart is the syndication stage's work, not this one's.  Reads ``Document.text``.
-    """
+
+@dataclass(frozen=True)
+class SourceLines:
+    """How many distinct documents of one source were seen, and in how many each short line."""
+
+    documents: int
+    lines: dict[str, int]
+
+
+def count_lines(docs: list[Document], max_chars: int = 200) -> dict[str, SourceLines]:
+    """Per source: its distinct texts, and in how many of them each line of at most
+    ``max_chars`` characters occurs.  Identical texts count once; longer lines are never
+    boilerplate (copies of one story share whole paragraphs: that is syndication's work)."""
     texts: defaultdict[str, set[str]] = defaultdict(set)
     for doc in docs:
         texts[doc.source].add(doc.text)
-    learned: dict[str, frozenset[str]] = {}
+    out: dict[str, SourceLines] = {}
     for source, distinct in sorted(texts.items()):
         counts: Counter[str] = Counter()
         for text in distinct:
             counts.update(
                 {key for line in text.splitlines() if 0 < len(key := _line_key(line)) <= max_chars}
             )
+        out[source] = SourceLines(len(distinct), dict(counts))
+    return out
+
+
+def learn_boilerplate(
+    docs: list[Document],
+    min_docs: int = 3,
+    min_share: float = 0.3,
+    max_chars: int = 200,
+    known: dict[str, SourceLines] | None = None,
+) -> dict[str, frozenset[str]]:
+    """Lines that recur across one source's documents: ``{source: lines}``.
+
+    A line is boilerplate for a source when at least ``min_docs`` of its documents and at least
+    ``min_share`` of them contain it, counting this batch (:func:`count_lines`) and the counts
+    ``known`` from earlier runs (the workspace keeps them).  Reads ``Document.text``.
+    """
+    known = known or {}
+    batch = count_lines(docs, max_chars)
+    learned: dict[str, frozenset[str]] = {}
+    for source, seen in sorted(batch.items()):
+        before = known.get(source, SourceLines(0, {}))
+        total = seen.documents + before.documents
         lines = frozenset(
-            line for line, n in counts.items() if n >= min_docs and n >= min_share * len(distinct)
+            line
+            for line, here in seen.lines.items()
+            if (n := here + before.lines.get(line, 0)) >= min_docs and n >= min_share * total
         )
         if lines:
             learned[source] = lines
@@ -489,41 +657,56 @@ def score_extraction(extracted: str, gold: str) -> tuple[float, float, float]:
 
 
 @stage(
-    "ceasefire.clean.v1", requires=("raw",), assigns=("text", "dropped_chars", "title", "sentences")
+    "ceasefire.clean.v1",
+    requires=("raw",),
+    assigns=("text", "dropped_chars", "dropped", "title", "sentences"),
 )
 def clean_documents(docs: list[Document], ctx: StageContext) -> list[Document]:
-    """Main text of each document (HTML extracted, plain text cleaned), normalised.
+    """Main text of each document (HTML extracted, plain text cleaned), normalised, with what
+    was dropped and why.
 
     Arguments: ``min_chars`` (40): shorter texts are flagged for quarantine;
     ``boilerplate_min_docs`` (3) and ``boilerplate_min_share`` (0.3): when a line counts as
-    boilerplate of a source within the batch (so a source with fewer documents learns none).
+    boilerplate of a source, over this batch and the counts of earlier runs in the resource
+    :data:`BOILERPLATE_RESOURCE` (the caller loads them from the workspace); this run's counts
+    are left in :data:`SEEN_RESOURCE` for the caller to keep.  A paragraph with a toll, a
+    gazetteer place or a quote is never dropped (:class:`Keeper`).
     """
     min_chars = int(ctx.args.get("min_chars", 40))
     min_docs = int(ctx.args.get("boilerplate_min_docs", 3))
     min_share = float(ctx.args.get("boilerplate_min_share", 0.3))
+    keep = Keeper(lambda: _run_gazetteer(ctx))
 
     cleaned: list[Document] = []
     visible: list[int] = []
     for doc in docs:
         refused = ""
+        dropped: tuple[tuple[int, int, str], ...] = ()
         if doc.is_html:
             found = _extract(doc.raw)
             text, title, seen = normalise(found.text), doc.title or found.title, found.visible_chars
             refused = found.refused
         else:
-            text, title, seen = normalise(clean_plain(normalise(doc.raw))), doc.title, len(doc.raw)
+            text, dropped = clean_plain_report(normalise(doc.raw), keep)
+            text, title, seen = normalise(text), doc.title, len(doc.raw)
         if not refused and len(text) > MAX_TEXT_CHARS:
             refused = _too_long(len(text), "after cleaning")
         if refused:
             text = ""
         flags = (*doc.flags, refused) if refused else doc.flags
-        cleaned.append(replace(doc, text=text, title=title, flags=flags))
+        cleaned.append(replace(doc, text=text, title=title, flags=flags, dropped=dropped))
         visible.append(seen)
 
-    boilerplate = learn_boilerplate(cleaned, min_docs=min_docs, min_share=min_share)
+    known = ctx.resources.get(BOILERPLATE_RESOURCE) or {}
+    boilerplate = learn_boilerplate(cleaned, min_docs=min_docs, min_share=min_share, known=known)
+    ctx.resources[SEEN_RESOURCE] = count_lines(cleaned)
     out: list[Document] = []
     for doc, seen in zip(cleaned, visible, strict=True):
-        text = remove_boilerplate(doc.text, boilerplate.get(doc.source, frozenset()))
+        lines = boilerplate.get(doc.source, frozenset())
+        text = remove_boilerplate(doc.text, frozenset(x for x in lines if not keep(x)))
+        dropped = doc.dropped
+        if text != doc.text:
+            dropped = tuple(sorted((*dropped, *_boilerplate_spans(doc, lines, keep))))
         flags = doc.flags
         if len(text) < min_chars and not any(f.startswith("quarantine:") for f in flags):
             flags = (*flags, EMPTY_FLAG)
@@ -532,8 +715,31 @@ def clean_documents(docs: list[Document], ctx: StageContext) -> list[Document]:
                 doc,
                 text=text,
                 dropped_chars=max(0, seen - len(text)),
+                dropped=dropped,
                 sentences=split_sentences(text),
                 flags=flags,
             )
         )
     return out
+
+
+def _run_gazetteer(ctx: StageContext) -> Any:
+    from ceasefire.pipeline.places import run_gazetteer  # deferred: loaded only when needed
+
+    return run_gazetteer(ctx)[1]
+
+
+def _boilerplate_spans(
+    doc: Document, lines: frozenset[str], keep: Callable[[str], str]
+) -> list[tuple[int, int, str]]:
+    """Where the source's boilerplate lines were: spans into the text the cleaner read (the
+    normalised input of a plain text, the extracted text of a page)."""
+    read = doc.text if doc.is_html else normalise(doc.raw)
+    spans = []
+    for line in sorted({_line_key(x) for x in doc.text.split("\n")} & lines):
+        if keep(line):
+            continue
+        at = read.find(line)
+        if at >= 0:
+            spans.append((at, at + len(line), "source_boilerplate"))
+    return spans

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ceasefire.intake.common import Batch
 from ceasefire.intake.news import read_news
 from ceasefire.pipeline.evidence import assemble, news_incidents
 from ceasefire.pipeline.runner import PipelineConfig, default_config, run_pipeline
+
+if TYPE_CHECKING:
+    from ceasefire.store import Store
 
 __all__ = ["ingest_news"]
 
@@ -22,14 +26,28 @@ def ingest_news(
     config_path: Path | None = None,
     errors: str = "quarantine",
     shared: dict[str, Any] | None = None,
+    store: Store | None = None,
 ) -> tuple[dict[str, Any], Batch]:
-    """The evidence JSON and a batch of alleged incidents ready for :meth:`Store.import_batch`."""
+    """The evidence JSON and a batch of alleged incidents ready for :meth:`Store.import_batch`.
+
+    With a ``store``, the clean stage also counts the lines each source's documents repeated in
+    earlier runs, and this run's counts are added to the store (per-source boilerplate).
+    """
     from ceasefire.pipeline.claims import claims_table, find_conflicts, story_briefs
+    from ceasefire.pipeline.clean import BOILERPLATE_RESOURCE, SEEN_RESOURCE, SourceLines
     from ceasefire.pipeline.embeddings import load_minilm
 
     intake = read_news(paths, tz, source, published)
     config = PipelineConfig.from_file(config_path) if config_path else default_config()
+    shared = shared if shared is not None else {}
+    if store is not None:
+        known = store.news_lines([doc.source for doc in intake.documents])
+        shared[BOILERPLATE_RESOURCE] = {s: SourceLines(n, lines) for s, (n, lines) in known.items()}
     result = run_pipeline(intake.documents, config, errors, shared)
+    seen = result.resources.pop(SEEN_RESOURCE, None)
+    if store is not None and seen:
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        store.record_news_lines({s: (v.documents, v.lines) for s, v in seen.items()}, at)
     model = result.resources.get("embeddings.minilm") or result.resources.setdefault(
         "embeddings.minilm", load_minilm()
     )

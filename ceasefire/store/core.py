@@ -446,6 +446,41 @@ class Store:
             params = (min_lat, max_lat, min_lon, max_lon)
         return [str(key) for (key,) in self.conn.execute(sql, params)]
 
+    # -- news boilerplate ---------------------------------------------------------------
+    def news_lines(self, sources: list[str]) -> dict[str, tuple[int, dict[str, int]]]:
+        """Per source: the documents seen in earlier runs and, per short line, in how many."""
+        out: dict[str, tuple[int, dict[str, int]]] = {}
+        for source in sorted(set(sources)):
+            row = self.conn.execute(
+                "SELECT documents FROM news_sources WHERE source=?", (source,)
+            ).fetchone()
+            if row is None:
+                continue
+            lines = self.conn.execute(
+                "SELECT line, documents FROM news_lines WHERE source=?", (source,)
+            )
+            out[source] = (int(row[0]), {str(line): int(n) for line, n in lines})
+        return out
+
+    def record_news_lines(self, seen: dict[str, tuple[int, dict[str, int]]], at: str) -> None:
+        """Add a run's counts (documents per source, documents per line) at time ``at``."""
+        with self.conn.transaction():
+            for source, (documents, lines) in sorted(seen.items()):
+                self.conn.execute(
+                    "INSERT INTO news_sources(source, documents, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET "
+                    "documents = news_sources.documents + excluded.documents, "
+                    "last_seen = excluded.last_seen",
+                    (source, documents, at, at),
+                )
+                self.conn.executemany(
+                    "INSERT INTO news_lines(source, line, documents, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(source, line) DO UPDATE SET "
+                    "documents = news_lines.documents + excluded.documents, "
+                    "last_seen = excluded.last_seen",
+                    [(source, line, n, at, at) for line, n in sorted(lines.items())],
+                )
+
     def count_incidents(self) -> int:
         (count,) = self.conn.execute("SELECT count(*) FROM incidents").fetchone()
         return int(count)

@@ -307,4 +307,22 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
     """
     ALTER TABLE idempotency ADD COLUMN request TEXT
     """,
+    # 10: news boilerplate learnt per source across runs, with its evidence: how many distinct
+    # documents of the source were seen, and in how many each short line occurred, first and last
+    """
+    CREATE TABLE news_sources (
+        source TEXT PRIMARY KEY,
+        documents INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE TABLE news_lines (
+        source TEXT NOT NULL,
+        line TEXT NOT NULL,
+        documents INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (source, line)
+    )
+    """,
 )
