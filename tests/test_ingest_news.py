@@ -109,3 +109,11 @@ def test_incidents_meet_the_engine(evidence: dict) -> None:  # type: ignore[type
                for i in idlib)  # fmt: skip
     # October 2016 is after the cessation of 12–19 Sept: not a violation of it, with the reason
     assert {"NV.AFTER_END"} <= {code for i in idlib for code in i["finding"]["codes"]}
+
+
+def test_documents_report_drops_and_their_own_passages(evidence: dict) -> None:  # type: ignore[type-arg]
+    docs = {d["id"]: d for d in evidence["documents"]}
+    assert {"furniture"} <= {x["reason"] for x in docs["wire-a"]["dropped"]}  # "Share this story"
+    assert docs["wire-a"]["shared_passages"]  # the wire text it shares with wire-b
+    assert docs["own"]["own_passages"]  # no copy: all its passages are its own
+    assert not docs["own"]["shared_passages"]
