@@ -44,6 +44,7 @@ __all__ = [
     "claims_table",
     "extract_claims",
     "extract_claims_stage",
+    "fatality_range",
     "find_conflicts",
     "interval",
     "parse_number_words",
@@ -459,10 +460,21 @@ def _active(tokens: list[str], i: int) -> bool:
     return bool(nxt) and (nxt in _OBJECT_START or nxt[0].isdigit() or nxt in _UNITS or nxt in _TENS)
 
 
+_ADJACENT = re.compile(
+    r"\s+(injured|wounded|hurt|dead|killed|displaced|detained|arrested|abducted|kidnapped)\b(?!\s+(?:at\s+least|more|over|some|about|\d))",
+    re.IGNORECASE,
+)
+
+
 def _quantity(
     text: str, sent_start: int, qual_start: int, num: _Number, sent_end: int
 ) -> str | None:
     head = text[sent_start:qual_start]
+    # "Three killed over 70 injured" (a headline without commas): the participle right after
+    # the number names its quantity, not the verb before it
+    adjacent = _ADJACENT.match(text, num.end, sent_end)
+    if adjacent and adjacent.group(1).lower() in _VERB_TRIGGERS:
+        return _VERB_TRIGGERS[adjacent.group(1).lower()]
     for quantity, pattern in _BACKWARD_RE:
         match = pattern.search(head)
         if match and not _AUX_BEFORE.search(head[: match.start()]):
@@ -709,6 +721,10 @@ def claims_table(docs: list[Document]) -> list[dict[str, Any]]:
             "attribution": "; ".join(sorted({c.attribution for _, c in members if c.attribution})),
             "documents": sorted({d.id for d, _ in members}),
             "independent_sources": len({_group(d) for d, _ in members}),
+            "sources": [{"document": d.id, "outlet": d.source, "attribution": c.attribution,
+                         "syndication_group": d.syndication_group,
+                         "as_of": c.as_of.isoformat() if c.as_of else None}
+                        for d, c in sorted(members, key=lambda m: (m[0].id, m[1].start))],
             "spans": [{"document": d.id, "start": c.start, "end": c.end,
                        **({"parts": [list(p) for p in c.parts]} if c.parts else {})}
                       for d, c in sorted(members, key=lambda m: (m[0].id, m[1].start))],
@@ -727,6 +743,27 @@ def interval(value: int, qualifier: str) -> tuple[float, bool, float, bool]:
     if qualifier in ("about", "estimated"):
         return 0.9 * value, False, 1.1 * value, False
     return float(value), False, float(value), False
+
+
+def fatality_range(value: int, qualifier: str) -> tuple[int | None, int | None, int | None]:
+    """(low, best, high) a stated count gives an incident's fatalities; None where it says nothing.
+
+    exact 12 → (12, 12, 12); at least 12 → (12, 12, None); more than 12 → (13, 13, None);
+    as many as / up to 30 → (None, None, 30); about / estimated 40 → (None, 40, None)."""
+    if qualifier == "at_least":
+        return value, value, None
+    if qualifier == "more_than":
+        return value + 1, value + 1, None
+    if qualifier == "as_many_as":
+        return None, None, value
+    if qualifier in ("about", "estimated"):
+        return None, value, None
+    return value, value, value
+
+
+def _bounds_json(value: int, qualifier: str) -> list[float | None]:
+    low, _, high, _ = interval(value, qualifier)
+    return [round(low, 6), None if math.isinf(high) else round(high, 6)]
 
 
 def _disjoint(a: tuple[float, bool, float, bool], b: tuple[float, bool, float, bool]) -> bool:
@@ -814,8 +851,27 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
                 "story": story,
                 "values": sorted({k[3] for k in involved}),
                 "claims": [_claim_id(k) for k in ordered],
+                "sources": [_conflict_source(k, members) for k in ordered],
             })  # fmt: skip
     return conflicts
+
+
+def _conflict_source(key: _Key, members: list[_Toll]) -> dict[str, Any]:
+    """One value of a conflict with who gives it: outlets, named sources, independent sources,
+    and the bounds its qualifier allows ("at least 20" is [20, None])."""
+    _, _, _, value, qualifier = key
+    carrying = [t for t in members if t.claim.value == value and t.claim.qualifier == qualifier]
+    return {
+        "value": value,
+        "qualifier": qualifier,
+        "bounds": _bounds_json(value, qualifier),
+        "documents": sorted({t.doc.id for t in carrying}),
+        "outlets": sorted({t.doc.source for t in carrying}),
+        "attribution": "; ".join(
+            sorted({t.claim.attribution for t in carrying if t.claim.attribution})
+        ),
+        "independent_sources": len({_group(t.doc) for t in carrying}),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
