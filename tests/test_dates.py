@@ -245,7 +245,7 @@ def test_a_weekday_on_the_event_verb_is_that_day() -> None:
 
 
 def test_main_date_prefers_the_event_date_over_the_report_window() -> None:
-    text = "Five people were killed in shelling on Thursday, a monitor said on Friday."
+    text = "A monitor said on Friday that five people were killed in shelling on Thursday."
     doc = doc_of(text, SATURDAY)
     doc = replace(doc, dates=tuple(find_dates(doc)))
     when = main_date(doc)

@@ -109,3 +109,22 @@ def test_incidents_meet_the_engine(evidence: dict) -> None:  # type: ignore[type
                for i in idlib)  # fmt: skip
     # October 2016 is after the cessation of 12–19 Sept: not a violation of it, with the reason
     assert {"NV.AFTER_END"} <= {code for i in idlib for code in i["finding"]["codes"]}
+
+
+def test_incident_tolls_are_fatalities_with_spans(evidence: dict) -> None:  # type: ignore[type-arg]
+    chars = {d["id"]: d["text_chars"] for d in evidence["documents"]}
+    idlib = [i for i in evidence["incidents"] if (i["place"] or {}).get("admin1") == "Idleb"]
+    tolled = [i["fatalities"] for i in idlib if i["fatalities"]]
+    assert tolled, idlib
+    values = {(e["value"], e["qualifier"]) for toll in tolled for e in toll["estimates"]}
+    assert values == {(14, "at_least"), (9, "exact")}  # one estimate per independent source
+    toll = next(t for t in tolled if len(t["estimates"]) == 2)
+    # the smallest stated count is the best estimate; [low, high] covers both, never averaged
+    assert (toll["low"], toll["best"], toll["high"]) == (9, 9, 14)
+    spans = {e["value"]: e["spans"] for e in toll["estimates"]}
+    assert {s["document"] for s in spans[14]} == {"wire-a", "wire-b"}  # both copies cited
+    assert {s["document"] for s in spans[9]} == {"own"}
+    for span in [*spans[14], *spans[9]]:
+        assert 0 <= span["start"] < span["end"] <= chars[span["document"]]
+    homs = [i for i in evidence["incidents"] if (i["place"] or {}).get("admin1") == "Homs"]
+    assert [e["value"] for i in homs if i["fatalities"] for e in i["fatalities"]["estimates"]] == [5]

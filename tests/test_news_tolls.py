@@ -110,7 +110,7 @@ def test_the_toll_attaches_to_its_incident_with_spans(
     strikes = [i for i in evidence["incidents"] if i["fatalities"]]
     assert len(strikes) == 1, [(i["event_type"], i["fatalities"]) for i in evidence["incidents"]]
     toll = strikes[0]["fatalities"]
-    # conservative best (the smallest stated), the largest stated upper bound
+    # conservative best (the smallest stated), the largest count stated
     assert (toll["low"], toll["best"], toll["high"]) == (12, 12, 20)
     assert sorted(e["value"] for e in toll["estimates"]) == [12, 15, 20]  # one per source
     for estimate in toll["estimates"]:
@@ -131,6 +131,25 @@ def test_a_conflict_scope_total_is_a_claim_but_not_the_incident_toll(
     for incident in evidence["incidents"]:
         assert (incident["fatalities"] or {}).get("high") != 300_000
     assert all(300_000 not in c["values"] for c in evidence["conflicts"])
+
+
+def test_an_article_giving_only_the_war_total_gives_its_incident_no_toll() -> None:
+    text = (
+        "Government jets bombed the town of Saraqeb in Idlib province on Monday, residents said. "
+        "The war has killed more than 300,000 people since it began in 2011."
+    )
+    evidence = _evidence(_run([("a", "one", text, MONDAY, "")]))
+    assert evidence["incidents"]
+    assert all(i["fatalities"] is None for i in evidence["incidents"])
+
+
+def test_a_headline_without_commas_keeps_killed_and_injured_apart() -> None:
+    from ceasefire.pipeline.claims import extract_claims
+
+    text = "Three killed over 70 injured in rocket attacks on Aleppo."
+    doc = Document(id="h", source="s", published=MONDAY, published_precision="exact", text=text,
+                   sentences=((0, len(text)),))  # fmt: skip
+    assert {(c.quantity, c.value) for c in extract_claims(doc)} == {("killed", 3), ("wounded", 70)}
 
 
 def test_stored_news_incidents_carry_the_toll(

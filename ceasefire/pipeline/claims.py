@@ -461,7 +461,7 @@ def _active(tokens: list[str], i: int) -> bool:
 
 
 _ADJACENT = re.compile(
-    r"\s+(injured|wounded|hurt|dead|killed|displaced|detained|arrested|abducted|kidnapped)\b(?!\s+(?:at\s+least|more|over|some|about|\d))",
+    r"\s+(injured|wounded|hurt|dead|killed|displaced|detained|arrested|abducted|kidnapped)\b",
     re.IGNORECASE,
 )
 

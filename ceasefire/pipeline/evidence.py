@@ -13,8 +13,8 @@ stated first (a lead gives the toll before its parts and background), or the der
 it is a part of ("30 soldiers and 39 rebels": 69); copies that differ give the smaller.  The estimates become
 ``fatalities`` {low, best, high} (:func:`ceasefire.pipeline.claims.fatality_range` per estimate):
 ``low`` and ``best`` are the smallest any independent source states (the conservative figure,
-as ACLED codes conflicting reports), ``high`` the largest upper bound one states (None when no
-source bounds it).  Never an average; every estimate keeps its spans.
+as ACLED codes conflicting reports), ``high`` the largest count stated (an upper bound, or a lower
+bound's own value beside others; None when every source gives only a lower bound).  Never an average; every estimate keeps its spans.
 """
 
 from __future__ import annotations
@@ -141,7 +141,11 @@ def _fatalities(
     return {
         "low": min(lows) if lows else None,
         "best": min(bests) if bests else None,
-        "high": max(highs) if highs else None,
+        # the largest count stated (a lower bound's own value among others): [low, high] covers
+        # every estimate; None when every source gives only a lower bound
+        "high": max(e["high"] if e["high"] is not None else e["value"] for e in estimates)
+        if highs
+        else None,
         "estimates": estimates,
     }
 
