@@ -127,4 +127,6 @@ def test_incident_tolls_are_fatalities_with_spans(evidence: dict) -> None:  # ty
     for span in [*spans[14], *spans[9]]:
         assert 0 <= span["start"] < span["end"] <= chars[span["document"]]
     homs = [i for i in evidence["incidents"] if (i["place"] or {}).get("admin1") == "Homs"]
-    assert [e["value"] for i in homs if i["fatalities"] for e in i["fatalities"]["estimates"]] == [5]
+    assert [e["value"] for i in homs if i["fatalities"] for e in i["fatalities"]["estimates"]] == [
+        5
+    ]
