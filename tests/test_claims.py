@@ -415,3 +415,47 @@ def test_brief_with_the_minilm_model() -> None:
     texts = [s["text"] for s in brief]
     assert len(set(texts)) == len(texts)
     assert story_briefs(docs, max_sentences=3, model=model)["s1"] == brief
+
+
+# ---------------------------------------------------------------------------------------------
+# two sources' figures in one sentence
+
+
+def test_each_clause_of_a_contrast_keeps_its_own_source() -> None:
+    doc = make_doc("The Observatory said 20 people were killed, while rescuers put the toll at 30.")
+    assert [(c.value, c.attribution) for c in doc.claims] == [
+        (20, "Syrian Observatory for Human Rights"),
+        (30, "rescuers"),
+    ]
+
+
+def test_two_sources_side_by_side_in_one_article_conflict() -> None:
+    doc = make_doc(
+        "Government sources said 20 died, while opposition activists said 45 were killed."
+    )
+    conflicts = find_conflicts([doc])
+    assert [c["values"] for c in conflicts] == [[20, 45]]
+    assert [s["attribution"] for s in conflicts[0]["sources"]] == [
+        "government sources",
+        "opposition activists",
+    ]
+
+
+def test_a_lower_bound_beside_a_larger_figure_is_no_conflict() -> None:
+    doc = make_doc(
+        "The strike killed at least 20 civilians, the Observatory said, while the civil defence "
+        "put the toll at 30."
+    )
+    assert [c.attribution for c in doc.claims] == [
+        "Syrian Observatory for Human Rights",
+        "civil defence",
+    ]
+    assert find_conflicts([doc]) == []
+
+
+def test_parts_from_different_sentences_of_one_article_are_no_conflict() -> None:
+    doc = make_doc(
+        "Air strikes killed 18 people, a monitor said. Eleven were killed in one district and "
+        "seven in another, the Observatory said."
+    )
+    assert find_conflicts([doc]) == []

@@ -201,3 +201,63 @@ def test_fakes_date_agreement_floor() -> None:
     # the coded date doubles as publication date (FA-KES has none): see bench/eval_fakes.py
     assert report.date_exact.accuracy >= 0.23  # measured 0.247 (stage default)
     assert report.date_near_same_day.accuracy >= 0.74  # measured 0.771 within ±1 day, wire style
+
+
+# ---------------------------------------------------------------------------------------------
+# a date attached to a verb of reporting bounds the event: on or before that day
+
+SATURDAY = datetime(2016, 9, 17, 12, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("text", "report_day"),
+    [
+        ("The commander was killed in an air strike, sources said Thursday.", date(2016, 9, 15)),
+        ("Two fighters died in the ambush, the group told reporters on Friday.", date(2016, 9, 16)),
+        ("Shelling hit the market, activists reported on Thursday.", date(2016, 9, 15)),
+        ("The army announced late on Friday that it had retaken the hill.", date(2016, 9, 16)),
+        ("The ministry confirmed on Thursday that four soldiers died.", date(2016, 9, 15)),
+        ("Rebels shelled the base, he added on Friday.", date(2016, 9, 16)),
+        ("The Observatory on Thursday said that 12 people died.", date(2016, 9, 15)),
+        ("Nine people died in the raid, medics said yesterday.", date(2016, 9, 16)),
+    ],
+)
+def test_a_report_date_ends_the_event_window(text: str, report_day: date) -> None:
+    found = one(text, SATURDAY, same_day_weekday=True)
+    assert found.method == "report"
+    assert found.last == report_day  # on or before the report, never the publication day
+    assert found.first < report_day
+    assert found.precision == "days"
+
+
+def test_earlier_this_week_on_a_report_verb_is_a_window_up_to_publication() -> None:
+    found = one("Activists reported earlier this week that shelling killed four.", SATURDAY)
+    assert found.method == "report"
+    assert found.first < date(2016, 9, 12) <= date(2016, 9, 17) == found.last
+
+
+def test_a_weekday_on_the_event_verb_is_that_day() -> None:
+    found = dates("Five people were killed on Thursday, the ministry said on Friday.", SATURDAY)
+    by_text = {d.text: d for d in found}
+    assert (by_text["Thursday"].first, by_text["Thursday"].last) == (date(2016, 9, 15),) * 2
+    assert by_text["Thursday"].method == "weekday"
+    assert by_text["Friday"].method == "report"
+
+
+def test_main_date_prefers_the_event_date_over_the_report_window() -> None:
+    text = "A monitor said on Friday that five people were killed in shelling on Thursday."
+    doc = doc_of(text, SATURDAY)
+    doc = replace(doc, dates=tuple(find_dates(doc)))
+    when = main_date(doc)
+    assert when is not None
+    assert (when.first, when.last, when.method) == (date(2016, 9, 15), date(2016, 9, 15), "weekday")
+
+
+def test_main_date_of_a_report_only_article_is_on_or_before_the_report() -> None:
+    doc = doc_of("A commander was killed in an air strike, sources said Thursday.", SATURDAY)
+    doc = replace(doc, dates=tuple(find_dates(doc)))
+    when = main_date(doc)
+    assert when is not None
+    assert when.method == "report"
+    assert when.last == date(2016, 9, 15)
+    assert when.first == date(2016, 9, 14)  # one day earlier by default (report_days)

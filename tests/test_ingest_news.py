@@ -117,3 +117,24 @@ def test_documents_report_drops_and_their_own_passages(evidence: dict) -> None: 
     assert docs["wire-a"]["shared_passages"]  # the wire text it shares with wire-b
     assert docs["own"]["own_passages"]  # no copy: all its passages are its own
     assert not docs["own"]["shared_passages"]
+
+
+def test_incident_tolls_are_fatalities_with_spans(evidence: dict) -> None:  # type: ignore[type-arg]
+    chars = {d["id"]: d["text_chars"] for d in evidence["documents"]}
+    idlib = [i for i in evidence["incidents"] if (i["place"] or {}).get("admin1") == "Idleb"]
+    tolled = [i["fatalities"] for i in idlib if i["fatalities"]]
+    assert tolled, idlib
+    values = {(e["value"], e["qualifier"]) for toll in tolled for e in toll["estimates"]}
+    assert values == {(14, "at_least"), (9, "exact")}  # one estimate per independent source
+    toll = next(t for t in tolled if len(t["estimates"]) == 2)
+    # the smallest stated count is the best estimate; [low, high] covers both, never averaged
+    assert (toll["low"], toll["best"], toll["high"]) == (9, 9, 14)
+    spans = {e["value"]: e["spans"] for e in toll["estimates"]}
+    assert {s["document"] for s in spans[14]} == {"wire-a", "wire-b"}  # both copies cited
+    assert {s["document"] for s in spans[9]} == {"own"}
+    for span in [*spans[14], *spans[9]]:
+        assert 0 <= span["start"] < span["end"] <= chars[span["document"]]
+    homs = [i for i in evidence["incidents"] if (i["place"] or {}).get("admin1") == "Homs"]
+    assert [e["value"] for i in homs if i["fatalities"] for e in i["fatalities"]["estimates"]] == [
+        5
+    ]

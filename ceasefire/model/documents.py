@@ -61,7 +61,9 @@ class DateMention:
     precision: str  # day | days | week | month | year
     part_of_day: str = ""  # morning | evening | night | sundown …
     local_time: str = ""  # HH:MM where the text gives it or a solar event fixes it
-    method: str = ""  # absolute | weekday | relative | publication | dateline (never an event date)
+    method: str = (
+        ""  # absolute | weekday | relative | report | publication | dateline (not an event)
+    )
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ __all__ = [
     "claims_table",
     "extract_claims",
     "extract_claims_stage",
+    "fatality_range",
     "find_conflicts",
     "interval",
     "parse_number_words",
@@ -299,7 +300,7 @@ _SOURCE_NOUNS = {
     "media", "television", "tv", "committee", "committees", "coalition", "officer", "minister",
     "director", "chief", "team", "organisation", "organization", "mission", "office", "authorities",
     "agencies", "groups", "organisations", "organizations", "officers", "journalists", "reporters",
-    "correspondents", "volunteers",
+    "correspondents", "volunteers", "defence", "defense",
 }  # fmt: skip
 _SOURCE_MODIFIERS = {
     "health", "interior", "defence", "defense", "foreign", "state", "news", "local", "medical", "civil",
@@ -310,6 +311,13 @@ _SOURCE_MODIFIERS = {
 _CONNECTORS = {"of", "for", "and"}
 _PRONOUNS = {"it", "he", "she", "they", "we"}
 _SAY_VERBS = r"said|says|say|reported|reports|told|announced|stated|confirmed|estimated|estimates|documented|added"
+_TOLL_GIVER = re.compile(
+    r"\b(?:put|puts|putting|raised|raises|gave|gives|revised|revises)\s+(?:the|its|their|a)\s+"
+    r"(?:[\w-]+\s+)?(?:death\s+)?(?:toll|tally|count|number)\b",
+    re.IGNORECASE,
+)
+# a sentence that sets two sources' figures side by side: "X said 20, while Y said 45"
+_CONTRAST = re.compile(r",?\s+\b(?:while|whereas|but)\b\s+|;\s*", re.IGNORECASE)
 _ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
 _SAY = re.compile(rf"\b(?:{_SAY_VERBS})\b", re.IGNORECASE)
 _REPORT_OF = re.compile(r"^(?:an?|the)\s+(?:statement|report|tally|count|toll|figures?)\s+(?:by|from|of)\s+",
@@ -376,6 +384,9 @@ def attribution(sentence: str) -> str | None:
     """Who the sentence says gives its numbers; "" for the outlet's own voice, None for "it said"."""
     match = _ACCORDING.search(sentence)
     if match and (found := _source_after(sentence[match.end() :])):
+        return found
+    giver = _TOLL_GIVER.search(sentence)  # "rescuers put the toll at 30"
+    if giver and (found := _source_before(sentence[: giver.start()]) or ""):
         return found
     pronoun = False
     for say in _SAY.finditer(sentence):
@@ -459,10 +470,21 @@ def _active(tokens: list[str], i: int) -> bool:
     return bool(nxt) and (nxt in _OBJECT_START or nxt[0].isdigit() or nxt in _UNITS or nxt in _TENS)
 
 
+_ADJACENT = re.compile(
+    r"\s+(injured|wounded|hurt|dead|killed|displaced|detained|arrested|abducted|kidnapped)\b",
+    re.IGNORECASE,
+)
+
+
 def _quantity(
     text: str, sent_start: int, qual_start: int, num: _Number, sent_end: int
 ) -> str | None:
     head = text[sent_start:qual_start]
+    # "Three killed over 70 injured" (a headline without commas): the participle right after
+    # the number names its quantity, not the verb before it
+    adjacent = _ADJACENT.match(text, num.end, sent_end)
+    if adjacent and adjacent.group(1).lower() in _VERB_TRIGGERS:
+        return _VERB_TRIGGERS[adjacent.group(1).lower()]
     for quantity, pattern in _BACKWARD_RE:
         match = pattern.search(head)
         if match and not _AUX_BEFORE.search(head[: match.start()]):
@@ -522,11 +544,22 @@ def _rejected(text: str, s: int, e: int, num: _Number) -> bool:
     )
 
 
+def _clause_sources(text: str, s: int, e: int, source: str) -> list[tuple[int, str]]:
+    """(clause start, source) of a sentence that contrasts sources ("the Observatory said 20,
+    while rescuers put the toll at 30"): each clause's own source, else the sentence's."""
+    cuts = [s, *(s + m.end() for m in _CONTRAST.finditer(text[s:e]))]
+    if len(cuts) == 1:
+        return [(s, source)]
+    ends = [*(s + m.start() for m in _CONTRAST.finditer(text[s:e])), e]
+    return [(a, attribution(text[a:b]) or source) for a, b in zip(cuts, ends, strict=True)]
+
+
 def _sentence_claims(
     text: str, s: int, e: int, as_of: date | None, source: str
 ) -> list[ClaimMention]:
     out: list[ClaimMention] = []
     numbers = list(_numbers(text, s, e))
+    clauses = _clause_sources(text, s, e, source)
     for num in numbers:
         if _rejected(text, s, e, num):
             continue  # a range is read at its high end
@@ -548,7 +581,7 @@ def _sentence_claims(
         out.append(ClaimMention(
             start=qual_start, end=num.end, text=text[qual_start : num.end], quantity=quantity,
             value=num.value, qualifier=qualifier, scope=_scope(text[s:e], num.start - s, as_of),
-            attribution=source, as_of=as_of,
+            attribution=next(src for a, src in reversed(clauses) if a <= num.start), as_of=as_of,
         ))  # fmt: skip
     return out + _compound_claims(text, s, e, numbers, out)
 
@@ -709,6 +742,10 @@ def claims_table(docs: list[Document]) -> list[dict[str, Any]]:
             "attribution": "; ".join(sorted({c.attribution for _, c in members if c.attribution})),
             "documents": sorted({d.id for d, _ in members}),
             "independent_sources": len({_group(d) for d, _ in members}),
+            "sources": [{"document": d.id, "outlet": d.source, "attribution": c.attribution,
+                         "syndication_group": d.syndication_group,
+                         "as_of": c.as_of.isoformat() if c.as_of else None}
+                        for d, c in sorted(members, key=lambda m: (m[0].id, m[1].start))],
             "spans": [{"document": d.id, "start": c.start, "end": c.end,
                        **({"parts": [list(p) for p in c.parts]} if c.parts else {})}
                       for d, c in sorted(members, key=lambda m: (m[0].id, m[1].start))],
@@ -727,6 +764,27 @@ def interval(value: int, qualifier: str) -> tuple[float, bool, float, bool]:
     if qualifier in ("about", "estimated"):
         return 0.9 * value, False, 1.1 * value, False
     return float(value), False, float(value), False
+
+
+def fatality_range(value: int, qualifier: str) -> tuple[int | None, int | None, int | None]:
+    """(low, best, high) a stated count gives an incident's fatalities; None where it says nothing.
+
+    exact 12 → (12, 12, 12); at least 12 → (12, 12, None); more than 12 → (13, 13, None);
+    as many as / up to 30 → (None, None, 30); about / estimated 40 → (None, 40, None)."""
+    if qualifier == "at_least":
+        return value, value, None
+    if qualifier == "more_than":
+        return value + 1, value + 1, None
+    if qualifier == "as_many_as":
+        return None, None, value
+    if qualifier in ("about", "estimated"):
+        return None, value, None
+    return value, value, value
+
+
+def _bounds_json(value: int, qualifier: str) -> list[float | None]:
+    low, _, high, _ = interval(value, qualifier)
+    return [round(low, 6), None if math.isinf(high) else round(high, 6)]
 
 
 def _disjoint(a: tuple[float, bool, float, bool], b: tuple[float, bool, float, bool]) -> bool:
@@ -771,13 +829,44 @@ def _comparable(a: _Toll, b: _Toll, max_days: int) -> bool:
     return not (a.days and b.days and (a.days[1] < b.days[0] or b.days[1] < a.days[0]))
 
 
+def _contrasted(doc: Document) -> list[ClaimMention]:
+    """Incident counts in sentences that set two named sources' figures side by side."""
+    out = []
+    for claim in doc.claims:
+        if claim.scope != "incident" or not claim.attribution:
+            continue
+        s, e = doc.sentence_of(claim.start)
+        if not _CONTRAST.search(doc.text[s:e]):
+            continue
+        others = {
+            c.attribution
+            for c in doc.claims
+            if c.quantity == claim.quantity and c.attribution and s <= c.start < e
+        }
+        if len(others) > 1:
+            out.append(claim)
+    return out
+
+
+def _side_by_side(a: _Toll, b: _Toll) -> bool:
+    """Two sources' figures in one sentence of one document ("X said 20, while Y said 45")."""
+    return (
+        a.doc.id == b.doc.id
+        and bool(a.claim.attribution and b.claim.attribution)
+        and a.claim.attribution != b.claim.attribution
+        and a.doc.sentence_of(a.claim.start) == b.doc.sentence_of(b.claim.start)
+    )
+
+
 def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, Any]]:
     """Incident counts of one quantity in one story that independent sources give incompatibly.
 
     Each document contributes its toll: its largest incident-scope value of the quantity (smaller
     counts in the same document are usually parts of it, "16 of them in Douma").  Two tolls
     conflict when their qualifier intervals are disjoint, their documents are in different
-    syndication groups (a wire copy never conflicts with itself), and they could be about the
+    syndication groups (a wire copy never conflicts with itself) or one sentence sets two named
+    sources' figures side by side ("the Observatory said 20, while rescuers put the toll at
+    30"), and they could be about the
     same incident: published at most ``max_days`` apart, and not naming different towns,
     governorates or dates in their sentences.  ``claims`` are ids of :func:`claims_table` entries.
     """
@@ -792,6 +881,10 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
                 best[claim.quantity] = [claim]
             elif claim.value == kept[0].value:
                 kept.append(claim)
+        for claim in _contrasted(doc):  # "X said 20, while Y said 45": two sources' figures
+            kept = best[claim.quantity]
+            if all(c is not claim for c in kept):
+                kept.append(claim)
         for quantity, claims in best.items():
             tolls[(_story(doc), quantity)].extend(_toll(doc, c) for c in claims)
     conflicts = []
@@ -799,7 +892,9 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
         involved: set[_Key] = set()
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                if _group(a.doc) == _group(b.doc) or not _comparable(a, b, max_days):
+                if _group(a.doc) == _group(b.doc) and not _side_by_side(a, b):
+                    continue
+                if not _comparable(a, b, max_days):
                     continue
                 if _disjoint(
                     interval(a.claim.value, a.claim.qualifier),
@@ -814,8 +909,27 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
                 "story": story,
                 "values": sorted({k[3] for k in involved}),
                 "claims": [_claim_id(k) for k in ordered],
+                "sources": [_conflict_source(k, members) for k in ordered],
             })  # fmt: skip
     return conflicts
+
+
+def _conflict_source(key: _Key, members: list[_Toll]) -> dict[str, Any]:
+    """One value of a conflict with who gives it: outlets, named sources, independent sources,
+    and the bounds its qualifier allows ("at least 20" is [20, None])."""
+    _, _, _, value, qualifier = key
+    carrying = [t for t in members if t.claim.value == value and t.claim.qualifier == qualifier]
+    return {
+        "value": value,
+        "qualifier": qualifier,
+        "bounds": _bounds_json(value, qualifier),
+        "documents": sorted({t.doc.id for t in carrying}),
+        "outlets": sorted({t.doc.source for t in carrying}),
+        "attribution": "; ".join(
+            sorted({t.claim.attribution for t in carrying if t.claim.attribution})
+        ),
+        "independent_sources": len({_group(t.doc) for t in carrying}),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,11 @@
 A trigger lexicon (ordered: the most specific trigger wins) types each sentence; the sentence's
 actor mentions (reporting sources excluded) become ACLED actor 1 / actor 2 in order of mention —
 ACLED semantics, no direction implied; the place and date come from the same sentence, else from
-the document's main place and date.  Modality comes from cue words around the trigger.
+the document's main place and date.  Modality comes from cue words around the trigger; for an
+agreement ("the truce would come into force on Monday", "a ceasefire will start at sundown on
+Monday") from the whole sentence: ``planned`` when it is to start, ``announced`` when it was
+announced, agreed or signed.  The sentence's own event date wins over a report date ("said
+Thursday": a window ending that Thursday), which wins over the document's main date.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ceasefire.pipeline.records import (
 )
 from ceasefire.pipeline.registry import StageContext, stage
 
-__all__ = ["TRIGGERS", "classify_sentence", "modality"]
+__all__ = ["TRIGGERS", "agreement_modality", "classify_sentence", "modality"]
 
 _GOV = {"SYR_GOV", "SAA", "SyAAF", "NDF", "TIGER", "RU_VKS", "RUS", "HEZBOLLAH", "IRGC"}
 
@@ -51,6 +55,17 @@ _PLANNED = re.compile(
 )
 _HYPOTHETICAL = re.compile(r"\b(if|would|could|might|unless|in case)\b", re.I)
 _ANNOUNCED = re.compile(r"\b(announced|declared|agreed to|vowed)\b", re.I)
+# an agreement that is to take effect: "would come into force", "will start at sundown"
+_AGREEMENT_PLANNED = re.compile(
+    r"\b(?:will|would|shall|is\s+to|are\s+to|was\s+to|(?:is|are|was|were)\s+(?:due|set|scheduled|expected)"
+    r"\s+to)\s+(?:(?:officially|formally|then|only)\s+)?(?:come\s+into\s+(?:force|effect)|take\s+effect"
+    r"|go\s+into\s+effect|enter\s+into\s+force|start|begin|commence|be\s+(?:implemented|extended|in\s+force"
+    r"|in\s+effect))\b",
+    re.I,
+)
+_AGREEMENT_ANNOUNCED = re.compile(
+    r"\b(?:announced|declared|agreed|signed|reached|brokered|unveiled|struck)\b", re.I
+)
 
 
 def modality(sentence: str, trigger_at: int) -> str:
@@ -65,6 +80,23 @@ def modality(sentence: str, trigger_at: int) -> str:
     if _ANNOUNCED.search(head):
         return "announced"
     return "happened"
+
+
+def agreement_modality(sentence: str) -> str | None:
+    """planned | announced for an agreement sentence, from the whole sentence; None if neither."""
+    if _DENIED.search(sentence):
+        return None
+    if _AGREEMENT_PLANNED.search(sentence):
+        return "planned"
+    if _AGREEMENT_ANNOUNCED.search(sentence):
+        return "announced"
+    return None
+
+
+def _sentence_date(doc: Document, start: int, end: int) -> DateMention | None:
+    """The event date of a sentence: its own (not a dateline), before a report date."""
+    own = [d for d in doc.dates if _in(d.start, d.end, start, end) and d.method != "dateline"]
+    return next((d for d in own if d.method != "report"), None) or next(iter(own), None)
 
 
 def classify_sentence(sentence: str) -> tuple[str, str, str, int] | None:
@@ -166,11 +198,14 @@ def extract_events(docs: list[Document], ctx: StageContext) -> list[Document]:
                 place = (
                     main_place  # "in Daraa province" after "in Inkhil": keep the more precise place
                 )
-            when = next((d for d in doc.dates if _in(d.start, d.end, start, end)), main_date)
+            when = _sentence_date(doc, start, end) or main_date
+            mode = modality(sentence, offset)
+            if event_type == "Strategic developments" and mode in {"happened", "hypothetical"}:
+                mode = agreement_modality(sentence) or mode
             events.append(
                 EventMention(
                     start=start, end=end, event_type=event_type, sub_event_type=sub, trigger=trigger,
-                    modality=modality(sentence, offset), actors=tuple(roles), place=place, date=when,
+                    modality=mode, actors=tuple(roles), place=place, date=when,
                     confidence=0.6 if _VIOLENT.search(sentence) else 0.4,
                 )
             )  # fmt: skip

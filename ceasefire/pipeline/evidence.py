@@ -2,6 +2,19 @@
 
 Events of one story that agree on type, place and date become one incident; every incident keeps
 the source spans of every document that reported it; wire copies count as one independent source.
+
+An announced or planned agreement with a date of its own ("the truce would come into force on
+Monday") is an incident too (ACLED "Strategic developments / Agreement"), dated at that time; it
+is never stored as something that happened.
+
+Tolls: an incident-scope count of the killed belongs to the incident of its sentence's event
+(else of the document's nearest event before it that became an incident, else its first); each syndication group gives one estimate, the count
+stated first (a lead gives the toll before its parts and background), or the derived total
+it is a part of ("30 soldiers and 39 rebels": 69); copies that differ give the smaller.  The estimates become
+``fatalities`` {low, best, high} (:func:`ceasefire.pipeline.claims.fatality_range` per estimate):
+``low`` and ``best`` are the smallest any independent source states (the conservative figure,
+as ACLED codes conflicting reports), ``high`` the largest count stated (an upper bound, or a lower
+bound's own value beside others; None when every source gives only a lower bound).  Never an average; every estimate keeps its spans.
 """
 
 from __future__ import annotations
@@ -23,7 +36,8 @@ from ceasefire.model.incidents import (
     SourceRef,
 )
 from ceasefire.model.timewindow import Precision, TimeWindow
-from ceasefire.pipeline.records import Document, EventMention
+from ceasefire.pipeline.claims import fatality_range
+from ceasefire.pipeline.records import ClaimMention, Document, EventMention
 
 __all__ = ["assemble", "news_incidents"]
 
@@ -50,12 +64,25 @@ def _background(doc: Document, event: EventMention) -> bool:
     return (doc.published.date() - event.date.last).days > BACKGROUND_DAYS
 
 
+def _dated_agreement(event: EventMention) -> bool:
+    """An announced or planned agreement dated in its own sentence ("would come into force on
+    Monday"): an event of its own.  Other agreement mentions are context."""
+    when = event.date
+    return (
+        event.sub_event_type == "Agreement"
+        and event.modality in {"announced", "planned"}
+        and when is not None
+        and event.start <= when.start < event.end
+        and when.method not in {"dateline", "publication"}
+    )
+
+
 def _incident_groups(docs: list[Document]) -> list[tuple[str, list[tuple[Document, EventMention]]]]:
     groups: dict[tuple[str, ...], list[tuple[Document, EventMention]]] = defaultdict(list)
     for doc in docs:
         for event in doc.events:
-            if event.event_type == "Strategic developments":
-                continue  # agreements and announcements are not incidents
+            if event.event_type == "Strategic developments" and not _dated_agreement(event):
+                continue  # an agreement named in passing is context, not an incident
             if _background(doc, event):
                 continue  # "since 2011", "last year": context, not the reported incident
             groups[_event_key(doc, event)].append((doc, event))
@@ -66,8 +93,91 @@ def _incident_groups(docs: list[Document]) -> list[tuple[str, list[tuple[Documen
     return out
 
 
+def _claim_event(doc: Document, claim: ClaimMention, incidents: set[int]) -> int | None:
+    """Start of the event sentence a count belongs to, among the document's events that became
+    incidents (``incidents``): its own, else the nearest before it, else the first."""
+    starts = sorted(incidents)
+    inside = [
+        e.start for e in doc.events if e.start in incidents and e.start <= claim.start < e.end
+    ]
+    if inside:
+        return min(inside)
+    before = [s for s in starts if s <= claim.start]
+    return before[-1] if before else (starts[0] if starts else None)
+
+
+def _fatalities(
+    members: list[tuple[Document, EventMention]], incidents: dict[str, set[int]]
+) -> dict[str, Any] | None:
+    """The incident's toll from the incident-scope counts of the killed its events carry;
+    ``incidents``: document id → starts of its events that became incidents."""
+    events = {(d.id, ev.start) for d, ev in members}
+    docs = {d.id: d for d, _ in members}
+    by_group: dict[str, list[tuple[Document, ClaimMention]]] = defaultdict(list)
+    for doc in sorted(docs.values(), key=lambda d: d.id):
+        for claim in doc.claims:
+            if claim.quantity != "killed" or claim.scope != "incident":
+                continue
+            if (doc.id, _claim_event(doc, claim, incidents.get(doc.id, set()))) in events:
+                by_group[doc.syndication_group or f"doc:{doc.id}"].append((doc, claim))
+    if not by_group:
+        return None
+    estimates: list[dict[str, Any]] = []
+    for group in sorted(by_group):
+        found = by_group[group]
+        first = [_first_count(doc, [c for d, c in found if d.id == doc.id]) for doc in
+                 sorted({d.id: d for d, _ in found}.values(), key=lambda d: d.id)]  # fmt: skip
+        value, qualifier = min((c.value, c.qualifier) for _, c in first)  # copies that differ
+        kept = [(d, c) for d, c in first if (c.value, c.qualifier) == (value, qualifier)]
+        low, best, high = fatality_range(value, qualifier)
+        estimates.append({
+            "value": value, "qualifier": qualifier, "low": low, "best": best, "high": high,
+            "attribution": "; ".join(sorted({c.attribution for _, c in kept if c.attribution})),
+            "spans": [{"document": d.id, "start": c.start, "end": c.end} for d, c in kept],
+        })  # fmt: skip
+    lows = [e["low"] for e in estimates if e["low"] is not None]
+    bests = [e["best"] for e in estimates if e["best"] is not None]
+    highs = [e["high"] for e in estimates if e["high"] is not None]
+    return {
+        "low": min(lows) if lows else None,
+        "best": min(bests) if bests else None,
+        # the largest count stated (a lower bound's own value among others): [low, high] covers
+        # every estimate; None when every source gives only a lower bound
+        "high": max(e["high"] if e["high"] is not None else e["value"] for e in estimates)
+        if highs
+        else None,
+        "estimates": estimates,
+    }
+
+
+def _first_count(doc: Document, claims: list[ClaimMention]) -> tuple[Document, ClaimMention]:
+    """A document's toll of an incident: the first count it states (a lead states the toll
+    before its parts and its background), or the derived total that count is a part of."""
+    first = min(claims, key=lambda c: (c.start, -c.end))
+    total = next((c for c in claims if (first.start, first.end) in c.parts), None)
+    return doc, total or first
+
+
+def _starts(members: list[tuple[Document, EventMention]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = defaultdict(set)
+    for doc, event in members:
+        out[doc.id].add(event.start)
+    return out
+
+
+def _instant(when: Any, tz: ZoneInfo | None) -> str | None:
+    """The stated time of a one-day date in the workspace time zone ("at sundown on Monday")."""
+    if tz is None or when is None or not when.local_time or when.first != when.last:
+        return None
+    hour, minute = (int(x) for x in when.local_time.split(":"))
+    return datetime.combine(when.first, time(hour, minute), tzinfo=tz).isoformat()
+
+
 def _incident_json(
-    incident_id: str, members: list[tuple[Document, EventMention]]
+    incident_id: str,
+    members: list[tuple[Document, EventMention]],
+    tz: ZoneInfo | None = None,
+    incidents: dict[str, set[int]] | None = None,
 ) -> dict[str, Any]:
     doc, event = members[0]
     actors: dict[str, dict[str, Any]] = {}
@@ -91,22 +201,26 @@ def _incident_json(
         },
         "date": (
             {"start": when.first.isoformat(), "end": when.last.isoformat(), "precision": when.precision,
-             "part_of_day": when.part_of_day, "local_time": when.local_time, "method": when.method}
+             "part_of_day": when.part_of_day, "local_time": when.local_time, "method": when.method,
+             "at": _instant(when, tz)}
             if when else
             {"start": published.date().isoformat() if published else None,
              "end": published.date().isoformat() if published else None, "precision": "day",
-             "part_of_day": "", "local_time": "", "method": "publication"}
+             "part_of_day": "", "local_time": "", "method": "publication", "at": None}
         ),
         "modality": "happened" if "happened" in modalities else modalities[0],
         "modalities": modalities,
         "independent_sources": len({d.syndication_group or d.id for d, _ in members}),
+        "fatalities": _fatalities(members, incidents or _starts(members)),
         "sources": [{"document": d.id, "start": ev.start, "end": ev.end, "trigger": ev.trigger}
                     for d, ev in sorted(members, key=lambda m: (m[0].id, m[1].start))],
     }  # fmt: skip
 
 
 def assemble(docs: list[Document], quarantined: list[RowProblem], briefs: dict[str, list[dict[str, Any]]],
-             claims: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+             claims: list[dict[str, Any]], conflicts: list[dict[str, Any]],
+             tz: ZoneInfo | None = None) -> dict[str, Any]:  # fmt: skip
+    """The evidence JSON; ``tz`` (the workspace's zone) gives stated times as instants."""
     docs = sorted(docs, key=lambda d: d.id)
     groups: dict[str, list[str]] = defaultdict(list)
     stories: dict[str, list[str]] = defaultdict(list)
@@ -124,7 +238,9 @@ def assemble(docs: list[Document], quarantined: list[RowProblem], briefs: dict[s
                                "candidate": a.actor_id, "score": round(a.confidence, 3)})  # fmt: skip
             else:
                 actor_mentions[a.actor_id].add(a.text)
-    incidents = [_incident_json(i, m) for i, m in _incident_groups(docs)]
+    grouped = _incident_groups(docs)
+    starts = _starts([m for _, members in grouped for m in members])
+    incidents = [_incident_json(i, m, tz, starts) for i, m in grouped]
     return {
         "documents": [
             {"id": d.id, "source": d.source, "published": d.published.isoformat() if d.published else None,
@@ -190,7 +306,7 @@ def news_incidents(evidence: dict[str, Any], tz: ZoneInfo) -> list[Incident]:
                 actors=tuple(IncidentActor(a["actor_id"], a["role"]) for a in inc["actors"]),
                 category=inc["event_type"],
                 sub_category=inc["sub_event_type"],
-                fatalities=Fatalities(),
+                fatalities=_stored_fatalities(inc.get("fatalities")),
                 sources=tuple(
                     SourceRef(
                         docs[s["document"]]["source"],
@@ -209,7 +325,23 @@ def news_incidents(evidence: dict[str, Any], tz: ZoneInfo) -> list[Incident]:
                         note=f"{inc['independent_sources']} independent source(s)",
                     ),
                 ),
-                native=(("story", inc["story"]),),
+                native=(("story", inc["story"]), *_toll_spans(inc.get("fatalities"))),
             )
         )
     return out
+
+
+def _stored_fatalities(toll: dict[str, Any] | None) -> Fatalities:
+    if not toll:
+        return Fatalities()
+    return Fatalities(low=toll["low"], best=toll["best"], high=toll["high"])
+
+
+def _toll_spans(toll: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """Where the stored toll comes from: "document:start-end" of each estimate's spans."""
+    if not toll:
+        return ()
+    spans = [
+        f"{s['document']}:{s['start']}-{s['end']}" for e in toll["estimates"] for s in e["spans"]
+    ]
+    return (("fatalities_spans", "; ".join(spans)),)

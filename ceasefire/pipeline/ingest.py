@@ -55,7 +55,7 @@ def ingest_news(
     conflicts = find_conflicts(result.documents)
     briefs = story_briefs(result.documents, model=model, claims=claims, conflicts_found=conflicts)
     evidence = assemble(
-        result.documents, [*intake.problems, *result.quarantined], briefs, claims, conflicts
+        result.documents, [*intake.problems, *result.quarantined], briefs, claims, conflicts, tz
     )
     evidence["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
     batch = Batch(kind="news", file=", ".join(str(p) for p in paths))

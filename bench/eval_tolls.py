@@ -1,0 +1,189 @@
+"""Evaluate tolls, event dates and event types on hand-annotated FA-KES articles.
+
+    .venv/bin/python -m bench.eval_tolls [--split dev|heldout|all]
+
+The labels are ``tests/data/fakes_tolls_dates.csv`` (ids and labels only; the texts are read from
+the shared FA-KES file at run time).  80 articles were drawn with ``random.Random(14).sample`` from
+the rows sorted by ``unit_id`` and read by hand: the first 50 drawn are the development split, the
+last 30 are held out (annotated, never used to tune).  Columns:
+
+* ``fatalities``: the killed count the article states for its main incident (blank: none);
+* ``event_type``: the ACLED type of the main event;
+* ``published``: the date of the article's own dateline (blank when it has none);
+* ``event_date``: the day the text gives the main event (blank when it gives none);
+* ``reported_by``: the day of a report verb that is the only date of the main event
+  ("a monitor said Saturday").
+
+Each article runs alone through the default pipeline (without the stories stage), published at
+noon of its dateline (else of the FA-KES date).  The main incident is the one reported first in
+the text.  Measured:
+
+* **stated fatalities found**: articles with a stated count whose first incident carrying a toll
+  carries it as its estimate's stated value (the lexicon may split one event into incidents of
+  several types; the toll is then on one of them); and the stricter figure, on the article's
+  first incident;
+* **event date**: of the articles with a dated main event, the share whose main incident's date
+  window holds that day (and the share dated exactly that day);
+* **report bound**: of the articles dated only by a report verb, the share whose window ends on
+  that day;
+* **event type**: the main incident's ACLED type against the label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ceasefire.pipeline.claims import claims_table, find_conflicts
+from ceasefire.pipeline.evidence import assemble
+from ceasefire.pipeline.records import Document
+from ceasefire.pipeline.runner import PipelineConfig, default_config, run_pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKES = ROOT.parent / "shared/data/news/fa_kes_syrian_war_news.csv.gz"
+LABELS = ROOT / "tests/data/fakes_tolls_dates.csv"
+TZ = ZoneInfo("Asia/Damascus")
+
+
+@dataclass
+class Score:
+    hits: int = 0
+    total: int = 0
+
+    def add(self, hit: bool) -> None:
+        self.hits += hit
+        self.total += 1
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.total if self.total else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.rate:.3f} ({self.hits}/{self.total})"
+
+
+@dataclass
+class Report:
+    fatalities: Score = field(default_factory=Score)
+    fatalities_first: Score = field(default_factory=Score)
+    no_toll_kept_empty: Score = field(default_factory=Score)
+    event_date_within: Score = field(default_factory=Score)
+    event_date_exact: Score = field(default_factory=Score)
+    report_bound: Score = field(default_factory=Score)
+    event_type: Score = field(default_factory=Score)
+    misses: list[str] = field(default_factory=list)
+
+
+def _config() -> PipelineConfig:
+    config = default_config()
+    return replace(
+        config, stages=tuple(s for s in config.stages if s[0].name != "ceasefire.stories.v1")
+    )
+
+
+def labelled(split: str) -> list[tuple[dict[str, str], dict[str, str]]]:
+    """(label row, FA-KES row) of the split ("dev", "heldout" or "all")."""
+    with gzip.open(FAKES, "rt", encoding="utf-8") as fh:
+        rows = {r["unit_id"]: r for r in csv.DictReader(fh)}
+    with LABELS.open(encoding="utf-8") as fh:
+        return [
+            (lab, rows[lab["unit_id"]])
+            for lab in csv.DictReader(fh)
+            if split == "all" or lab["split"] == split
+        ]
+
+
+def _published(lab: dict[str, str], row: dict[str, str]) -> datetime:
+    if lab["published"]:
+        day = date.fromisoformat(lab["published"])
+    else:
+        month, dom, year = (int(x) for x in row["date"].split("/"))
+        day = date(year, month, dom)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=TZ)
+
+
+def incidents(doc: Document) -> list[dict[str, Any]]:
+    """The article's incidents, alone in its story, in the order the text reports them."""
+    docs = [replace(doc, story=doc.id)]
+    evidence = assemble(docs, [], {}, claims_table(docs), find_conflicts(docs), TZ)
+    return sorted(evidence["incidents"], key=lambda i: min(s["start"] for s in i["sources"]))
+
+
+def evaluate(split: str) -> Report:
+    pairs = labelled(split)
+    docs = [
+        Document(id=lab["unit_id"], source=row["source"], published=_published(lab, row),
+                 published_precision="day", title=row["article_title"], raw=row["article_content"])
+        for lab, row in pairs
+    ]  # fmt: skip
+    result = run_pipeline(docs, _config(), errors="strict")
+    labels = {lab["unit_id"]: lab for lab, _ in pairs}
+    report = Report()
+    for doc in result.documents:
+        lab = labels[doc.id]
+        found = incidents(doc)
+        incident = found[0] if found else None
+        tolled = [i for i in found if i["fatalities"]]
+        toll = tolled[0]["fatalities"] if tolled else None
+        strict = incident["fatalities"] if incident else None
+        if lab["fatalities"]:
+            hit = toll is not None and int(lab["fatalities"]) in {
+                e["value"] for e in toll["estimates"]
+            }
+            report.fatalities.add(hit)
+            report.fatalities_first.add(
+                strict is not None
+                and int(lab["fatalities"]) in {e["value"] for e in strict["estimates"]}
+            )
+            if not hit:
+                got = (
+                    None
+                    if toll is None
+                    else [(e["value"], e["qualifier"]) for e in toll["estimates"]]
+                )
+                report.misses.append(f"{doc.id}: toll {lab['fatalities']} got {got}")
+        else:
+            report.no_toll_kept_empty.add(toll is None)
+        if incident is not None:
+            report.event_type.add(incident["event_type"] == lab["event_type"])
+        when = incident["date"] if incident else None
+        if lab["event_date"] and lab["published"]:
+            inside = when is not None and when["start"] <= lab["event_date"] <= when["end"]
+            report.event_date_within.add(inside)
+            report.event_date_exact.add(
+                when is not None and when["start"] == when["end"] == lab["event_date"]
+            )
+            if not inside:
+                report.misses.append(f"{doc.id}: date {lab['event_date']} got {when}")
+        if lab["reported_by"]:
+            report.report_bound.add(when is not None and when["end"] == lab["reported_by"])
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
+    parser.add_argument("--misses", action="store_true", help="list the articles missed")
+    args = parser.parse_args()
+    report = evaluate(args.split)
+    print(f"split {args.split}")
+    print(f"  stated fatalities found:       {report.fatalities}")
+    print(f"    on the first incident:       {report.fatalities_first}")
+    print(f"  no stated toll, none attached: {report.no_toll_kept_empty}")
+    print(f"  event date within window:      {report.event_date_within}")
+    print(f"  event date exactly that day:   {report.event_date_exact}")
+    print(f"  report-bound window ends there: {report.report_bound}")
+    print(f"  main event type right:         {report.event_type}")
+    if args.misses:
+        for miss in report.misses:
+            print("   ", miss)
+
+
+if __name__ == "__main__":
+    main()
