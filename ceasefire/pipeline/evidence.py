@@ -129,7 +129,7 @@ def assemble(docs: list[Document], quarantined: list[RowProblem], briefs: dict[s
         "documents": [
             {"id": d.id, "source": d.source, "published": d.published.isoformat() if d.published else None,
              "title": d.title, "text_chars": len(d.text), "dropped_chars": d.dropped_chars,
-             "syndication_group": d.syndication_group, "story": d.story}
+             "language": d.language, "syndication_group": d.syndication_group, "story": d.story}
             for d in docs
         ],
         "syndication_groups": sorted(sorted(v) for v in groups.values()),
