@@ -26,7 +26,16 @@ from ceasefire.model.actors import normalise_name
 from ceasefire.model.arabic import fold, stem_readings
 from ceasefire.model.place_names import ARABIC, ARTICLES, fold_word, place_key
 
-__all__ = ["BLOCKED_ARABIC", "BLOCKED_NAMES", "Gazetteer", "GazetteerHit", "Place", "Token", "place_key", "tokenise"]
+__all__ = [
+    "BLOCKED_ARABIC",
+    "BLOCKED_NAMES",
+    "Gazetteer",
+    "GazetteerHit",
+    "Place",
+    "Token",
+    "place_key",
+    "tokenise",
+]
 
 KINDS = (
     "country",
@@ -355,7 +364,12 @@ class Gazetteer:
             return None
         key = " ".join(words)
         found = self._index.get(key)
-        if not found and len(words[-1]) > 4 and words[-1].endswith("s") and key not in _NOT_POSSESSIVE:
+        if (
+            not found
+            and len(words[-1]) > 4
+            and words[-1].endswith("s")
+            and key not in _NOT_POSSESSIVE
+        ):
             stripped = " ".join([*words[:-1], words[-1][:-1]])
             found = tuple(p for p in self._index.get(stripped, ()) if _takes_bare_possessive(p))
             if found:
@@ -364,6 +378,7 @@ class Gazetteer:
             return None
         end = span[-1].end
         return GazetteerHit(start, end, text[start:end], key, found, i, n)
+
 
 def _joins(gap: str) -> bool:
     return gap in {" ", "-", "‐", " - "} or (

@@ -86,14 +86,14 @@ def stems(word: str) -> tuple[str, ...]:
     """Readings of one folded word: itself, then without each clitic prefix it may carry
     (longest prefix first), each at least :data:`MIN_STEM` + 1 letters long.
 
-    "والجيش" → ("والجيش", "جيش", "الجيش"); a word that merely starts with one of the letters
+    "والجيش" → ("والجيش", "الجيش", "جيش"); a word that merely starts with one of the letters
     ("بصرى") keeps its own reading first, so a caller tries the bare word before the stems.
     """
     out = [word]
     for prefix in _PREFIXES:
         if word.startswith(prefix) and len(word) - len(prefix) > MIN_STEM:
             stem = word[len(prefix) :]
-            for reading in (stem, "ال" + stem) if prefix.endswith(("ال", "لل")) else (stem,):
+            for reading in ("ال" + stem, stem) if prefix.endswith(("ال", "لل")) else (stem,):
                 if reading not in out:
                     out.append(reading)
     return tuple(out)

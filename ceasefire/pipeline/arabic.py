@@ -102,7 +102,7 @@ MONTHS = {
     "كانون الثاني": "January", "شباط": "February", "اذار": "March", "نيسان": "April",
     "ايار": "May", "حزيران": "June", "تموز": "July", "اب": "August", "ايلول": "September",
     "تشرين الاول": "October", "تشرين الثاني": "November", "كانون الاول": "December",
-    "يناير": "January", "فبراير": "February", "مارس": "March", "ابريل": "April", "ابريل": "April",
+    "يناير": "January", "فبراير": "February", "مارس": "March", "ابريل": "April",
     "مايو": "May", "يونيو": "June", "يونيه": "June", "يوليو": "July", "يوليه": "July",
     "اغسطس": "August", "سبتمبر": "September", "اكتوبر": "October", "نوفمبر": "November",
     "ديسمبر": "December",
@@ -163,13 +163,13 @@ def date_matches(text: str) -> list[tuple[int, int, str, dict[str, str | None]]]
             if kind == "weekday":
                 groups["wd"] = WEEKDAYS[groups["wd"] or ""]
                 mod = groups.get("mod") or ""
-                groups["mod"] = "last" if mod in {"الماضي", "المنصرم", "الفايت"} else (
-                    "next" if mod else None
+                groups["mod"] = (
+                    "last" if mod in {"الماضي", "المنصرم", "الفايت"} else ("next" if mod else None)
                 )
                 pod = _POD_BEFORE.search(folded[max(0, m.start() - 30) : m.start("wd")])
                 part = re.search(rf"{_W}(?P<pod>{_PART}){_E}", m.group())
-                word = (part or pod).group("pod") if (part or pod) else ""
-                groups["pod"] = _PODS.get(word or "")
+                cue = part or pod
+                groups["pod"] = _PODS.get(cue.group("pod")) if cue is not None else None
             if kind == "ago":
                 unit = groups.get("unit") or ""
                 count = groups.get("n")
@@ -180,7 +180,15 @@ def date_matches(text: str) -> list[tuple[int, int, str, dict[str, str | None]]]
                     continue
                 groups["n"], groups["unit"] = str(value), _UNITS[unit]
             groups["_text"] = text[origin[m.start()] : origin[m.end()]]
-            found.append((m.start(), -(m.end() - m.start()), priority, out_kind, {**groups, "_end": str(m.end())}))
+            found.append(
+                (
+                    m.start(),
+                    -(m.end() - m.start()),
+                    priority,
+                    out_kind,
+                    {**groups, "_end": str(m.end())},
+                )
+            )
     found.sort(key=lambda item: (item[0], item[1], item[2]))
     chosen: list[tuple[int, int, str, dict[str, str | None]]] = []
     last_end = -1
@@ -196,11 +204,12 @@ def date_matches(text: str) -> list[tuple[int, int, str, dict[str, str | None]]]
 # -- counts --------------------------------------------------------------------------------------
 
 _KILLED_AFTER = {"قتيل", "قتيلا", "قتلي", "قتيلين", "شهيد", "شهيدا", "شهدا", "ضحيه", "ضحايا",
-                 "جثه", "جثث", "قتلوا", "لقوا", "قضوا", "استشهدوا", "قتلو"}  # fmt: skip
+                 "جثه", "جثث", "قتلوا", "لقوا", "قضوا", "استشهدوا", "قتلو", "حتفهم", "حتفه",
+                 "حتفها", "حتفهن"}  # fmt: skip
 _WOUNDED_AFTER = {"جريح", "جريحا", "جرحي", "مصاب", "مصابا", "مصابين", "اصابه", "اصابات", "اصيبوا",
                   "جرحوا", "اصيبو"}  # fmt: skip
 _KILLED_BEFORE = re.compile(
-    rf"{_W}(?:[وفبل]|ال|وال|بال|لل)?(?:مقتل|قتل|قتلت|استشهاد|مصرع|وفاه|اعدام|القتلي|قتلي|الضحايا|ضحايا"
+    rf"{_W}(?:[وفبل]|ال|وال|بال|لل)?(?:مقتل|قتل|قتلت|استشهاد|استشهد|استشهدت|قضي|مصرع|وفاه|توفي|اعدام|القتلي|قتلي|الضحايا|ضحايا"
     rf"|الشهدا|حصيله|حياه|ارواح|حتف){_E}"
 )
 _WOUNDED_BEFORE = re.compile(
@@ -216,6 +225,11 @@ _QUALIFIERS_BEFORE = (
 )  # fmt: skip
 _QUALIFIER_BEFORE = re.compile(
     r"(?:" + "|".join(f"(?P<{k}>{_W}[وف]?(?:{p}))" for k, p in _QUALIFIERS_BEFORE) + r")\s*$"
+)
+# "ارتفعت حصيلة القتلى جراء القصف … إلى 32": a toll that rises to the number
+_TOLL_RISE = re.compile(
+    rf"{_W}(?:ال)?(?:حصيله(?:\s+(?:ال)?(?:قتلي|ضحايا|وفيات|شهدا|جرحي|مصابين|اصابات))?"
+    rf"|عدد\s+(?:ال)?(?:قتلي|ضحايا|وفيات|شهدا|جرحي|مصابين|اصابات))[^.;:]{{0,90}}?{_W}(?:الي|ب)\s*$"
 )
 _AT_LEAST_AFTER = re.compile(r"^(?:\s+[^\W\d_]+){0,2}\s+علي\s+الاقل")
 _ABOUT_AFTER = re.compile(r"^(?:\s+[^\W\d_]+){0,2}\s+تقريبا")
@@ -243,7 +257,9 @@ REPORTING_SOURCES_AR = (
     "فرانس برس", "وكالة فرانس برس", "الأناضول", "التلفزيون الرسمي", "التلفزيون السوري",
     "مصادر محلية", "مصادر طبية", "لجان التنسيق المحلية",
 )  # fmt: skip
-_ACCORDING = re.compile(rf"{_W}(?:بحسب|حسب|وفق|وفقا\s+ل|نقلا\s+عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت)\s+")
+_ACCORDING = re.compile(
+    rf"{_W}(?:بحسب|حسب|وفق|وفقا\s+ل|نقلا\s+عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت)\s+"
+)
 _SOURCE_WORD = re.compile(r"[^\W\d_]+")
 _NOT_SOURCE = frozenset({"ان", "انه", "بان", "في", "من", "الي", "عن", "علي", "ايضا"})
 
@@ -275,17 +291,28 @@ def attribution(sentence: str) -> str:
     return " ".join(words)
 
 
-def _quantity(folded: str, clause_start: int, head_end: int, num_end: int, clause_end: int) -> str | None:
+def _quantity(
+    folded: str, clause_start: int, head_end: int, num_end: int, clause_end: int
+) -> str | None:
     after_words = _SOURCE_WORD.findall(folded[num_end:clause_end])[:_WINDOW_WORDS]
     for n, word in enumerate(after_words):
-        if word.startswith("و") and n > 0 and (word[1:] in _KILLED_AFTER or word[1:] in _WOUNDED_AFTER):
+        if (
+            word.startswith("و")
+            and n > 0
+            and (word[1:] in _KILLED_AFTER or word[1:] in _WOUNDED_AFTER)
+        ):
             break  # "مقتل 12 مدنيا واصابه 20": the next conjunct's word
-        if word in _KILLED_AFTER or (word.startswith("ال") and word[2:] in _KILLED_AFTER and n == 0):
+        if word in _KILLED_AFTER or (
+            word.startswith("ال") and word[2:] in _KILLED_AFTER and n == 0
+        ):
             if word == "لقوا" and "حتف" not in folded[num_end:clause_end]:
                 continue
             return "killed"
         if word in _WOUNDED_AFTER:
             return "wounded"
+    rise = _TOLL_RISE.search(folded, clause_start, head_end)
+    if rise is not None:
+        return "wounded" if re.search(r"جرحي|مصابين|اصابات", rise.group()) else "killed"
     head = folded[clause_start:head_end]
     words = list(re.finditer(r"[^\W\d_]+", head))[-_WINDOW_WORDS:]
     window_start = clause_start + (words[0].start() if words else len(head))
@@ -330,8 +357,10 @@ def sentence_claims(
         if quantity is None:
             continue
         clause = folded[clause_start:clause_end]
-        scope = "conflict" if _CONFLICT.search(clause) else (
-            "period" if _PERIOD.search(clause) else "incident"
+        scope = (
+            "conflict"
+            if _CONFLICT.search(clause)
+            else ("period" if _PERIOD.search(clause) else "incident")
         )
         c_start, c_end = start + origin[head_end], start + origin[n_end]
         out.append(ClaimMention(

@@ -151,9 +151,7 @@ def _clause(text: str, start: int, end: int, bounds: tuple[int, int]) -> str:
     return f"{left} {text[start:end]} {right}"
 
 
-def _tense(
-    text: str, start: int, end: int, bounds: tuple[int, int], language: str = "en"
-) -> str:
+def _tense(text: str, start: int, end: int, bounds: tuple[int, int], language: str = "en") -> str:
     clause = _clause(text, start, end, bounds)
     if language == "ar":
         return "future" if arabic.FUTURE.search(fold(clause)) else "past"
@@ -371,7 +369,9 @@ def _scan(text: str) -> list[_Found]:
 def _scan_arabic(text: str) -> list[_Found]:
     """Arabic date expressions (:func:`ceasefire.pipeline.arabic.date_matches`), as the English
     patterns' matches: the same kinds and groups, resolved by the same :func:`_resolve`."""
-    return [_Found(start, end, kind, groups) for start, end, kind, groups in arabic.date_matches(text)]
+    return [
+        _Found(start, end, kind, groups) for start, end, kind, groups in arabic.date_matches(text)
+    ]
 
 
 def _bounds(sentences: tuple[tuple[int, int], ...], offset: int, length: int) -> tuple[int, int]:
@@ -467,7 +467,9 @@ def resolve_dates(
         bounds = _bounds(sentences, found.start, len(text))
         tense = _tense(text, found.start, found.end, bounds, language)
         sentence = text[bounds[0] : bounds[1]]
-        today_cue = arabic.TODAY.search(fold(sentence)) if language == "ar" else _TODAY.search(sentence)
+        today_cue = (
+            arabic.TODAY.search(fold(sentence)) if language == "ar" else _TODAY.search(sentence)
+        )
         today = bool(today_cue)
         resolved = _resolve(found, ref, tense, same_day_weekday, today)
         if resolved is None:
@@ -501,7 +503,11 @@ def find_dates(doc: Document, *, same_day_weekday: bool = False) -> list[DateMen
         place = main_place(doc) if doc.places else None
     where = (place.lat, place.lon) if place is not None else DAMASCUS
     return resolve_dates(
-        doc.text, doc.sentences, doc.published, where=where, same_day_weekday=same_day_weekday,
+        doc.text,
+        doc.sentences,
+        doc.published,
+        where=where,
+        same_day_weekday=same_day_weekday,
         language=doc.language,
     )
 
