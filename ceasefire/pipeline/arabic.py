@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ceasefire.model.arabic import fold, fold_with_offsets
+from ceasefire.model.arabic import fold, fold_with_offsets, stems
 from ceasefire.pipeline.records import ClaimMention
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "TODAY",
     "VIOLENCE",
     "attribution",
+    "content_words",
     "date_matches",
     "has_violence",
     "number_value",
@@ -368,3 +369,81 @@ def sentence_claims(
             qualifier=qualifier, scope=scope, attribution=source, as_of=as_of,
         ))  # fmt: skip
     return out
+
+
+# -- words for comparing texts -------------------------------------------------------------------
+
+_FUNCTION_WORDS = frozenset(
+    fold(word)
+    for word in [
+        "في",
+        "من",
+        "إلى",
+        "على",
+        "عن",
+        "مع",
+        "أن",
+        "إن",
+        "أنه",
+        "بأن",
+        "كما",
+        "قد",
+        "لقد",
+        "ما",
+        "لا",
+        "لم",
+        "لن",
+        "هذا",
+        "هذه",
+        "ذلك",
+        "تلك",
+        "التي",
+        "الذي",
+        "الذين",
+        "بعد",
+        "قبل",
+        "خلال",
+        "حتى",
+        "منذ",
+        "بين",
+        "عند",
+        "أو",
+        "ثم",
+        "كان",
+        "كانت",
+        "يكون",
+        "تكون",
+        "وقال",
+        "وقالت",
+        "قال",
+        "قالت",
+        "أمس",
+        "اليوم",
+        "أيضا",
+        "كل",
+        "بعض",
+        "غير",
+        "حيث",
+        "وفق",
+        "بحسب",
+        "حسب",
+        "نحو",
+        "حوالي",
+        "أكثر",
+        "أقل",
+    ]
+)
+_ARABIC_WORD = re.compile(r"[\u0620-\u064a]{2,}")
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The folded content words of an Arabic text without their clitic prefixes (the shortest
+    reading), function words left out: what two reports of one event share."""
+    out = set()
+    for word in _ARABIC_WORD.findall(fold(text)):
+        if word in _FUNCTION_WORDS:
+            continue
+        stem = stems(word)[-1]
+        if stem not in _FUNCTION_WORDS:
+            out.add(stem)
+    return frozenset(out)
