@@ -150,6 +150,13 @@ def test_gazetteer_reads_arabic_names_with_clitics_and_harakat() -> None:
     ]
 
 
+def test_common_words_that_name_hamlets_are_not_places() -> None:
+    gazetteer = Gazetteer().load()
+    hits = gazetteer.scan("منذ بداية الثورة قصفت الطائرات المدينة الجنوبي يوم الخميس")
+    assert hits == []
+    assert [h.text for h in gazetteer.scan("قصفت قوات النظام مدينة التل")] == ["التل"]
+
+
 def test_arabic_actor_aliases_share_the_english_ids() -> None:
     from ceasefire.agreements.loader import default_registry
     from ceasefire.pipeline.actors import ActorMatcher
