@@ -54,6 +54,14 @@ def test_clitic_prefixes_are_stripped_for_matching() -> None:
     assert stems("بصري")[0] == "بصري"  # the bare word is read first
 
 
+@pytest.mark.parametrize(
+    ("phrase", "value"),
+    [("ثلاثه", 3), ("خمسه وعشرين", 25), ("اثنا عشر", 12), ("ثلاثه عشر", 13), ("مايه", 100)],
+)
+def test_arabic_number_words(phrase: str, value: int) -> None:
+    assert arabic.number_value(phrase) == value
+
+
 def test_language_is_told_by_script() -> None:
     assert detect_language("قتل 12 مدنيا في غارة على حلب (AFP)") == "ar"
     assert detect_language("At least 12 civilians were killed in Aleppo, said SANA.") == "en"
@@ -114,6 +122,7 @@ def _claims(text: str) -> list[tuple[str, int, str]]:
         ),
         ("قتل 12 مدنياً بينهم 4 أطفال.", [("killed", 12, "exact")]),
         ("ارتفعت حصيلة القتلى جراء القصف أمس إلى 32 شخصاً.", [("killed", 32, "exact")]),
+        ("سقط قتيلان وثلاثة جرحى في القصف.", [("killed", 2, "exact"), ("wounded", 3, "exact")]),
         ("قتل عشرات المدنيين في 14 أيلول 2016.", []),  # tens: a range, not a count
         ("وصلت 12 شاحنة مساعدات.", []),
     ],

@@ -232,6 +232,8 @@ _TOLL_RISE = re.compile(
     rf"{_W}(?:ال)?(?:حصيله(?:\s+(?:ال)?(?:قتلي|ضحايا|وفيات|شهدا|جرحي|مصابين|اصابات))?"
     rf"|عدد\s+(?:ال)?(?:قتلي|ضحايا|وفيات|شهدا|جرحي|مصابين|اصابات))[^.;:]{{0,90}}?{_W}(?:الي|ب)\s*$"
 )
+# the dual of "a killed" / "a wounded" (the plurals are قتلى / جرحى, so these forms are unambiguous)
+_DUAL = re.compile(rf"{_W}(?:[وف]?(?:ب|ل)?)(?P<noun>قتيلان|قتيلين|جريحان|جريحين){_E}")
 _AT_LEAST_AFTER = re.compile(r"^(?:\s+[^\W\d_]+){0,2}\s+علي\s+الاقل")
 _ABOUT_AFTER = re.compile(r"^(?:\s+[^\W\d_]+){0,2}\s+تقريبا")
 _SUBCOUNT = re.compile(rf"{_W}(?:بينهم|بينهن|منهم|منهن|بينها|منها){_E}[^.;:]{{0,30}}$")
@@ -368,7 +370,24 @@ def sentence_claims(
             start=c_start, end=c_end, text=text[c_start:c_end], quantity=quantity, value=value,
             qualifier=qualifier, scope=scope, attribution=source, as_of=as_of,
         ))  # fmt: skip
-    return out
+    for m in _DUAL.finditer(folded):  # "سقط قتيلان": the dual noun is the count
+        if _SUBCOUNT.search(folded[: m.start()]):
+            continue
+        clause_start = max((c.end() for c in _CLAUSE.finditer(folded, 0, m.start())), default=0)
+        clause_end = next((c.start() for c in _CLAUSE.finditer(folded, m.end())), len(folded))
+        clause = folded[clause_start:clause_end]
+        scope = (
+            "conflict"
+            if _CONFLICT.search(clause)
+            else ("period" if _PERIOD.search(clause) else "incident")
+        )
+        c_start, c_end = start + origin[m.start("noun")], start + origin[m.end("noun")]
+        out.append(ClaimMention(
+            start=c_start, end=c_end, text=text[c_start:c_end],
+            quantity="killed" if m.group("noun").startswith("قتيل") else "wounded", value=2,
+            qualifier="exact", scope=scope, attribution=source, as_of=as_of,
+        ))  # fmt: skip
+    return sorted(out, key=lambda c: (c.start, c.end))
 
 
 # -- words for comparing texts -------------------------------------------------------------------
