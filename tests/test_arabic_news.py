@@ -182,6 +182,18 @@ def test_arabic_actor_aliases_share_the_english_ids() -> None:
     }
 
 
+def test_an_actor_that_speaks_is_a_source_and_the_sentence_names_it() -> None:
+    from ceasefire.agreements.loader import default_registry
+    from ceasefire.pipeline.actors import ActorMatcher
+
+    matcher = ActorMatcher(default_registry())
+    speaking = matcher.find("وقالت روسيا إن طائراتها لم تقصف البلدة", date(2016, 9, 20))
+    acting = matcher.find("وقصفت روسيا البلدة", date(2016, 9, 20))
+    assert [(m.actor_id, m.is_reporting_source) for m in speaking] == [("RUS", True)]
+    assert [(m.actor_id, m.is_reporting_source) for m in acting] == [("RUS", False)]
+    assert arabic.attribution("وبحسب الدفاع المدني قتل 5 أشخاص") == "الدفاع المدني"
+
+
 def _score(documents: list, gold: dict[str, dict]) -> dict[str, tuple[float, float, float]]:  # type: ignore[type-arg]
     by_split: dict[str, list[tuple[bool, bool, bool | None]]] = {}
     for doc in documents:

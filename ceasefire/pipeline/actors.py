@@ -51,7 +51,7 @@ _SAID_BEFORE = re.compile(r"(said|says|told|reported|added)\s+(the\s+)?$", re.I)
 _CLAUSE_END = re.compile(r"^\s*([.,;:]|$)")
 # Arabic: "قالت وزارة الدفاع الروسية", "بحسب المرصد" (folded spelling)
 _SAY_AR = re.compile(
-    r"(?<![^\W\d_])(?:بحسب|حسب|وفق|وفقا ل|نقلا عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت|اتهم|اتهمت)"
+    r"(?<![^\W\d_])[وف]?(?:بحسب|حسب|وفق|وفقا ل|نقلا عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت|اتهم|اتهمت)"
     r"\s+$"
 )
 _REPORT_AFTER = re.compile(

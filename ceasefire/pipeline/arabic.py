@@ -261,7 +261,7 @@ REPORTING_SOURCES_AR = (
     "مصادر محلية", "مصادر طبية", "لجان التنسيق المحلية",
 )  # fmt: skip
 _ACCORDING = re.compile(
-    rf"{_W}(?:بحسب|حسب|وفق|وفقا\s+ل|نقلا\s+عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت)\s+"
+    rf"{_W}[وف]?(?:بحسب|حسب|وفق|وفقا\s+ل|نقلا\s+عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت)\s+"
 )
 _SOURCE_WORD = re.compile(r"[^\W\d_]+")
 _NOT_SOURCE = frozenset({"ان", "انه", "بان", "في", "من", "الي", "عن", "علي", "ايضا"})
@@ -287,8 +287,10 @@ def attribution(sentence: str) -> str:
     if match is None:
         return ""
     words: list[str] = []
-    for word in _SOURCE_WORD.findall(folded[match.end() : match.end() + 60])[:3]:
-        if word in _NOT_SOURCE:
+    phrase = re.split(r"[.;:!?،,]", folded[match.end() : match.end() + 60], maxsplit=1)[0]
+    for word in _SOURCE_WORD.findall(phrase)[:3]:
+        # a function word, or the next clause's verb of violence, ends the source's name
+        if word in _NOT_SOURCE or VIOLENCE.match(word) or _KILLED_BEFORE.match(word):
             break
         words.append(word)
     return " ".join(words)
