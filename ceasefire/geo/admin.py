@@ -51,7 +51,8 @@ from shapely.strtree import STRtree
 
 from ceasefire.errors import ConfigError
 from ceasefire.model.actors import normalise_name
-from ceasefire.model.place_names import ARABIC_FOLD, fold_word, place_key, skeleton_key
+from ceasefire.model.arabic import fold
+from ceasefire.model.place_names import fold_word, place_key, skeleton_key
 
 __all__ = ["LEVELS", "AdminUnit", "AdminUnits", "admin_units"]
 
@@ -456,7 +457,7 @@ def _chain_head(found: Sequence[AdminUnit]) -> tuple[str, ...]:
 
 
 def _word_key(word: str) -> str:
-    return fold_word(normalise_name(word.translate(ARABIC_FOLD)).replace(" ", ""))
+    return fold_word(normalise_name(fold(word)).replace(" ", ""))
 
 
 _LEVEL_WORDS = {_word_key(w): level for level, ws in _LEVEL_SPELLINGS.items() for w in ws}

@@ -23,9 +23,19 @@ from pathlib import Path
 
 from ceasefire.errors import ConfigError
 from ceasefire.model.actors import normalise_name
-from ceasefire.model.place_names import ARABIC, ARABIC_FOLD, ARTICLES, fold_word, place_key
+from ceasefire.model.arabic import fold, stem_readings
+from ceasefire.model.place_names import ARABIC, ARTICLES, fold_word, place_key
 
-__all__ = ["BLOCKED_NAMES", "Gazetteer", "GazetteerHit", "Place", "Token", "place_key", "tokenise"]
+__all__ = [
+    "BLOCKED_ARABIC",
+    "BLOCKED_NAMES",
+    "Gazetteer",
+    "GazetteerHit",
+    "Place",
+    "Token",
+    "place_key",
+    "tokenise",
+]
 
 KINDS = (
     "country",
@@ -37,8 +47,10 @@ KINDS = (
     "feature",
     "foreign",
 )
-# A word of letters (Latin or Arabic) with inner apostrophes ("A'zaz"); digits are not names.
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’`‘][^\W\d_]+)*")
+# A word of letters (Latin or Arabic, harakat inside it) with inner apostrophes ("A'zaz");
+# digits are not names.
+_LETTER = r"(?:[^\W\d_]|[\u064b-\u065f\u0670])"
+_TOKEN = re.compile(rf"{_LETTER}+(?:['’`‘]{_LETTER}+)*")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _NOT_POSSESSIVE = frozenset({"hamas", "amas"})  # the movement, not "Hama's"
 # Names of people and groups that are also hamlet names in GeoNames/UCDP ("Assad", "Rami"):
@@ -52,6 +64,25 @@ BLOCKED_NAMES = (
 )  # fmt: skip
 
 
+# Arabic words of every news text that are also names of some hamlet or neighbourhood ("مدينة",
+# "الجنوبي"): never matched on their own, as above; longer names holding them still match.  Three
+# OCHA units are among them (الثورة, الكرامة, الحاضر: "the revolution", "dignity", "the present");
+# they stay reachable by their Latin names.
+BLOCKED_ARABIC = (
+    "مدينة", "بلدة", "قرية", "حي", "منطقة", "محافظة", "ناحية", "مخيم", "مطار", "ريف", "جبل", "سهل",
+    "وادي", "طريق", "مركز", "سوق", "جامع", "مسجد", "مشفى", "مستشفى", "مدرسة", "جسر", "سد", "نهر",
+    "قلعة", "الحدود", "شمال", "جنوب", "شرق", "غرب", "الشمالي", "الجنوبي", "الشرقي", "الغربي",
+    "الشمالية", "الجنوبية", "الشرقية", "الغربية", "الأوسط", "الوسطى", "الجيش", "قوات", "النظام",
+    "الدولة", "الثورة", "السلام", "النصر", "الشهداء", "الأمن", "الحرية", "العاصمة", "المعارضة",
+    "الهلال", "المرصد", "الدفاع", "المدني", "الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس",
+    "الجمعة", "السبت", "اليوم", "أمس", "غارة", "غارات", "قصف", "الطيران", "مقتل", "قتلى", "جرحى",
+    "المدنيين", "الأطفال", "النساء", "الرئيس", "الحكومة", "المنطقة", "المدينة", "البلدة", "القرية",
+    "الحي", "المخيم", "المطار", "الريف", "الجبل", "السوق", "الجامع", "المسجد", "المركز", "الطريق",
+    "النهر", "السد", "الجسر", "القلعة", "المدرسة", "المستشفى", "المشفى", "عين",
+    "الحرب", "البلد", "الوطن", "الكرامة", "التحرير", "الفتح", "الإسلام", "العرب", "الحاضر",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Token:
     start: int
@@ -60,6 +91,8 @@ class Token:
     article: bool
     capital: bool  # starts with an upper-case letter, or is Arabic script
     hyphen_after: bool
+    # an Arabic word's readings without its clitic prefixes ("وبدمشق" → "دمشق"): (key, start)
+    clitic: tuple[tuple[str, int], ...] = ()
 
 
 def tokenise(text: str) -> list[Token]:
@@ -81,15 +114,29 @@ def tokenise(text: str) -> list[Token]:
                 article=article,
                 capital=arabic or word[:1].isupper(),
                 hyphen_after=text[end : end + 1] in {"-", "‐"},
+                clitic=tuple((k, start + cut) for k, cut in _clitic_keys(word)) if arabic else (),
             )
         )
     return tokens
 
 
 @lru_cache(maxsize=65536)
+def _clitic_keys(word: str) -> tuple[tuple[str, int], ...]:
+    """(key, characters of ``word`` before the stem) of each reading of an Arabic word without
+    its clitic prefixes (:func:`~ceasefire.model.arabic.stem_readings`), its own key excluded."""
+    own = _word_key(word)[0]
+    out: list[tuple[str, int]] = []
+    for reading, cut in stem_readings(word):
+        key = fold_word(reading)
+        if key != own and all(key != k for k, _ in out):
+            out.append((key, cut))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
 def _word_key(word: str) -> tuple[str, bool, bool]:
     """(folded key, is an article, is Arabic script) of one word; cached, words repeat a lot."""
-    folded = normalise_name(word.translate(ARABIC_FOLD)).replace(" ", "")
+    folded = normalise_name(fold(word)).replace(" ", "")
     article = folded in ARTICLES
     return ("" if article else fold_word(folded)), article, bool(ARABIC.search(word))
 
@@ -133,7 +180,7 @@ class GazetteerHit:
     token_count: int
 
 
-_BLOCKED = frozenset(place_key(name) for name in BLOCKED_NAMES)
+_BLOCKED = frozenset(place_key(name) for name in (*BLOCKED_NAMES, *BLOCKED_ARABIC))
 
 
 def _default_path() -> Path:
@@ -270,8 +317,10 @@ class Gazetteer:
             if loose_article:
                 i += 1
                 continue
-            known = first.key in self._first_words or (
-                first.key.endswith("s") and first.key[:-1] in self._first_words
+            known = (
+                first.key in self._first_words
+                or (first.key.endswith("s") and first.key[:-1] in self._first_words)
+                or any(key in self._first_words for key, _ in first.clitic)
             )
             if not known and not (first.article and i + 1 < len(tokens)):
                 i += 1
@@ -286,34 +335,51 @@ class Gazetteer:
 
     def _match_at(self, text: str, tokens: list[Token], i: int) -> GazetteerHit | None:
         limit = min(self.max_tokens, len(tokens) - i)
+        first = tokens[i]
+        # the first word as written, then without its Arabic clitic prefixes ("بريف دمشق")
+        readings = ((first.key, first.start), *first.clitic)
         for n in range(limit, 0, -1):
             span = tokens[i : i + n]
             if not any(t.capital for t in span if not t.article):
                 continue
             if span[-1].article:
                 continue
-            words = [t.key for t in span if not t.article]
-            if not words:
-                continue
             # a gap other than space or hyphen (a comma, a full stop) ends a name
             if any(not _joins(text[a.end : b.start]) for a, b in pairwise(span)):
                 continue
-            key = " ".join(words)
-            found = self._index.get(key)
-            if (
-                not found
-                and len(words[-1]) > 4
-                and words[-1].endswith("s")
-                and key not in _NOT_POSSESSIVE
-            ):
-                stripped = " ".join([*words[:-1], words[-1][:-1]])
-                found = tuple(p for p in self._index.get(stripped, ()) if _takes_bare_possessive(p))
-                if found:
-                    key = stripped
-            if found:
-                start, end = span[0].start, span[-1].end
-                return GazetteerHit(start, end, text[start:end], key, found, i, n)
+            for reading, start in readings:
+                hit = self._match_span(text, span, i, n, reading, start)
+                if hit is not None:
+                    return hit
         return None
+
+    def _match_span(
+        self, text: str, span: list[Token], i: int, n: int, reading: str, start: int
+    ) -> GazetteerHit | None:
+        """The hit of ``span`` whose first word is read as ``reading`` (starting at ``start``)."""
+        first = span[0]
+        if first.article and reading == first.key:
+            words = [t.key for t in span[1:] if not t.article]
+        else:
+            words = [reading, *(t.key for t in span[1:] if not t.article)]
+        if not words:
+            return None
+        key = " ".join(words)
+        found = self._index.get(key)
+        if (
+            not found
+            and len(words[-1]) > 4
+            and words[-1].endswith("s")
+            and key not in _NOT_POSSESSIVE
+        ):
+            stripped = " ".join([*words[:-1], words[-1][:-1]])
+            found = tuple(p for p in self._index.get(stripped, ()) if _takes_bare_possessive(p))
+            if found:
+                key = stripped
+        if not found:
+            return None
+        end = span[-1].end
+        return GazetteerHit(start, end, text[start:end], key, found, i, n)
 
 
 def _joins(gap: str) -> bool:

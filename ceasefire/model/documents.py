@@ -108,6 +108,9 @@ class Document:
     is_html: bool = False
     text: str = ""  # cleaned and normalised main text
     dropped_chars: int = 0
+    language: str = (
+        ""  # "ar" | "en" | "" (no letters): set by cleaning; stages pick resources by it
+    )
     sentences: tuple[tuple[int, int], ...] = ()
     actors: tuple[ActorMention, ...] = ()
     places: tuple[PlaceMention, ...] = ()

@@ -6,7 +6,8 @@ Two keys, one strict and one loose:
   (``normalise_name``), and the transliteration habits that differ between outlets: doubled
   letters (Raqqa/Raqa), ``ou``/``oo``/``u`` (Douma/Duma), ``ee``/``i`` (Deen/Din), a final
   ``-eh``/``-ah``/``-a`` (Hasakeh/Hasaka).  Arabic script keeps its letters; hamza seats,
-  ``ة``/``ه``, ``ى``/``ي`` and the article ``ال`` are folded.  The gazetteer indexes every name
+  ``ة``/``ه``, ``ى``/``ي``, harakat and the article ``ال`` are folded
+  (:func:`ceasefire.model.arabic.fold`).  The gazetteer indexes every name
   under this key.
 * :func:`skeleton_key` keeps only the consonants, in one Latin alphabet for both scripts:
   vowels, ``y``/``w`` and the letters that stand for them (``ا و ي ى``), ``ʿayn`` and hamza
@@ -23,10 +24,10 @@ import re
 import unicodedata
 
 from ceasefire.model.actors import normalise_name
+from ceasefire.model.arabic import fold, strip_article
 
 __all__ = [
     "ARABIC",
-    "ARABIC_FOLD",
     "ARTICLES",
     "fold_word",
     "place_key",
@@ -55,7 +56,6 @@ ARTICLES = frozenset(
     }
 )
 ARABIC = re.compile(r"[\u0600-\u06FF]")
-ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None, "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _DOUBLE = re.compile(r"([a-z])\1+")
 _VOWELS = frozenset("aeiou")
 
@@ -63,10 +63,7 @@ _VOWELS = frozenset("aeiou")
 def fold_word(word: str) -> str:
     """Fold one already-normalised word (lower case, no punctuation)."""
     if ARABIC.search(word):
-        word = word.translate(ARABIC_FOLD)
-        if word.startswith("ال") and len(word) > 4:
-            word = word[2:]
-        return word
+        return strip_article(fold(word))
     word = word.replace("ee", "i").replace("oo", "u")
     word = _DOUBLE.sub(r"\1", word)
     word = word.replace("ou", "u")
@@ -83,7 +80,7 @@ def place_key(name: str) -> str:
     Not always: keys fold spelling habits, not every transliteration; variants the fold cannot
     reach are listed as alternate names in the gazetteer instead.
     """
-    words = normalise_name(name.translate(ARABIC_FOLD)).split()
+    words = normalise_name(fold(name)).split()
     kept = [w for w in words if w not in ARTICLES] or words
     return " ".join(fold_word(w) for w in kept)
 

@@ -24,6 +24,9 @@ from functools import lru_cache
 
 from ceasefire.agreements.loader import default_registry
 from ceasefire.model.actors import ActorRegistry
+from ceasefire.model.arabic import ARABIC_LETTER, stem_readings, strip_article
+from ceasefire.model.arabic import fold as arabic_fold
+from ceasefire.pipeline.arabic import REPORTING_SOURCES_AR
 from ceasefire.pipeline.nlp import entities, ner_sentences
 from ceasefire.pipeline.places import run_gazetteer, scanned
 from ceasefire.pipeline.records import ActorMention, Document
@@ -46,6 +49,11 @@ _ACCORDING = re.compile(r"(according to|quoted by|citing|via)\s+(the\s+)?$", re.
 # "…, said the Observatory." — the speaker closes the clause
 _SAID_BEFORE = re.compile(r"(said|says|told|reported|added)\s+(the\s+)?$", re.I)
 _CLAUSE_END = re.compile(r"^\s*([.,;:]|$)")
+# Arabic: "قالت وزارة الدفاع الروسية", "بحسب المرصد" (folded spelling)
+_SAY_AR = re.compile(
+    r"(?<![^\W\d_])[وف]?(?:بحسب|حسب|وفق|وفقا ل|نقلا عن|قال|قالت|افاد|افادت|ذكر|ذكرت|اكد|اكدت|اتهم|اتهمت)"
+    r"\s+$"
+)
 _REPORT_AFTER = re.compile(
     r"^\s*(said|says|reported|reports|told|announced|claimed|confirmed|added|stated)\b", re.I
 )
@@ -53,6 +61,8 @@ _REPORT_AFTER = re.compile(
 
 @lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
+    if ARABIC_LETTER.search(word):  # hamza, ta marbuta, harakat … folded, the article dropped
+        return strip_article(arabic_fold(word))
     text = unicodedata.normalize("NFKD", word)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("’", "'").replace("'", "").lower()
@@ -87,7 +97,7 @@ class ActorMatcher:
             names.update(n.partition(":")[2] for n in actor.source_names)
             for name in names:
                 self._add(name, actor.id, source=False)
-        for name in REPORTING_SOURCES:
+        for name in (*REPORTING_SOURCES, *REPORTING_SOURCES_AR):
             self._add(name, "", source=True)
 
     def _add(self, name: str, actor_id: str, source: bool) -> None:
@@ -132,6 +142,8 @@ class ActorMatcher:
             if words[i][3] in _ARTICLES:
                 i += 1
                 continue
+            if (words[i][3],) not in prefixes:
+                words[i] = _clitic_reading(words[i], prefixes)
             hit = None
             # content words from i while they still begin some registry name (at most MAX_WORDS)
             content: list[int] = []
@@ -177,7 +189,8 @@ class ActorMatcher:
         before = text[max(0, start - 40) : start]
         after = text[end : end + 30]
         reporting_cue = bool(
-            _ACCORDING.search(before)
+            _SAY_AR.search(arabic_fold(before))
+            or _ACCORDING.search(before)
             or (_SAID_BEFORE.search(before) and _CLAUSE_END.match(after))
             or _REPORT_AFTER.match(after)
         )
@@ -214,6 +227,21 @@ class ActorMatcher:
             self.registry.get(choices[best[0]]).canonical_name, on
         ).actor_ids[0]
         return actor_id, float(best[1])
+
+
+def _clitic_reading(
+    word: tuple[int, int, str, str], prefixes: frozenset[tuple[str, ...]]
+) -> tuple[int, int, str, str]:
+    """An Arabic word read without its clitic prefixes ("والنصرة" → "نصره") when that reading
+    begins a registry name; the word as it was otherwise."""
+    start, end, original, _ = word
+    if not ARABIC_LETTER.search(original):
+        return word
+    for reading, cut in stem_readings(original):
+        key = strip_article(reading)
+        if (key,) in prefixes:
+            return start + cut, end, original[cut:], key
+    return word
 
 
 def _overlaps(a: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
@@ -263,6 +291,8 @@ def resolve_actors(docs: list[Document], ctx: StageContext) -> list[Document]:
     name, gazetteer = run_gazetteer(ctx)
 
     def unknown_names(doc: Document) -> list[tuple[int, int]]:
+        if doc.language == "ar":
+            return []  # the English NER model cannot read Arabic: curated names only
         known = [(m.start, m.end) for m in curated[doc.id]]
         # the places stage takes this scan over instead of making its own
         places = [(h.start, h.end) for h in scanned(ctx, name, gazetteer, doc)[1]]

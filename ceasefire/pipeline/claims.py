@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.pipeline import arabic
 from ceasefire.pipeline.records import ClaimMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
@@ -683,12 +684,28 @@ def extract_claims(doc: Document) -> tuple[ClaimMention, ...]:
     sentences = doc.sentences or ((0, len(doc.text)),)
     claims: list[ClaimMention] = []
     last_source = ""
+    if doc.language == "ar":
+        return _arabic_claims(doc, sentences, as_of)
     for s, e in sentences:
         found = attribution(doc.text[s:e])
         source = last_source if found is None else found
         if found:
             last_source = found
         claims.extend(_sentence_claims(doc.text, s, e, as_of, source))
+    return tuple(sorted(claims, key=lambda c: (c.start, c.end)))
+
+
+def _arabic_claims(
+    doc: Document, sentences: tuple[tuple[int, int], ...], as_of: date | None
+) -> tuple[ClaimMention, ...]:
+    """The counts of an Arabic document (:func:`ceasefire.pipeline.arabic.sentence_claims`); a
+    sentence without its own source keeps the last one named."""
+    claims: list[ClaimMention] = []
+    last_source = ""
+    for s, e in sentences:
+        source = arabic.attribution(doc.text[s:e]) or last_source
+        last_source = source
+        claims.extend(arabic.sentence_claims(doc.text, s, e, as_of, source))
     return tuple(sorted(claims, key=lambda c: (c.start, c.end)))
 
 

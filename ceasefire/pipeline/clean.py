@@ -12,6 +12,8 @@
 4. Lines repeated across one source's documents in the batch (:func:`learn_boilerplate`) are
    removed from that source's texts.
 5. :func:`split_sentences` gives character spans; newlines are hard breaks.
+6. The document's ``language`` ("ar" or "en", by the share of Arabic letters:
+   :func:`~ceasefire.model.arabic.detect_language`) tells later stages which lexicons to use.
 
 A document whose text is empty or shorter than ``min_chars`` after cleaning is flagged
 ``quarantine:clean:empty_after_cleaning``; the runner quarantines it.
@@ -35,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ceasefire.model.arabic import detect_language
 from ceasefire.pipeline.records import Document
 from ceasefire.pipeline.registry import StageContext, stage
 
@@ -576,7 +579,7 @@ _WEEKDAYS_MONTHS = _wordset(
     "monday tuesday wednesday thursday friday saturday sunday january february march"
     " april may june july august september october november december"
 )
-_CANDIDATE_END = re.compile(r"[.!?]+['\")\]’”»]*(?=\s)")
+_CANDIDATE_END = re.compile(r"[.!?؟]+['\")\]’”»]*(?=\s)")
 _DOTTED = re.compile(r"(?:[A-Za-z]\.){2,}")
 
 
@@ -659,7 +662,7 @@ def score_extraction(extracted: str, gold: str) -> tuple[float, float, float]:
 @stage(
     "ceasefire.clean.v1",
     requires=("raw",),
-    assigns=("text", "dropped_chars", "dropped", "title", "sentences"),
+    assigns=("text", "dropped_chars", "dropped", "title", "sentences", "language"),
 )
 def clean_documents(docs: list[Document], ctx: StageContext) -> list[Document]:
     """Main text of each document (HTML extracted, plain text cleaned), normalised, with what
@@ -716,6 +719,7 @@ def clean_documents(docs: list[Document], ctx: StageContext) -> list[Document]:
                 text=text,
                 dropped_chars=max(0, seen - len(text)),
                 dropped=dropped,
+                language=detect_language(text),
                 sentences=split_sentences(text),
                 flags=flags,
             )

@@ -17,6 +17,8 @@ Stage ``ceasefire.dates.v1`` reads every date expression of a document and turns
   next to them.  Solar events ("from sundown on Monday") get ``local_time`` from
   :func:`ceasefire.agreements.solar.solar_instant` at the main place (else Damascus); clock
   times ("at 7 p.m.", "19:00") are kept as written.
+* **Arabic** (``Document.language == "ar"``): the same kinds of expression from the tables of
+  :mod:`ceasefire.pipeline.arabic`, resolved by the same code.
 * A date that stamps the article ("Published 5 April 2017 …", "AFP Thursday 25 Sep 2014")
   gets ``method="dateline"``; it is not an event date.
 * A date attached to a **verb of reporting** ("sources said Thursday", "the monitor said late on
@@ -38,7 +40,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ceasefire.agreements.solar import solar_instant
-from ceasefire.pipeline.places import VIOLENCE_TRIGGERS, main_place
+from ceasefire.model.arabic import fold
+from ceasefire.pipeline import arabic
+from ceasefire.pipeline.places import main_place, sentence_has_trigger
 from ceasefire.pipeline.records import DateMention, Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, stage
 
@@ -174,8 +178,10 @@ def _clause(text: str, start: int, end: int, bounds: tuple[int, int]) -> str:
     return f"{left} {text[start:end]} {right}"
 
 
-def _tense(text: str, start: int, end: int, bounds: tuple[int, int]) -> str:
+def _tense(text: str, start: int, end: int, bounds: tuple[int, int], language: str = "en") -> str:
     clause = _clause(text, start, end, bounds)
+    if language == "ar":
+        return "future" if arabic.FUTURE.search(fold(clause)) else "past"
     return "future" if _FUTURE.search(clause) else "past"
 
 
@@ -387,6 +393,14 @@ def _scan(text: str) -> list[_Found]:
     return chosen
 
 
+def _scan_arabic(text: str) -> list[_Found]:
+    """Arabic date expressions (:func:`ceasefire.pipeline.arabic.date_matches`), as the English
+    patterns' matches: the same kinds and groups, resolved by the same :func:`_resolve`."""
+    return [
+        _Found(start, end, kind, groups) for start, end, kind, groups in arabic.date_matches(text)
+    ]
+
+
 def _bounds(sentences: tuple[tuple[int, int], ...], offset: int, length: int) -> tuple[int, int]:
     for start, end in sentences:
         if start <= offset < end:
@@ -477,22 +491,28 @@ def resolve_dates(
     where: tuple[float, float] = DAMASCUS,
     same_day_weekday: bool = False,
     report_days: int = REPORT_DAYS,
+    language: str = "en",
 ) -> list[DateMention]:
-    """Every date expression in ``text``, resolved against ``published`` (an aware datetime).
+    """Every date expression in ``text``, resolved against ``published`` (an aware datetime);
+    ``language="ar"`` reads Arabic expressions instead of English ones.
 
-    A date attached to a verb of reporting bounds the event: a ``report_days`` window ending
-    on it (``method="report"``)."""
+    A date attached to a verb of reporting (English) bounds the event: a ``report_days`` window
+    ending on it (``method="report"``)."""
     if published.tzinfo is None:
         raise ValueError("published must be an aware datetime (with its IANA zone)")
     tz = published.tzinfo if isinstance(published.tzinfo, ZoneInfo) else DEFAULT_TZ
     ref = published.astimezone(tz).date()
     mentions: list[DateMention] = []
-    for found in _scan(text):
+    for found in _scan_arabic(text) if language == "ar" else _scan(text):
         bounds = _bounds(sentences, found.start, len(text))
-        reported = _reported(text, found, bounds)
+        reported = language != "ar" and _reported(text, found, bounds)
         # a report is in the past whatever the reported speech says ("said Monday it would")
-        tense = "past" if reported else _tense(text, found.start, found.end, bounds)
-        today = bool(_TODAY.search(text[bounds[0] : bounds[1]]))
+        tense = "past" if reported else _tense(text, found.start, found.end, bounds, language)
+        sentence = text[bounds[0] : bounds[1]]
+        today_cue = (
+            arabic.TODAY.search(fold(sentence)) if language == "ar" else _TODAY.search(sentence)
+        )
+        today = bool(today_cue)
         resolved = _resolve(found, ref, tense, same_day_weekday, today)
         if resolved is None:
             continue
@@ -540,6 +560,7 @@ def find_dates(
         where=where,
         same_day_weekday=same_day_weekday,
         report_days=report_days,
+        language=doc.language,
     )
 
 
@@ -555,7 +576,7 @@ def main_date(doc: Document, *, first_sentences: int = 3) -> DateMention | None:
     sentences = doc.sentences[:first_sentences] or ((0, len(doc.text)),)
     pool: list[DateMention] = []
     for start, end in sentences:
-        if not VIOLENCE_TRIGGERS.search(doc.text[start:end]):
+        if not sentence_has_trigger(doc.text[start:end]):
             continue
         pool.extend(
             d

@@ -16,6 +16,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from ceasefire.model.arabic import fold_with_offsets
 from ceasefire.pipeline.records import (
     ActorMention,
     DateMention,
@@ -25,7 +26,7 @@ from ceasefire.pipeline.records import (
 )
 from ceasefire.pipeline.registry import StageContext, stage
 
-__all__ = ["TRIGGERS", "agreement_modality", "classify_sentence", "modality"]
+__all__ = ["TRIGGERS", "TRIGGERS_AR", "agreement_modality", "classify_sentence", "modality"]
 
 _GOV = {"SYR_GOV", "SAA", "SyAAF", "NDF", "TIGER", "RU_VKS", "RUS", "HEZBOLLAH", "IRGC"}
 
@@ -44,6 +45,32 @@ TRIGGERS: tuple[tuple[str, str, str], ...] = (
     (r"ceasefire|cease-fire|truce|cessation of hostilities|agreement|deal", "Strategic developments", "Agreement"),
 )  # fmt: skip
 _COMPILED = tuple((re.compile(rf"\b(?:{p})\b", re.I), t, s) for p, t, s in TRIGGERS)
+# The same families in Arabic, folded spelling (ceasefire.model.arabic.fold); a trigger may carry
+# clitic prefixes (و ف ب ل, ال) and, for verbs and plurals, endings.
+TRIGGERS_AR: tuple[tuple[str, str, str], ...] = (
+    (r"كيماوي|كيميايي|غاز الكلور|الكلور|السارين|غازات سامه", "Explosions/Remote violence", "Chemical weapon"),
+    (r"انتحاري|انتحاريه|سياره مفخخه|مفخخه", "Explosions/Remote violence", "Suicide bomb"),
+    (r"غاره|غارات|قصف جوي|الطيران الحربي|طيران|طايرات حربيه|طايره حربيه|مقاتلات|براميل متفجره|برميل|مروحي|طايره مسيره|مسيرات", "Explosions/Remote violence", "Air/drone strike"),
+    (r"قصف|قذايف|قذيفه|صواريخ|صاروخ|مدفعي|مدفعيه|هاون|راجمات", "Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    (r"عبوه ناسفه|عبوات ناسفه|عبوه|لغم|الغام|انفجار|تفجير|انفجرت", "Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    (r"سيطر|سيطرت|سيطره|استعاد|استعادت|استعاده|تقدم|تقدمت", "Battles", "TERRITORY"),
+    (r"اشتباكات|اشتباك|معارك|معركه|هجوم|اقتحام|كمين", "Battles", "Armed clash"),
+    (r"اعدام|اعدم|مجزره|قناص|قنص|رصاص", "Violence against civilians", "Attack"),
+    (r"خطف|اختطاف|اختطف", "Violence against civilians", "Abduction/forced disappearance"),
+    (r"مظاهره|مظاهرات|احتجاج|احتجاجات|تظاهر", "Protests", "Peaceful protest"),
+    (r"هدنه|وقف اطلاق النار|وقف الاعمال العدايه|اتفاق|اتفاقيه", "Strategic developments", "Agreement"),
+)  # fmt: skip
+_AR_PREFIX = r"(?<![^\W\d_])(?:[وفبلك]|ال|وال|بال|فال|لل|وب|ول)?"
+_COMPILED_AR = tuple((re.compile(rf"{_AR_PREFIX}(?:{p})"), t, s) for p, t, s in TRIGGERS_AR)
+_VIOLENT_AR = re.compile(
+    rf"{_AR_PREFIX}(?:مقتل|قتل|قتلي|قتيل|جرحي|جريح|اصابه|اصابات|اصيب|مصرع|شهيد|شهدا|استشهاد|ضحايا)"
+)
+_DENIED_AR = re.compile(rf"{_AR_PREFIX}(?:نفي|نفت|ينفي|تنفي|تنفي|نفيا)(?![^\W\d_])")
+_PLANNED_AR = re.compile(
+    rf"{_AR_PREFIX}(?:سوف|سيتم|من المقرر|من المنتظر|يعتزم|تعتزم|يخطط|تخطط|سيدخل|ستدخل|سيبدا|ستبدا|يسري|تسري|سيسري)(?![^\W\d_])"
+)
+_HYPOTHETICAL_AR = re.compile(r"(?<![^\W\d_])(?:اذا|لو|في حال)(?![^\W\d_])")
+_ANNOUNCED_AR = re.compile(rf"{_AR_PREFIX}(?:اعلن|اعلنت|اتفق|اتفقت|توصل|توصلت)")
 _VIOLENT = re.compile(r"\b(killed|kills|killing|dead|died|wounded|injured|casualties)\b", re.I)
 _DENIED = re.compile(
     r"\b(denied|denies|deny|did not|didn't|no (?:\w+ )?(?:were|was) (?:killed|hit)|refuted|rejected claims)\b",
@@ -68,16 +95,20 @@ _AGREEMENT_ANNOUNCED = re.compile(
 )
 
 
-def modality(sentence: str, trigger_at: int) -> str:
+def modality(sentence: str, trigger_at: int, language: str = "en") -> str:
     """happened | announced | planned | hypothetical | denied, from cues in the sentence."""
-    if _DENIED.search(sentence):
+    arabic = language == "ar"
+    if arabic:
+        sentence, origin = fold_with_offsets(sentence)
+        trigger_at = next((i for i, o in enumerate(origin) if o >= trigger_at), len(sentence))
+    if (_DENIED_AR if arabic else _DENIED).search(sentence):
         return "denied"
     head = sentence[: max(trigger_at, 0)]
-    if _HYPOTHETICAL.search(head):
+    if (_HYPOTHETICAL_AR if arabic else _HYPOTHETICAL).search(head):
         return "hypothetical"
-    if _PLANNED.search(head):
+    if (_PLANNED_AR if arabic else _PLANNED).search(head):
         return "planned"
-    if _ANNOUNCED.search(head):
+    if (_ANNOUNCED_AR if arabic else _ANNOUNCED).search(head):
         return "announced"
     return "happened"
 
@@ -99,8 +130,27 @@ def _sentence_date(doc: Document, start: int, end: int) -> DateMention | None:
     return next((d for d in own if d.method != "report"), None) or next(iter(own), None)
 
 
-def classify_sentence(sentence: str) -> tuple[str, str, str, int] | None:
-    """(event type, sub-event type, trigger, offset) of the first matching trigger family."""
+def _classify_arabic(sentence: str) -> tuple[str, str, str, int] | None:
+    folded, origin = fold_with_offsets(sentence)
+    violent = _VIOLENT_AR.search(folded)
+    for pattern, event_type, sub in _COMPILED_AR:
+        m = pattern.search(folded)
+        if m:
+            if event_type == "Strategic developments" and violent:
+                continue
+            start, end = origin[m.start()], origin[m.end()]
+            return event_type, sub, sentence[start:end], start
+    if violent:
+        start, end = origin[violent.start()], origin[violent.end()]
+        return "Violence against civilians", "Attack", sentence[start:end], start
+    return None
+
+
+def classify_sentence(sentence: str, language: str = "en") -> tuple[str, str, str, int] | None:
+    """(event type, sub-event type, trigger, offset) of the first matching trigger family;
+    ``language="ar"`` reads the Arabic lexicon :data:`TRIGGERS_AR`."""
+    if language == "ar":
+        return _classify_arabic(sentence)
     for pattern, event_type, sub in _COMPILED:
         m = pattern.search(sentence)
         if m:
@@ -112,6 +162,12 @@ def classify_sentence(sentence: str) -> tuple[str, str, str, int] | None:
         assert m is not None
         return "Violence against civilians", "Attack", m.group(), m.start()
     return None
+
+
+def _violent(sentence: str, language: str) -> bool:
+    if language == "ar":
+        return _VIOLENT_AR.search(fold_with_offsets(sentence)[0]) is not None
+    return _VIOLENT.search(sentence) is not None
 
 
 _TARGETS = {"CIVILIANS", "UN", "SARC"}  # victims or aid bodies: targets, never actor 1 / actor 2
@@ -162,7 +218,7 @@ def extract_events(docs: list[Document], ctx: StageContext) -> list[Document]:
         events = []
         for start, end in doc.sentences[:max_sentences]:
             sentence = doc.text[start:end]
-            found = classify_sentence(sentence)
+            found = classify_sentence(sentence, doc.language)
             if found is None:
                 continue
             event_type, sub, trigger, offset = found
@@ -199,14 +255,14 @@ def extract_events(docs: list[Document], ctx: StageContext) -> list[Document]:
                     main_place  # "in Daraa province" after "in Inkhil": keep the more precise place
                 )
             when = _sentence_date(doc, start, end) or main_date
-            mode = modality(sentence, offset)
+            mode = modality(sentence, offset, doc.language)
             if event_type == "Strategic developments" and mode in {"happened", "hypothetical"}:
                 mode = agreement_modality(sentence) or mode
             events.append(
                 EventMention(
                     start=start, end=end, event_type=event_type, sub_event_type=sub, trigger=trigger,
                     modality=mode, actors=tuple(roles), place=place, date=when,
-                    confidence=0.6 if _VIOLENT.search(sentence) else 0.4,
+                    confidence=0.6 if _violent(sentence, doc.language) else 0.4,
                 )
             )  # fmt: skip
         out.append(replace(doc, events=tuple(events)))

@@ -245,7 +245,7 @@ def assemble(docs: list[Document], quarantined: list[RowProblem], briefs: dict[s
         "documents": [
             {"id": d.id, "source": d.source, "published": d.published.isoformat() if d.published else None,
              "title": d.title, "text_chars": len(d.text), "dropped_chars": d.dropped_chars,
-             "syndication_group": d.syndication_group, "story": d.story,
+             "language": d.language, "syndication_group": d.syndication_group, "story": d.story,
              "shared_passages": [list(p) for p in d.shared_passages],
              "own_passages": [list(p) for p in d.own_passages],
              "dropped": [{"start": a, "end": b, "reason": r} for a, b, r in d.dropped]}

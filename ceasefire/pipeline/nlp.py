@@ -169,7 +169,6 @@ def entities(
     """Named entities (tokenizer + NER of the shared model) of the given spans of each
     document's text, offsets into the whole text; made once and shared by every stage of the
     run (:data:`ENTITIES_RESOURCE`, with the text and the spans that were read)."""
-    nlp: Any = ctx.resource(SPACY_RESOURCE, load_spacy)
     cache: dict[str, tuple[str, tuple[NameSpan, ...], list[Entity]]] = ctx.resources.setdefault(
         ENTITIES_RESOURCE, {}
     )
@@ -181,12 +180,14 @@ def entities(
             todo.append((doc, wanted))
     pieces = [(doc.id, s, doc.text[s:e]) for doc, wanted in todo for s, e in wanted]
     found: dict[str, list[Entity]] = {doc.id: [] for doc, _ in todo}
-    for (doc_id, offset, _), sp in zip(
-        pieces, nlp.pipe((text for _, _, text in pieces), batch_size=64), strict=True
-    ):
-        found[doc_id].extend(
-            (offset + e.start_char, offset + e.end_char, e.label_, e.text) for e in sp.ents
-        )
+    if pieces:  # the model is loaded only when there is something to read (not for Arabic)
+        nlp: Any = ctx.resource(SPACY_RESOURCE, load_spacy)
+        for (doc_id, offset, _), sp in zip(
+            pieces, nlp.pipe((text for _, _, text in pieces), batch_size=64), strict=True
+        ):
+            found[doc_id].extend(
+                (offset + e.start_char, offset + e.end_char, e.label_, e.text) for e in sp.ents
+            )
     for doc, wanted in todo:
         cache[doc.id] = (doc.text, wanted, found[doc.id])
     return {doc.id: cache[doc.id][2] for doc in docs}

@@ -30,6 +30,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ceasefire.geo.gazetteer import Gazetteer, GazetteerHit, Place, Token, place_key, tokenise
+from ceasefire.model.arabic import fold as arabic_fold
+from ceasefire.model.place_names import ARABIC
+from ceasefire.pipeline import arabic
 from ceasefire.pipeline.nlp import ENTITIES_RESOURCE, SPACY_RESOURCE, load_spacy
 from ceasefire.pipeline.records import Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, stage
@@ -93,6 +96,15 @@ _CONTAINER_GAP = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_GAP = re.compile(r"^(?:['’]s?\s+|s\s+)$")
+# Arabic cues before a name, folded spelling: "قرب", "ريف", "شمال" (near); "محافظة" (governorate);
+# "حي" (neighbourhood); a clitic (بريف، وبمحافظة) may stand before the cue or the name
+_AR_CUE_END = r"\s+(?:مدينه\s+|بلده\s+|قريه\s+)?[وفبل]?$"
+_AR_NEAR_BEFORE = re.compile(
+    r"(?<![^\W\d_])[وفبل]?(?:قرب|بالقرب\s+من|اطراف|محيط|ريف|شمال|جنوب|شرق|غرب|شمالي|جنوبي|شرقي|غربي)"
+    + _AR_CUE_END
+)
+_AR_ADMIN1_BEFORE = re.compile(r"(?<![^\W\d_])[وفبل]?محافظه\s+[وفبل]?$")
+_AR_HOOD_BEFORE = re.compile(r"(?<![^\W\d_])[وفبل]?حي\s+[وفبل]?$")
 _BIG_TOWN = 100_000
 DECAY = 4.0  # sentences: how fast a mention's weight falls with its distance from the lead
 # Damascus city lies inside Rural Damascus and reports name the two interchangeably ("Damascus
@@ -123,7 +135,10 @@ class _Context:
 
 
 def sentence_has_trigger(text: str) -> bool:
-    return VIOLENCE_TRIGGERS.search(text) is not None
+    """Whether a sentence reports violence: English triggers, or Arabic ones in Arabic script."""
+    if VIOLENCE_TRIGGERS.search(text) is not None:
+        return True
+    return ARABIC.search(text) is not None and arabic.has_violence(text)
 
 
 def _next_words(text: str, tokens: Sequence[Token], index: int, count: int) -> list[str]:
@@ -156,6 +171,11 @@ def _context(text: str, tokens: Sequence[Token], hits: Sequence[GazetteerHit], i
         ctx.admin1_cue = True
     if re.search(r"\bcountryside of\s+$|\brural\s+$", before, re.IGNORECASE):
         ctx.near = True
+    if ARABIC.search(before):
+        folded = arabic_fold(before)
+        ctx.near = ctx.near or _AR_NEAR_BEFORE.search(folded) is not None
+        ctx.admin1_cue = ctx.admin1_cue or _AR_ADMIN1_BEFORE.search(folded) is not None
+        ctx.hood_cue = ctx.hood_cue or _AR_HOOD_BEFORE.search(folded) is not None
     # X in Y / X, Y / X of Y: the next hit contains this one
     if i + 1 < len(hits):
         nxt = hits[i + 1]
@@ -455,6 +475,9 @@ def _entities(docs: list[Document], ctx: StageContext) -> dict[str, list[tuple[i
     out: dict[str, list[tuple[int, int, str]]] = {}
     missing = []
     for doc in docs:
+        if doc.language == "ar":
+            out[doc.id] = []  # the English NER model cannot read Arabic: gazetteer names only
+            continue
         hit = cache.get(doc.id)
         if hit is not None and hit[0] == doc.text:
             out[doc.id] = [(s, e, label) for s, e, label, _ in hit[2]]

@@ -11,6 +11,13 @@ their publication dates are at most ``window_days`` apart; their similarity is
   name places and no governorate is shared (an air strike in Idlib is not a car bomb in Homs),
 * ``+ actor_bonus × Jaccard`` of their resolved actor ids (reporting sources left out).
 
+Arabic leads (``Document.language == "ar"``) are not embedded: MiniLM reads English only, and no
+multilingual model is packaged.  Their vector is their content words' overlap
+(:func:`~ceasefire.pipeline.arabic.content_words`, hashed) in dimensions of its own, so Arabic
+leads meet Arabic leads only; word overlap is lower than MiniLM's cosine for a paraphrase, so
+Arabic reports are joined only when they share most of their lead (a conservative choice, not
+calibrated: no multi-outlet Arabic set was at hand).
+
 Places are taken from the lead (the first :data:`PLACE_LEAD_CHARS` characters), where the
 incident is; a document that names places only further down uses all of them.  Metonymic
 places ("Damascus said") and the country are left out.
@@ -24,6 +31,7 @@ refined pairwise P 0.59 / R 0.81 at 0.65.  Without places, 0.70 does better (P 0
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,6 +39,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ceasefire.pipeline.arabic import content_words
 from ceasefire.pipeline.embeddings import MINILM_RESOURCE, embed, load_minilm
 from ceasefire.pipeline.records import Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, stage
@@ -230,14 +239,36 @@ def _group_key(doc: Document) -> str:
     return doc.syndication_group or "doc-" + doc.id
 
 
+ARABIC_DIMENSIONS = 4096
+
+
+def _word_vector(lead: str) -> npt.NDArray[np.float32]:
+    """Unit vector of an Arabic lead's content words, hashed (crc32, deterministic) into
+    :data:`ARABIC_DIMENSIONS` dimensions: the cosine of two leads is their word overlap."""
+    vector = np.zeros(ARABIC_DIMENSIONS, dtype=np.float32)
+    for word in content_words(lead):
+        vector[zlib.crc32(word.encode("utf-8")) % ARABIC_DIMENSIONS] = 1.0
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
 def story_input(docs: list[Document], model: Any) -> StoryInput:
     """Group the documents by syndication group and embed their leads (each distinct lead once)."""
     by_group: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         by_group[_group_key(doc)].append(doc)
     keys = sorted(by_group)
-    leads = sorted({lead_text(doc) for doc in docs})
+    leads = sorted({lead_text(doc) for doc in docs if doc.language != "ar"})
     lead_vectors = dict(zip(leads, embed(model, leads), strict=True))
+    arabic_leads = sorted({lead_text(doc) for doc in docs if doc.language == "ar"})
+    if arabic_leads:
+        # MiniLM reads English only: Arabic leads get a word vector in dimensions of their own,
+        # so an Arabic lead is compared with Arabic leads only (cosine 0 with English ones)
+        dim = int(model.get_embedding_dimension() or 0)
+        for lead, vector in lead_vectors.items():
+            lead_vectors[lead] = np.concatenate([vector, np.zeros(ARABIC_DIMENSIONS, np.float32)])
+        for lead in arabic_leads:
+            lead_vectors[lead] = np.concatenate([np.zeros(dim, np.float32), _word_vector(lead)])
     dim = len(next(iter(lead_vectors.values()))) if lead_vectors else 0
     vectors = np.zeros((len(keys), dim), dtype=np.float32)
     for row, key in enumerate(keys):
