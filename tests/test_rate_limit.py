@@ -38,12 +38,10 @@ def test_random_bogus_tokens_share_the_address_bucket_and_add_nothing(tmp_path: 
         for _ in range(1000)
     ]  # fmt: skip
     assert set(codes) <= {401, 429}
-    # 401 until the failed-auth backoff closes the address (after 5 failures) — never more than
-    # the address's burst — then 429 only
+    # 401 until the failed-auth backoff closes the address (after 5 failures; it opens again
+    # briefly after 1 s, 2 s … on a slow store), never beyond the address's burst: then 429 only
     assert codes[:5] == [401] * 5
-    first_429 = codes.index(429)
-    assert first_429 <= 51
-    assert set(codes[first_429:]) == {429}
+    assert set(codes[51:]) == {429}
     assert codes[-1] == 429
     limiter = app.state.limiter
     assert len(limiter.buckets) == 2  # the one client address and the monitor's account
