@@ -431,7 +431,10 @@ def actors_table() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     with bundled_data("actors.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            out[row["id"]] = {"name": row["canonical_name"], "name_ar": row["arabic"]}
+            out[row["id"]] = {
+                "name": row["canonical_name"],
+                "name_ar": row["arabic"].split("|")[0],
+            }  # the first Arabic name; the rest are aliases
     return out
 
 
