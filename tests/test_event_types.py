@@ -93,4 +93,4 @@ def test_event_type_holds_on_held_out_hand_labelled_fakes_articles() -> None:
     rows = [r for r in label_rows() if r.split == "heldout"]  # never used to train or tune
     got = predictions(rows)
     right = sum(got[r.unit_id][0] == r.event_type for r in rows)
-    assert right / len(rows) >= 0.80, f"{right}/{len(rows)}"
+    assert right / len(rows) >= 0.80, f"{right}/{len(rows)}"  # measured 83/89; lexicon alone 68/89
