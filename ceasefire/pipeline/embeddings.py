@@ -6,7 +6,10 @@ model configuration against the files Hugging Face serves for
 ``sentence-transformers/all-MiniLM-L6-v2`` *before* anything is loaded, and refuses a module list
 that names code outside sentence-transformers.  Loading is offline (no hub calls) and silent.
 
-Stages share the loaded model through ``ctx.resource(MINILM_RESOURCE, load_minilm)``.
+Stages share the loaded model through ``ctx.resource(MINILM_RESOURCE, load_minilm)``, and the
+run's lead vectors through ``ctx.resource(LEAD_VECTORS_RESOURCE, dict)`` with :func:`embed_cached`
+(the events stage embeds each lead, the stories stage reuses it).  A caller that shares resources
+across runs (``run_pipeline(shared=...)``) keeps those vectors too; drop the entry to bound memory.
 """
 
 from __future__ import annotations
