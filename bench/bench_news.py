@@ -79,11 +79,12 @@ def pin_one_core() -> int:
 
 def full_run(docs: list[Document], shared: dict[str, Any]) -> tuple[float, Any, int]:
     from ceasefire.pipeline.claims import claims_table, find_conflicts, story_briefs
-    from ceasefire.pipeline.embeddings import MINILM_RESOURCE
+    from ceasefire.pipeline.embeddings import LEAD_VECTORS_RESOURCE, MINILM_RESOURCE
     from ceasefire.pipeline.nlp import ENTITIES_RESOURCE
     from ceasefire.pipeline.runner import run_pipeline
 
     shared.pop(ENTITIES_RESOURCE, None)  # entities of an earlier run are not reused
+    shared.pop(LEAD_VECTORS_RESOURCE, None)  # nor lead embeddings
     t0 = time.perf_counter()
     result = run_pipeline(docs, shared=shared)
     t1 = time.perf_counter()

@@ -288,5 +288,5 @@ def test_stated_fatalities_are_found_on_annotated_fakes_articles() -> None:
     report = evaluate("dev")  # the labels: tests/data/fakes_tolls_dates.csv (ids and labels)
     assert report.fatalities.rate >= 0.90, (
         report.misses
-    )  # measured 0.939 (46/49); held out 0.759 (22/29)
+    )  # measured 0.939 (46/49); held out 0.828 (24/29)
     assert report.event_date_within.rate >= 0.90, report.misses  # measured 0.947 (36/38)

@@ -6,7 +6,10 @@ model configuration against the files Hugging Face serves for
 ``sentence-transformers/all-MiniLM-L6-v2`` *before* anything is loaded, and refuses a module list
 that names code outside sentence-transformers.  Loading is offline (no hub calls) and silent.
 
-Stages share the loaded model through ``ctx.resource(MINILM_RESOURCE, load_minilm)``.
+Stages share the loaded model through ``ctx.resource(MINILM_RESOURCE, load_minilm)``, and the
+run's lead vectors through ``ctx.resource(LEAD_VECTORS_RESOURCE, dict)`` with :func:`embed_cached`
+(the events stage embeds each lead, the stories stage reuses it).  A caller that shares resources
+across runs (``run_pipeline(shared=...)``) keeps those vectors too; drop the entry to bound memory.
 """
 
 from __future__ import annotations
@@ -29,13 +32,17 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BATCH_SIZE",
     "EXPECTED_SHA256",
+    "LEAD_VECTORS_RESOURCE",
     "MINILM_RESOURCE",
     "embed",
+    "embed_cached",
     "load_minilm",
     "verify_model_dir",
 ]
 
 MINILM_RESOURCE = "embeddings.minilm"
+# text → vector for the run: the events stage embeds the leads, the stories stage reuses them
+LEAD_VECTORS_RESOURCE = "embeddings.leads"
 BATCH_SIZE = 32
 # the files of sentence-transformers/all-MiniLM-L6-v2 as served by Hugging Face
 EXPECTED_SHA256 = {
@@ -127,3 +134,15 @@ def embed(model: SentenceTransformer, texts: Sequence[str]) -> npt.NDArray[np.fl
         normalize_embeddings=True,
     )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_cached(
+    model: SentenceTransformer, cache: dict[str, npt.NDArray[np.float32]], texts: Sequence[str]
+) -> npt.NDArray[np.float32]:
+    """:func:`embed` through a per-run cache: texts not yet in ``cache`` are embedded once (in
+    sorted order, so the batches and the vectors do not depend on the caller's order)."""
+    missing = sorted(set(texts) - cache.keys())
+    cache.update(zip(missing, embed(model, missing), strict=True))
+    if not texts:
+        return embed(model, texts)
+    return np.stack([cache[t] for t in texts])

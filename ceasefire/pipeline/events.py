@@ -8,6 +8,16 @@ agreement ("the truce would come into force on Monday", "a ceasefire will start 
 Monday") from the whole sentence: ``planned`` when it is to start, ``announced`` when it was
 announced, agreed or signed.  The sentence's own event date wins over a report date ("said
 Thursday": a window ending that Thursday), which wins over the document's main date.
+
+In English articles the lexicon's type of the main event is checked against a trained model
+(:mod:`ceasefire.pipeline.event_model`, read from the lead's MiniLM embedding and the triggers the
+lead holds): the main event — the first mention that is not a strategic development — and the
+mentions in the lead typed only by a casualty word ("killed") take the model's type.  Their
+sub-type is that of the document's first lexicon mention of that type, else ACLED's generic one
+(Battles: Armed clash; Violence against civilians: Attack); the model never invents an
+explosion's weapon, so Explosions/Remote violence with no such trigger in the text, and a
+Strategic developments prediction, leave the lexicon's type.  Arabic articles keep the Arabic
+lexicon alone (MiniLM reads English only).
 """
 
 from __future__ import annotations
@@ -17,6 +27,13 @@ from dataclasses import replace
 from typing import Any
 
 from ceasefire.model.arabic import fold_with_offsets
+from ceasefire.pipeline.embeddings import (
+    LEAD_VECTORS_RESOURCE,
+    MINILM_RESOURCE,
+    embed_cached,
+    load_minilm,
+)
+from ceasefire.pipeline.event_model import EVENT_MODEL_RESOURCE, load_event_model
 from ceasefire.pipeline.records import (
     ActorMention,
     DateMention,
@@ -25,18 +42,27 @@ from ceasefire.pipeline.records import (
     PlaceMention,
 )
 from ceasefire.pipeline.registry import StageContext, stage
+from ceasefire.pipeline.stories import LEAD_CHARS, lead_text
 
-__all__ = ["TRIGGERS", "TRIGGERS_AR", "agreement_modality", "classify_sentence", "modality"]
+__all__ = [
+    "TRIGGERS",
+    "TRIGGERS_AR",
+    "agreement_modality",
+    "classify_sentence",
+    "main_types",
+    "modality",
+    "retype_main",
+]
 
 _GOV = {"SYR_GOV", "SAA", "SyAAF", "NDF", "TIGER", "RU_VKS", "RUS", "HEZBOLLAH", "IRGC"}
 
 # (pattern, event type, sub-event type); first match wins
 TRIGGERS: tuple[tuple[str, str, str], ...] = (
     (r"chemical|chlorine|sarin|toxic gas|gas attack", "Explosions/Remote violence", "Chemical weapon"),
-    (r"suicide (?:bomb|attack|car)|car bomb|(?:vehicle|truck)[- ]borne", "Explosions/Remote violence", "Suicide bomb"),
+    (r"suicide (?:bomb(?:er|ers|ing|ings|s)?|attacks?|car)|(?:vehicle|truck)[- ]borne|blew (?:him|her)self up", "Explosions/Remote violence", "Suicide bomb"),
     (r"air ?strikes?|air ?raids?|warplanes?|jets?|barrel bombs?|helicopters?|aerial|drone strikes?|bombing raids?|airstrikes?", "Explosions/Remote violence", "Air/drone strike"),
     (r"shell(?:ing|ed|s)|artillery|mortars?|rockets?|missiles?|mlrs|grad", "Explosions/Remote violence", "Shelling/artillery/missile attack"),
-    (r"roadside bomb|landmines?|mines?|ied|explosive device|explosions?|blasts?|exploded", "Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    (r"car bombs?|roadside bomb|landmines?|mines?|ied|explosive device|explosions?|blasts?|exploded", "Explosions/Remote violence", "Remote explosive/landmine/IED"),
     (r"captur(?:ed|es|ing)|seiz(?:ed|es)|took control|retook|recaptured|regained|advanced into|overran", "Battles", "TERRITORY"),
     (r"clash(?:es|ed)?|fighting|fought|battles?|offensive|assault|ambush(?:ed)?|firefights?", "Battles", "Armed clash"),
     (r"executed|execution|massacre|beheaded|sniper|shot dead|gunned down", "Violence against civilians", "Attack"),
@@ -198,6 +224,50 @@ def _in(span_start: int, span_end: int, start: int, end: int) -> bool:
     return start <= span_start and span_end <= end
 
 
+_GENERIC_SUB = {"Battles": "Armed clash", "Violence against civilians": "Attack"}
+
+
+def retype_main(events: list[EventMention], main_type: str | None) -> list[EventMention]:
+    """The events with the main event (and the lead's casualty-word mentions) of ``main_type``;
+    unchanged when there is no such type, it is a strategic development, or it names an
+    explosion the lexicon found no weapon for."""
+    if main_type is None or main_type == "Strategic developments" or not events:
+        return events
+    main = next((i for i, e in enumerate(events) if e.event_type != "Strategic developments"), None)
+    if main is None or events[main].event_type == main_type:
+        return events
+    sub = next((e.sub_event_type for e in events if e.event_type == main_type), None)
+    sub = sub or _GENERIC_SUB.get(main_type)
+    if sub is None:
+        return events
+    out = list(events)
+    for i, event in enumerate(events):
+        casualty_only = (
+            event.event_type == "Violence against civilians"
+            and _VIOLENT.fullmatch(event.trigger) is not None
+            and event.start < LEAD_CHARS
+        )
+        if i == main or casualty_only:
+            out[i] = replace(event, event_type=main_type, sub_event_type=sub)
+    return out
+
+
+def main_types(docs: list[Document], ctx: StageContext) -> dict[str, str]:
+    """The model's main-event type per English document (the lead embeddings stay in the run's
+    cache for the stories stage)."""
+    english = [doc for doc in docs if doc.language != "ar"]
+    if not english:
+        return {}
+    model = ctx.resource(MINILM_RESOURCE, load_minilm)
+    typer = ctx.resource(EVENT_MODEL_RESOURCE, load_event_model)
+    leads = [lead_text(doc) for doc in english]
+    vectors = embed_cached(model, ctx.resource(LEAD_VECTORS_RESOURCE, dict), leads)
+    return {
+        doc.id: typer.predict(lead, vector)[0]
+        for doc, lead, vector in zip(english, leads, vectors, strict=True)
+    }
+
+
 def _main(doc: Document, name: str) -> Any:
     value = doc.meta.get(name)
     return value
@@ -211,6 +281,7 @@ def _main(doc: Document, name: str) -> Any:
 def extract_events(docs: list[Document], ctx: StageContext) -> list[Document]:
     """ACLED-typed events per sentence with actors, place, date and modality."""
     max_sentences = int(ctx.args.get("max_sentences", 12))
+    typed = main_types(docs, ctx) if ctx.args.get("type_model", True) else {}
     out = []
     for doc in docs:
         main_place: PlaceMention | None = _main(doc, "main_place")
@@ -265,5 +336,5 @@ def extract_events(docs: list[Document], ctx: StageContext) -> list[Document]:
                     confidence=0.6 if _violent(sentence, doc.language) else 0.4,
                 )
             )  # fmt: skip
-        out.append(replace(doc, events=tuple(events)))
+        out.append(replace(doc, events=tuple(retype_main(events, typed.get(doc.id)))))
     return out

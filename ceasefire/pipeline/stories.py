@@ -40,7 +40,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.pipeline.arabic import content_words
-from ceasefire.pipeline.embeddings import MINILM_RESOURCE, embed, load_minilm
+from ceasefire.pipeline.embeddings import (
+    LEAD_VECTORS_RESOURCE,
+    MINILM_RESOURCE,
+    embed_cached,
+    load_minilm,
+)
 from ceasefire.pipeline.records import Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, stage
 from ceasefire.pipeline.syndication import UnionFind, normalise
@@ -252,14 +257,19 @@ def _word_vector(lead: str) -> npt.NDArray[np.float32]:
     return vector / norm if norm > 0 else vector
 
 
-def story_input(docs: list[Document], model: Any) -> StoryInput:
-    """Group the documents by syndication group and embed their leads (each distinct lead once)."""
+def story_input(
+    docs: list[Document], model: Any, cache: dict[str, npt.NDArray[np.float32]] | None = None
+) -> StoryInput:
+    """Group the documents by syndication group and embed their leads (each distinct lead once;
+    with ``cache``, the run's lead vectors, leads the events stage embedded are not redone)."""
     by_group: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         by_group[_group_key(doc)].append(doc)
     keys = sorted(by_group)
     leads = sorted({lead_text(doc) for doc in docs if doc.language != "ar"})
-    lead_vectors = dict(zip(leads, embed(model, leads), strict=True))
+    lead_vectors = dict(
+        zip(leads, embed_cached(model, {} if cache is None else cache, leads), strict=True)
+    )
     arabic_leads = sorted({lead_text(doc) for doc in docs if doc.language == "ar"})
     if arabic_leads:
         # MiniLM reads English only: Arabic leads get a word vector in dimensions of their own,
@@ -300,4 +310,5 @@ def tell_stories(docs: list[Document], ctx: StageContext) -> list[Document]:
     """Documents on the same incident share a story: embeddings, a time window, places and actors."""
     params = StoryParams.from_args(ctx.args)
     model = ctx.resource(MINILM_RESOURCE, load_minilm)
-    return assign_stories(docs, story_input(docs, model), params)
+    cache = ctx.resource(LEAD_VECTORS_RESOURCE, dict)
+    return assign_stories(docs, story_input(docs, model, cache), params)
