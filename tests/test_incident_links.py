@@ -210,4 +210,14 @@ def test_each_criterion_is_needed(registry: ActorRegistry) -> None:
     coarse = check_pair(_incident("ucdp", "4", prec=4), news, registry)
     assert not coarse.linked
     assert not coarse.criteria["place_within_precision"]
-    assert find_links([row, news, cases["different_feeds"]], registry)[0].b == "ucdp:1"
+    assert [(c.a, c.b) for c in find_links([row, news], registry)] == [("news:n", "ucdp:1")]
+
+
+def test_a_report_that_fits_two_rows_of_one_feed_links_to_neither(registry: ActorRegistry) -> None:
+    """Two UCDP rows of one town, day and dyad: a news report of "the" attack cannot say which;
+    linking both would merge two events UCDP counts apart."""
+    news = _incident("news", "n", actor="SAA", category="Explosions/Remote violence",
+                     sub="Air/drone strike")  # fmt: skip
+    rows = [_incident("ucdp", "1"), _incident("ucdp", "2")]
+    assert all(check_pair(r, news, registry).linked for r in rows)
+    assert find_links([*rows, news], registry) == []

@@ -12,6 +12,10 @@ source did not code beside any attack).  A doubtful pair (a missing point, an un
 a window longer than a week) is not linked.  Two incidents of one feed are never linked: that
 is de-duplication, a different thing.
 
+An incident that meets every criterion with two incidents of one other feed is linked to neither
+(it cannot say which event it reports; linking both would merge two events that feed counts
+apart), and a group that would hold two incidents of one feed is not merged.
+
 Candidates come from a sweep over the incidents sorted by start (a window ends at most
 :data:`MAX_WINDOW` after it starts), never from all pairs.  The linked group's representative is
 the member with the best place precision, then the narrowest window, then the most sources; the
@@ -188,7 +192,19 @@ def find_links(
             if check.linked:
                 out.append(check)
         active.append(incident)
-    return sorted(out, key=lambda c: (c.a, c.b))
+    # an incident that matches two of one other feed's incidents cannot say which it is: neither
+    # pair is linked (else two events that feed counts apart would be merged through it)
+    matches: dict[tuple[str, str], int] = {}
+    for c in out:
+        for mine, theirs in ((c.a, c.b), (c.b, c.a)):
+            feed = theirs.split(":", 1)[0]
+            matches[(mine, feed)] = matches.get((mine, feed), 0) + 1
+
+    def unique(c: LinkCheck) -> bool:
+        return (matches[(c.a, c.b.split(":", 1)[0])] == 1
+                and matches[(c.b, c.a.split(":", 1)[0])] == 1)  # fmt: skip
+
+    return sorted((c for c in out if unique(c)), key=lambda c: (c.a, c.b))
 
 
 def _rank(incident: Incident) -> tuple[float, float, int, str]:
@@ -222,8 +238,8 @@ def apply_links(incidents: Sequence[Incident], pairs: Iterable[tuple[str, str]])
     merged: dict[str, Incident] = {}
     dropped: set[str] = set()
     for members in groups.values():
-        if len(members) < 2:
-            continue
+        if len(members) < 2 or len({m.source_system for m in members}) < len(members):
+            continue  # two of one feed joined through links recorded apart: doubtful, not merged
         rep = min(members, key=_rank)
         others = [m for m in members if m is not rep]
         dropped.update(m.key for m in others)
