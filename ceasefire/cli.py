@@ -591,8 +591,19 @@ def ingest_news_cmd(
         for inc in evidence["incidents"]:
             inc["finding"] = findings.get(f"news:{inc['id']}")
     if store:
+        from ceasefire.service import incidents_for, link_incidents
+        from ceasefire.visibility import OPERATOR
+
         with settings.store() as db:
-            evidence["store"] = db.import_batch(batch).to_json()
+            summary = db.import_batch(batch)
+            evidence["store"] = summary.to_json()
+            link_incidents(db, summary.changed_incidents)
+            merged = {i.key: i.linked for i in incidents_for(db, audience=OPERATOR)}
+            into = {m: k for k, ms in merged.items() for m in ms}  # a member → its representative
+        for inc in evidence["incidents"]:
+            key = f"news:{inc['id']}"
+            group = into.get(key, key)
+            inc["linked"] = sorted(k for k in (group, *merged.get(group, ())) if k != key)
     if fmt == "json":
         evidence.pop("timings", None)
         click.echo(json.dumps(evidence, sort_keys=True, ensure_ascii=False, indent=2))
@@ -603,6 +614,55 @@ def ingest_news_cmd(
                f"conflicts {len(evidence['conflicts'])}")  # fmt: skip
     for q in evidence["quarantined"]:
         click.echo(f"  quarantined: {q['document']}:{q['line']}: {q['stage']}: {q['reason']}")
+
+
+@cli.group()
+def links() -> None:
+    """Incidents of different feeds linked as one event: list them with why, undo one."""
+
+
+@links.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Undone links too.")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@click.pass_context
+@handle_errors
+def links_list(ctx: click.Context, show_all: bool, fmt: str) -> None:
+    """Each link with the criteria that matched, distance, time overlap and shared actors, and
+    whether it still holds on the incidents' current revisions."""
+    from ceasefire.service import links_for
+
+    with _settings(ctx).store() as store:
+        rows = links_for(store, store.incidents())
+    rows = [r for r in rows if show_all or r["undone_at"] is None]
+    if fmt == "json":
+        click.echo(json.dumps(rows, sort_keys=True, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        d = r["explanation"]["detail"]
+        state = "undone" if r["undone_at"] else ("linked" if r["holds"] else "no longer holds")
+        click.echo(f"{r['id']}\t{r['a']} = {r['b']}\t{state}\t{d['distance_m']} m of "
+                   f"{d['within_m']} m, {d['overlap_hours']} h overlap, shared "
+                   f"{', '.join(d['shared'])}, types {d['types']}")  # fmt: skip
+
+
+@links.command("undo")
+@click.argument("link_id", type=int)
+@click.option("--reason", required=True, help="Why the two are not one event (kept, audited).")
+@click.option("--token", envvar="CEASEFIRE_TOKEN", default=None,
+              help="An admin's or a monitor's token [env CEASEFIRE_TOKEN].")  # fmt: skip
+@click.pass_context
+@handle_errors
+def links_undo(ctx: click.Context, link_id: int, reason: str, token: str | None) -> None:
+    """Undo a link (an admin or a monitor): the two incidents count apart again."""
+    from ceasefire.errors import NotFoundError
+    from ceasefire.governance import allow, authenticate
+
+    with _settings(ctx).store() as store:
+        account = authenticate(store, token)
+        allow(account, "links.undo")
+        if not store.undo_link(link_id, account.name, reason):
+            raise NotFoundError(f"No active link {link_id}.")
+    click.echo(f"link {link_id} undone")
 
 
 @cli.group()

@@ -8,7 +8,7 @@ computed: what a caller may not see cannot reach a count, a clock day, a finding
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
 from importlib import resources
@@ -47,6 +47,8 @@ __all__ = [
     "import_file",
     "incidents_for",
     "judge_for",
+    "link_incidents",
+    "links_for",
     "release_submission",
     "replay_from_store",
     "status_from_store",
@@ -80,6 +82,7 @@ def import_file(
     else:
         batch = IMPORTERS[kind](path, tz)
     summary = store.import_batch(batch)
+    link_incidents(store, summary.changed_incidents)
     if summary.changed_incidents or summary.added or summary.revised:
         from ceasefire.alerts import after_change
 
@@ -127,8 +130,53 @@ def convoys_from_store(store: Store) -> list[Convoy]:
 
 
 def incidents_for(store: Store, *, audience: Audience) -> list[Incident]:
-    """The stored incidents ``audience`` may see (start order), reporters withheld where due."""
-    return visible_incidents(store.incidents(), restrictions(store, audience))
+    """The stored incidents ``audience`` may see (start order), reporters withheld where due;
+    other feeds' reports of one event linked into one (:func:`links_for`)."""
+    return _linked(store, visible_incidents(store.incidents(), restrictions(store, audience)))
+
+
+def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]:
+    """Find and record (audited) the links between stored incidents of different feeds that are
+    one event (:mod:`ceasefire.compliance.linking`); ``keys``: only pairs with one of these (the
+    incidents an import added or changed).  Returns the new links' ids."""
+    from ceasefire.agreements.loader import default_registry
+    from ceasefire.compliance.linking import find_links
+
+    wanted = None if keys is None else list(keys)
+    if wanted == []:
+        return []
+    found = find_links(store.incidents(), default_registry(), wanted)
+    return store.add_links([(c.a, c.b, c.to_json()) for c in found], "links.find")
+
+
+def links_for(store: Store, incidents: list[Incident]) -> list[dict[str, Any]]:
+    """The recorded links among ``incidents``, each re-checked on their current revisions
+    (``holds``: every criterion still met; a link that no longer holds is not applied)."""
+    from ceasefire.agreements.loader import default_registry
+    from ceasefire.compliance.linking import check_pair
+
+    by_key = {i.key: i for i in incidents}
+    registry = None
+    out = []
+    for link in store.links():
+        a, b = by_key.get(link["a"]), by_key.get(link["b"])
+        if a is None or b is None:
+            continue
+        registry = registry or default_registry()
+        now = check_pair(a, b, registry)
+        out.append({**link, "holds": now.linked, "now": now.to_json()})
+    return out
+
+
+def _linked(store: Store, incidents: list[Incident]) -> list[Incident]:
+    from ceasefire.compliance.linking import apply_links
+
+    active = [
+        (link["a"], link["b"])
+        for link in links_for(store, incidents)
+        if link["undone_at"] is None and link["holds"]
+    ]
+    return apply_links(incidents, active) if active else incidents
 
 
 def control_for(store: Store, tz: ZoneInfo, *, audience: Audience) -> Any:
@@ -211,7 +259,7 @@ def replay_from_store(
     """A replay of the stored records ``audience`` may see, judged through :func:`judge_for`;
     its reports carry the audience's distribution marking."""
     r = restrictions(store, audience)
-    incidents = visible_incidents(store.incidents(), r)
+    incidents = _linked(store, visible_incidents(store.incidents(), r))
     judge = judge_for(store, agreement, incidents, control, audience=audience)
     claims = visible_claims(_claims(store), r)
     return Replay(judge, incidents, convoys_from_store(store), claims,

@@ -154,7 +154,7 @@ class IntakeWriter:
         """One thread, one connection: the keys of every group waiting are taken together, so a
         burst of reports costs one look at the hooks (and one clock comparison), not one each."""
         from ceasefire.alerts import after_change
-        from ceasefire.service import judge_for, replay_from_store
+        from ceasefire.service import judge_for, link_incidents, replay_from_store
 
         store: Store | None = None
         try:
@@ -174,6 +174,8 @@ class IntakeWriter:
                 try:
                     if store is None:
                         store = self._open_store()
+                    # a report of an event another feed holds: linked before the clock is read
+                    link_incidents(store, list(dict.fromkeys(keys)))
                     after_change(
                         store,
                         list(dict.fromkeys(keys)),

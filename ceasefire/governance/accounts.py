@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "keys.change": frozenset({"guarantor"}),
     "keys.read": EVERYONE,
     "audit.verify": frozenset({"admin", "guarantor", "monitor"}),
+    "links.undo": frozenset({"admin", "monitor"}),  # two feeds' incidents are not one event
 }
 # the public prefix every token starts with (for secret scanners), not a secret
 TOKEN_PREFIX = "cfj_"  # nosec B105

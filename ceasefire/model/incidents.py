@@ -176,6 +176,9 @@ class Incident:
     native: tuple[tuple[str, str], ...] = ()  # the original row, column by column
     continuing: bool = False  # a state that lasted the whole window (a blockade), not a point
     self_defence_claims: tuple[str, ...] = ()  # who said they acted in self-defence (reports)
+    # keys of other feeds' incidents of the same event merged into this one on a read (never
+    # stored: links live in their own table, see ceasefire.compliance.linking)
+    linked: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -222,6 +225,7 @@ class Incident:
                 if self.self_defence_claims
                 else {}
             ),
+            **({"linked": list(self.linked)} if self.linked else {}),
         }
 
     @classmethod
@@ -245,6 +249,7 @@ class Incident:
             native=tuple(map(tuple, data.get("native", ()))),
             continuing=bool(data.get("continuing", False)),
             self_defence_claims=tuple(data.get("self_defence_claims", ())),
+            linked=tuple(data.get("linked", ())),
         )
 
     def content_hash(self) -> str:

@@ -481,6 +481,57 @@ class Store:
                     [(source, line, n, at, at) for line, n in sorted(lines.items())],
                 )
 
+    # -- links between incidents of different feeds ----------------------------------------
+    def add_links(self, found: list[tuple[str, str, dict[str, Any]]], action: str) -> list[int]:
+        """Record pairs (a, b, explanation) found to be one event, in one audited transaction;
+        a pair recorded before (an analyst's undo included) stays as it is.  Returns new ids."""
+        ids: list[int] = []
+        if not found:
+            return ids
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.conn.transaction():
+            for a, b, explanation in found:
+                row = self.conn.execute(
+                    "INSERT INTO incident_links(a, b, explanation, found_at, found_by) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(a, b) DO NOTHING RETURNING id",
+                    (a, b, audit.canonical_json(explanation), at, self.actor),
+                ).fetchone()
+                if row is not None:
+                    ids.append(int(row[0]))
+            if ids:
+                audit.append(self.conn, self.actor, action, f"{len(ids)} link(s)",
+                             {"links": ids}, [("incident_links", (i,)) for i in ids])  # fmt: skip
+        return ids
+
+    def links(self, active_only: bool = False) -> list[dict[str, Any]]:
+        """Every recorded link in id order (``active_only``: those not undone)."""
+        sql = ("SELECT id, a, b, explanation, found_at, found_by, undone_at, undone_by, "
+               "undo_reason FROM incident_links")  # fmt: skip
+        if active_only:
+            sql += " WHERE undone_at IS NULL"
+        keys = ("id", "a", "b", "explanation", "found_at", "found_by", "undone_at", "undone_by",
+                "undo_reason")  # fmt: skip
+        out = []
+        for row in self.conn.execute(sql + " ORDER BY id"):
+            item = dict(zip(keys, row, strict=True))
+            item["explanation"] = json.loads(item["explanation"])
+            out.append(item)
+        return out
+
+    def undo_link(self, link_id: int, by: str, reason: str) -> bool:
+        """Undo an active link (audited, kept on its row); False when there is none to undo."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.conn.transaction():
+            done = self.conn.execute(
+                "UPDATE incident_links SET undone_at=?, undone_by=?, undo_reason=? "
+                "WHERE id=? AND undone_at IS NULL",
+                (at, by, reason, link_id),
+            ).rowcount
+            if done:
+                audit.append(self.conn, by, "links.undo", str(link_id), {"reason": reason},
+                             [("incident_links", (link_id,))])  # fmt: skip
+        return bool(done)
+
     def count_incidents(self) -> int:
         (count,) = self.conn.execute("SELECT count(*) FROM incidents").fetchone()
         return int(count)

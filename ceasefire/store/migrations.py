@@ -325,4 +325,21 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
         PRIMARY KEY (source, line)
     )
     """,
+    # 11: incidents of different feeds found to be one event (ceasefire.compliance.linking), with
+    # the criteria that matched; an analyst's undo is kept on the row (who, when, why), never deleted
+    """
+    CREATE TABLE incident_links (
+        id INTEGER PRIMARY KEY,
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        found_at TEXT NOT NULL,
+        found_by TEXT NOT NULL,
+        undone_at TEXT,
+        undone_by TEXT,
+        undo_reason TEXT,
+        UNIQUE (a, b)
+    );
+    CREATE INDEX incident_links_b ON incident_links(b)
+    """,
 )
