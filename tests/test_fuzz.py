@@ -91,3 +91,16 @@ def test_a_news_line_nested_too_deeply_is_a_located_problem(tmp_path: Path) -> N
     batch = read_news([path], TZ, source="s", published="2016-09-14")
     assert [d.id for d in batch.documents] == ["a"]
     assert [(p.line, p.field) for p in batch.problems] == [(2, "(json)")]
+
+
+def test_a_control_layer_with_a_5000_digit_number_is_a_located_error(tmp_path: Path) -> None:
+    """Found by the long fuzzing run (bench/fuzz.py, control_geojson): a ValueError escaped."""
+    from ceasefire.errors import IntakeError
+    from ceasefire.geo.control import import_geojson
+
+    path = tmp_path / "digits.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [], "x": ' + "7" * 5000 + "}")
+    with pytest.raises(
+        IntakeError, match=r"digits\.geojson: the .* holds a number that cannot be read"
+    ):
+        import_geojson(path)

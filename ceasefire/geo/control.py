@@ -605,6 +605,8 @@ def json_document(data: bytes, p: Path, what: str) -> Any:
                           f"({exc.msg}).") from exc  # fmt: skip
     except RecursionError as exc:
         raise IntakeError(f"{p}: the {what} is nested too deeply to read.") from exc
+    except ValueError as exc:  # an integer of thousands of digits (Python's conversion limit)
+        raise IntakeError(f"{p}: the {what} holds a number that cannot be read ({exc}).") from exc
 
 
 def _split(value: Any) -> tuple[str, ...]:
