@@ -38,6 +38,7 @@ DATABASE_URL_ENV = "CEASEFIRE_DATABASE_URL"
 
 DB_NAME = "ceasefire.sqlite"
 AUDIT_COVERS_ROWS = 8  # the migration from which each audit entry commits to the rows it wrote
+AUDIT_COVERS_NEWS = 12  # the migration from which the audit covers the learnt news boilerplate
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,8 @@ class Store:
                     db.execute(statement)
                 if number + 1 == AUDIT_COVERS_ROWS:
                     audit.seal_existing(db)  # the rows written before the audit covered them
+                elif number + 1 == AUDIT_COVERS_NEWS:
+                    audit.seal_existing(db, ("news_sources", "news_lines"), AUDIT_COVERS_NEWS)
                 db.set_schema_version(number + 1)
 
     def transaction(self) -> Any:
@@ -480,6 +483,14 @@ class Store:
                     "last_seen = excluded.last_seen",
                     [(source, line, n, at, at) for line, n in sorted(lines.items())],
                 )
+            rows: list[tuple[str, tuple[str, ...]]] = []
+            for source, (_, lines) in sorted(seen.items()):
+                rows.append(("news_sources", (source,)))
+                rows.extend(("news_lines", (source, line)) for line in sorted(lines))
+            if rows:
+                audit.append(self.conn, self.actor, "news.lines", f"{len(seen)} source(s)",
+                             {"sources": {s: d for s, (d, _) in sorted(seen.items())},
+                              "lines": len(rows) - len(seen)}, rows)  # fmt: skip
 
     # -- links between incidents of different feeds ----------------------------------------
     def add_links(self, found: list[tuple[str, str, dict[str, Any]]], action: str) -> list[int]:
