@@ -229,10 +229,17 @@ class Store:
         ).fetchone()
         problems = list(batch.problems)
         not_stored: set[str] = set()
+        reopened: set[str] = set()  # released submissions this batch revises
         for record in batch.records:
             is_incident = isinstance(record, Incident)
             kind = "incident" if is_incident else record.kind
             key = record_key(record)
+            other = self._other_submitter(kind, record.id if not is_incident else "", key,
+                                          batch.restricted.get(key))  # fmt: skip
+            if other is not None:
+                problems.append(RowProblem(batch.file, 0, "id", f"{key}: {other}"))
+                not_stored.add(key)
+                continue
             try:
                 body = _stored_body(kind, record.to_json())
             except BadField as exc:
@@ -249,6 +256,8 @@ class Store:
                 added += 1
             elif outcome == "revised":
                 revised += 1
+                if key in batch.restricted:
+                    reopened.add(key)
             else:
                 unchanged += 1
         for key, party in sorted(batch.restricted.items()):
@@ -256,11 +265,22 @@ class Store:
                 continue
             # a party's submission: restricted from now until released (ceasefire.visibility);
             # a key recorded before keeps its first record (a later public file cannot open it)
-            if conn.execute(
+            inserted = conn.execute(
                 "INSERT INTO distribution(key, party, via, recorded_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key) DO NOTHING",
                 (key, party, batch.file, now),
-            ).rowcount:
+            ).rowcount
+            # a released submission revised: what a guarantor released is not what it says now,
+            # so it is restricted again until released again
+            reclosed = (
+                key in reopened
+                and conn.execute(
+                    "UPDATE distribution SET released_at = NULL "
+                    "WHERE key = ? AND released_at IS NOT NULL",
+                    (key,),
+                ).rowcount
+            )
+            if inserted or reclosed:
                 written.append(("distribution", (key,)))
         for problem in problems:
             (quarantine_id,) = conn.execute(
@@ -287,6 +307,35 @@ class Store:
                      [("batches", (batch_id,)), *written])  # fmt: skip
         return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
                              len(problems), tuple(problems), tuple(changed))  # fmt: skip
+
+    def _other_submitter(
+        self, kind: str, record_id: str, key: str, party: str | None
+    ) -> str | None:
+        """Why a record may not revise the one stored under its key (None: it may): a party's
+        submission revises only that party's own submissions, and a record that is nobody's
+        submission never revises one (else a file could rewrite, or hide from the public, a
+        record someone else sent — report ids are each sender's own numbering)."""
+        row = self.conn.execute("SELECT party FROM distribution WHERE key = ?", (key,)).fetchone()
+        before = None if row is None else str(row[0])
+        if before == party:
+            return None
+        if row is None:
+            sql, params = (("SELECT 1 FROM incidents WHERE key = ?", (key,)) if kind == "incident"
+                           else ("SELECT 1 FROM records WHERE kind = ? AND id = ?", (kind, record_id)))  # fmt: skip
+            if self.conn.execute(sql, params).fetchone() is None:
+                return None
+
+        def whose(p: str | None) -> str:
+            return (
+                "a record that is nobody's submission"
+                if p is None
+                else f"a submission of {p or 'an unnamed party cell'}"
+            )
+
+        return (
+            f"is stored already as {whose(before)}; {whose(party)} may not revise it "
+            "(give it an id of its own)"
+        )
 
     def _put_incident(
         self, incident: Incident, batch_id: int, body: str,
