@@ -58,6 +58,7 @@ __all__ = [
     "release_submission",
     "replay_from_store",
     "status_from_store",
+    "with_links",
 ]
 
 IMPORTERS: dict[str, Callable[[Path, ZoneInfo], Batch]] = {
@@ -138,7 +139,7 @@ def convoys_from_store(store: Store) -> list[Convoy]:
 def incidents_for(store: Store, *, audience: Audience) -> list[Incident]:
     """The stored incidents ``audience`` may see (start order), reporters withheld where due;
     other feeds' reports of one event linked into one (:func:`links_for`)."""
-    return _linked(store, visible_incidents(store.incidents(), restrictions(store, audience)))
+    return with_links(store, visible_incidents(store.incidents(), restrictions(store, audience)))
 
 
 def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]:
@@ -203,7 +204,9 @@ def links_for(store: Store, incidents: list[Incident]) -> list[dict[str, Any]]:
     return out
 
 
-def _linked(store: Store, incidents: list[Incident]) -> list[Incident]:
+def with_links(store: Store, incidents: list[Incident]) -> list[Incident]:
+    """``incidents`` (those an audience may see) with the recorded links among them applied:
+    each linked group one incident (what every surface counts)."""
     from ceasefire.compliance.linking import apply_links
 
     active = [
@@ -294,7 +297,7 @@ def replay_from_store(
     """A replay of the stored records ``audience`` may see, judged through :func:`judge_for`;
     its reports carry the audience's distribution marking."""
     r = restrictions(store, audience)
-    incidents = _linked(store, visible_incidents(store.incidents(), r))
+    incidents = with_links(store, visible_incidents(store.incidents(), r))
     judge = judge_for(store, agreement, incidents, control, audience=audience)
     claims = visible_claims(_claims(store), r)
     return Replay(judge, incidents, convoys_from_store(store), claims,

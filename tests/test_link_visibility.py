@@ -108,3 +108,29 @@ def test_a_released_submission_is_linked_among_what_everyone_sees(tmp_path: Path
     assert "report:dael-cell" not in public["incidents"]
     assert ROW in public["incidents"]
     assert "report:dael-cell-2" not in public["incidents"]
+
+
+@pytest.mark.parametrize("role", ["public", "admin"])
+def test_the_dashboard_counts_a_linked_event_once_as_the_report_does(
+    workspaces: tuple[Path, Path], role: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from ceasefire.api.app import create_app
+    from tests.conftest import TZ
+
+    planted, _ = workspaces
+    headers = {}
+    if role == "admin":
+        with Store(planted) as store:
+            headers = {"Authorization": f"Bearer {add_user(store, 'root', 'admin', None, 'x')}"}
+    client = TestClient(create_app(planted, TZ, rate=1e6, burst=1e6))
+    query = f"agreement=syria-2016-09&date={DAY}"
+    report = client.get(f"/reports/daily?{query}", headers=headers).json()["summary"]
+    day = client.get(f"/dashboard/day?{query}", headers=headers).json()["summary"]
+    assert day == report
+    layer = client.get("/dashboard/layer?agreement=syria-2016-09", headers=headers).json()
+    assert ROW in layer["keys"]
+    # the public: the monitor's report counted in the row it reports; the centre's staff also see
+    # the cell's report of it, and a row with two reports of one feed is merged with neither
+    assert ("report:dael-team" in layer["keys"]) is (role == "admin")
