@@ -104,3 +104,38 @@ def test_a_public_file_does_not_rewrite_a_partys_submission(tmp_path: Path) -> N
     operator = json.loads(_run(ws, "incident", "report:7"))
     assert operator["revisions"][-1]["place"]["name"] == "Tell Claimed"
     assert len(operator["revisions"]) == 1
+
+
+def test_a_party_cannot_judge_its_own_submission(tmp_path: Path) -> None:
+    """A party cell's report that says it was verified, or carries a qualification 'determined'
+    by a name it chose, is refused at the door (the API: 422 naming the field; a file: that line
+    quarantined); a monitor's report may carry judgements."""
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        add_user(store, "root", "admin", None, "bootstrap")
+        party = add_user(store, "opp-cell", "party", "SYR_INSURGENTS", "root")
+        monitor = add_user(store, "team", "monitor", None, "root")
+    client = TestClient(create_app(ws, TZ, rate=1e6, burst=1e6))
+    determined = {"axis": "qualification", "value": "violation",
+                  "known_from": f"{DAY}T21:00+03:00", "by": "the guarantors"}  # fmt: skip
+    verified = {**_incident("v", "Kafr Verified", "officer"), "occurrence": "verified"}
+    judged = {**_incident("j", "Kafr Judged", "officer"), "judgements": [determined]}
+    for body, field in ((verified, "occurrence"), (judged, "judgements[0]")):
+        answer = client.post("/reports", json=body, headers={"Authorization": f"Bearer {party}"})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["message"].startswith(f"{field}: a party's submission")
+    by_monitor = {**_incident("m", "Kafr Monitored", "team one", "monitor"),
+                  "judgements": [determined]}  # fmt: skip
+    answer = client.post(
+        "/reports", json=by_monitor, headers={"Authorization": f"Bearer {monitor}"}
+    )
+    assert answer.status_code == 201, answer.text
+    lines = tmp_path / "cell.jsonl"
+    lines.write_text("".join(json.dumps(o) + "\n" for o in (
+        {**judged, "submitted_by": "SYR_INSURGENTS"}, _incident("plain", "Kafr Plain", "officer"))))  # fmt: skip
+    out = _run(ws, "import", "reports", str(lines))
+    assert "added 1, revised 0, unchanged 0, quarantined 1" in out
+    assert "judgements[0]: a party's submission carries no judgements" in _run(ws, "quarantine")
+    with Store(ws) as store:
+        assert store.incident("report:j") is None
+        assert store.incident("report:plain") is not None  # an unnamed cell's allegation
