@@ -139,3 +139,38 @@ def test_a_party_cannot_judge_its_own_submission(tmp_path: Path) -> None:
     with Store(ws) as store:
         assert store.incident("report:j") is None
         assert store.incident("report:plain") is not None  # an unnamed cell's allegation
+
+
+def test_a_party_claims_only_in_its_own_name(tmp_path: Path) -> None:
+    """A party cell cannot put a count in another party's mouth: a claim whose claimant is not the
+    party the account (or the file's --submitted-by) speaks for is refused at the door (the API:
+    422 naming the field; a file: that line quarantined); its own claim is stored."""
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        add_user(store, "root", "admin", None, "bootstrap")
+        party = add_user(store, "gov-cell", "party", "SYR_GOV", "root")
+    client = TestClient(create_app(ws, TZ, rate=1e6, burst=1e6))
+
+    def claim(claim_id: str, claimant: str) -> dict[str, Any]:
+        return {"kind": "claim", "id": claim_id, "claimant": claimant, "reported_at": DAY,
+                "quantity": "violations", "value": 12, "qualifier": "exact",
+                "period": {"from": f"{DAY}T00:00+03:00", "to": f"{DAY}T23:00+03:00"},
+                "about": "the other side"}  # fmt: skip
+
+    as_party = {"Authorization": f"Bearer {party}"}
+    answer = client.post("/reports", json=claim("in-another-name", "RUS"), headers=as_party)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["message"].startswith("claimant: ")
+    answer = client.post("/reports", json=claim("own", "SYR_GOV"), headers=as_party)
+    assert answer.status_code == 201, answer.text
+    lines = tmp_path / "cell.jsonl"
+    lines.write_text(json.dumps(claim("file-other", "SYR_INSURGENTS")) + "\n"
+                     + json.dumps(claim("file-own", "SYR_GOV")) + "\n")  # fmt: skip
+    out = _run(ws, "import", "reports", str(lines), "--submitted-by", "SYR_GOV")
+    assert "added 1, revised 0, unchanged 0, quarantined 1" in out
+    assert "claimant: a submission of 'SYR_GOV' claims in its own name" in _run(ws, "quarantine")
+    with Store(ws) as store:
+        ids = {r["id"] for r in store.records("claim")}
+    assert "file-own" in ids
+    assert not [i for i in ids if i.endswith(("file-other", "in-another-name"))]
+    assert [i for i in ids if i.endswith("own") and i != "file-own"]  # the API's, namespaced

@@ -264,7 +264,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise AccessDeniedError("Use 'Authorization: Bearer <token>'.")
-        role = await run_in_threadpool(_may_post, token)
+        role, party = await run_in_threadpool(_may_post, token)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             return _error(422, "invalid_request",
                           f"Idempotency-Key: give 1 to {MAX_IDEMPOTENCY_KEY} characters.")  # fmt: skip
@@ -275,7 +275,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         try:
             record, validated = parse_report_json(body, tz)
             if role == "party":
-                check_party_submission(validated)
+                check_party_submission(validated, party or "")
         except BadField as exc:
             code = "invalid_json" if exc.field == "(json)" else "invalid_report"
             return _error(400 if code == "invalid_json" else 422, code, f"{exc.field}: {exc}")
@@ -293,13 +293,14 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                           "retry with the same Idempotency-Key.")  # fmt: skip
         return JSONResponse(status_code=status, content=response)
 
-    def _may_post(token: str) -> str:
+    def _may_post(token: str) -> tuple[str, str | None]:
         """Before any of the body is read: a valid token of a role that may post (the writer
-        checks again inside its transaction, for an account disabled meanwhile); its role."""
+        checks again inside its transaction, for an account disabled meanwhile); its role and
+        the party it speaks for."""
         with store() as db:
             who = authenticate(db, token)
             require("POST /reports", who)
-            return who.role
+            return who.role, who.party
 
     @app.get("/reports")
     def list_reports(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:

@@ -363,12 +363,17 @@ def submitted_by(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def check_party_submission(item: IncidentReportIn | ClaimIn) -> None:
+def check_party_submission(item: IncidentReportIn | ClaimIn, party: str) -> None:
     """A party's submission is an allegation: whether the event occurred, who did it and what it
     was are for the centre to judge, never for an interested party to state (a judgement in its
-    report would reach every finding, "determined … by" whatever name it gave).  Raises
-    :class:`BadField` for an occurrence other than ``alleged`` or any judgement."""
-    if not isinstance(item, IncidentReportIn):
+    report would reach every finding, "determined … by" whatever name it gave).  A party speaks
+    for itself: its claims are its own (``claimant`` is ``party``), never another's.  Raises
+    :class:`BadField` for an occurrence other than ``alleged``, any judgement, or a claim in
+    another's name."""
+    if isinstance(item, ClaimIn):
+        if party and item.claimant != party:  # "": a cell that did not say whom it speaks for
+            raise BadField("claimant", f"a submission of {party!r} claims in its own name: "
+                           f"give claimant {party!r}, not {item.claimant!r}")  # fmt: skip
         return
     if item.occurrence != "alleged":
         raise BadField("occurrence", "a party's submission is alleged: whether it occurred is "
@@ -393,7 +398,7 @@ def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Bat
                 raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
             party = submitter if submitter is not None else submitted_by(raw)
             if party is not None:
-                check_party_submission(item)
+                check_party_submission(item, party)
         except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
             continue
