@@ -16,13 +16,19 @@ import gzip
 import html
 import json
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect, sync_playwright
 
 from ceasefire.api.app import create_app
 from ceasefire.cli import cli
@@ -33,6 +39,7 @@ from ceasefire.service import replay_from_store, stories_for
 from ceasefire.store import Store
 from ceasefire.visibility import PUBLIC
 from tests.conftest import SHARED, TZ
+from tests.test_dashboard import CHROMIUM, CHROMIUM_ARGS, Site, _open, _to_day
 
 FA_KES = SHARED / "news" / "fa_kes_syrian_war_news.csv.gz"
 CONVOY, HOSPITAL = "1923102941", "1926479056"  # FA-KES unit ids, both dated 21 Sept 2016
@@ -229,3 +236,112 @@ def test_a_story_citing_an_article_it_lacks_is_refused_at_the_door() -> None:
         check_body("story", json.dumps(body))
     body["brief"][0]["sources"][0]["document"] = "a"  # type: ignore[index]
     check_body("story", json.dumps(body))
+
+
+# -- a story of three articles whose tolls conflict, in the dashboard's drill-down ---------------
+# Al-Araby on the convoy strikes (19 Sept: "at least 22" volunteers killed), Al-Araby on the rebel
+# offensive repelled near Aleppo (20 Sept: "40 attackers"), and the Coalition on the Khan Tuman
+# hospital (21 Sept): one story of the Aleppo fighting whose counts of the killed disagree.
+CONFLICTING = ("1923102918", "1923102944", HOSPITAL)
+
+
+@pytest.fixture(scope="module")
+def conflicting(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, Path, dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("conflict")
+    with gzip.open(FA_KES, "rt", encoding="utf-8", newline="") as handle:
+        rows = {r["unit_id"]: r for r in csv.DictReader(handle) if r["unit_id"] in CONFLICTING}
+    lines = []
+    for uid in CONFLICTING:
+        month, day, year = rows[uid]["date"].split("/")
+        published = f"{year}-{int(month):02d}-{int(day):02d}"
+        lines.append(_line(f"fakes-{uid}", rows[uid], rows[uid]["source"], published))
+    path = folder / "articles.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    ws = folder / "ws"
+    _ingest(ws, path)
+    app = create_app(ws, TZ, rate=10_000.0, burst=10_000.0)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.02)
+    yield (
+        f"http://127.0.0.1:{sock.getsockname()[1]}/",
+        ws,
+        {f"fakes-{u}": r for u, r in rows.items()},
+    )
+    server.should_exit = True
+    thread.join(timeout=5)
+    sock.close()
+
+
+def _conflicted(ws: Path) -> dict[str, Any]:
+    with Store(ws) as db:
+        found = [s for s in stories_for(db, audience=PUBLIC) if s["conflicts"]]
+    assert len(found) == 1, [s["key"] for s in found]
+    return found[0]
+
+
+def test_a_conflict_is_stored_with_the_values_each_article_states(
+    conflicting: tuple[str, Path, dict[str, Any]],
+) -> None:
+    _, ws, rows = conflicting
+    story = _conflicted(ws)
+    assert {d["id"] for d in story["documents"]} == set(rows)
+    for conflict in story["conflicts"]:
+        for value in conflict["sources"]:
+            for document in value["documents"]:  # the value is stated in the article cited
+                assert re.search(rf"\b{value['value']}\b", rows[document]["article_content"])
+    generated = [s for s in story["brief"] if s["generated"]]
+    assert len(generated) == len(story["conflicts"])
+    cited = {d for c in story["conflicts"] for v in c["sources"] for d in v["documents"]}
+    assert {s["document"] for s in generated[0]["sources"]} == cited
+    for sentence in story["brief"]:
+        if not sentence["generated"]:
+            (source,) = sentence["sources"]
+            text = rows[source["document"]]["article_content"]
+            assert _squash(sentence["text"]) in _squash(text)
+
+
+def test_the_drill_down_shows_the_brief_its_sources_and_the_conflict(
+    conflicting: tuple[str, Path, dict[str, Any]],
+) -> None:
+    url, ws, rows = conflicting
+    story = _conflicted(ws)
+    with Store(ws) as db:  # the story's incident of 19 Sept (the slider runs 12-20 Sept)
+        key = next(k for k in story["incidents"]
+                   if (i := db.incident(k)) is not None and i.window.stated == "2016-09-19")  # fmt: skip
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's Chromium is missing (/usr/bin/chromium): apt-get install -y chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = _open(browser, Site(url, TestClient(create_app(ws, TZ)), {}), "public")
+        _to_day(page, "19 Sept 2016")
+        page.click("#tab-incidents")
+        page.click(f"button[data-key='{key}']")
+        block = page.locator(f"#detail-body .story[data-story='{story['key']}']")
+        expect(block).to_be_visible()
+        sentences = block.locator(".story-brief li")
+        expect(sentences).to_have_count(len(story["brief"]))
+        for n, sentence in enumerate(story["brief"]):
+            item = sentences.nth(n)
+            expect(item).to_contain_text(sentence["text"][:60])
+            for source in sentence["sources"]:
+                outlet = rows[source["document"]]["source"]
+                expect(item.locator(".sentence-sources")).to_contain_text(
+                    f"{outlet}, {source['published'][:10]}, {source['document']}"
+                )
+            if sentence["generated"]:
+                expect(item).to_have_class(re.compile(r"\bgenerated\b"))
+                expect(item).to_contain_text("generated from the extracted counts")
+        conflicts = block.locator(".story-conflicts li")
+        expect(conflicts).to_have_count(len(story["conflicts"]))
+        for value in story["conflicts"][0]["sources"]:
+            expect(conflicts.first).to_contain_text(f" {value['value']} (")
+        browser.close()

@@ -535,7 +535,7 @@ async function openIncident(key) {
               )
             : el("li", {}, "No source named."),
         ),
-    d.stories && d.stories.length ? [el("h3", {}, "News story"), d.stories.map(storyBlock)] : "",
+    ...(d.stories && d.stories.length ? [el("h3", {}, "News story"), ...d.stories.map(storyBlock)] : []),
     el("h3", {}, "Judgements over time"),
     el(
       "ul",
