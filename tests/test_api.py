@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from ceasefire.api.app import ENDPOINT_PERMISSIONS, MAX_BODY_BYTES, create_app
 from ceasefire.governance import add_user
-from ceasefire.intake.common import Batch
-from ceasefire.pipeline.evidence import NewsStory
 from ceasefire.governance.keys import key_statement
 from ceasefire.governance.signing import PrivateKey, public_key_of, sign
+from ceasefire.intake.common import Batch
+from ceasefire.pipeline.evidence import NewsStory
 from ceasefire.service import import_file
 from ceasefire.store import Store
 from tests.conftest import TZ, UCDP_SEPT
