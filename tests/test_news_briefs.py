@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import html
 import json
 import re
 import socket
@@ -28,6 +27,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from playwright.sync_api import expect, sync_playwright
 
 from ceasefire.api.app import create_app
@@ -175,8 +175,9 @@ def test_the_daily_report_lists_the_brief_with_its_sources(
     for sentence in news[0]["brief"]:
         line = next(x for x in markdown.splitlines() if x.startswith("- " + sentence["text"][:40]))
         assert f"etilaf, 2016-09-21, `fakes-{HOSPITAL}`" in line
-        assert html.escape(sentence["text"], quote=False) in page
-    assert f"etilaf, 2016-09-21, <code>fakes-{HOSPITAL}</code>" in page
+        # the sentence, escaped as the template escapes text, then its sources in its own item
+        cited = f"etilaf, 2016-09-21, <code>fakes-{HOSPITAL}</code>"
+        assert f"<li>{escape(sentence['text'])} — sources: {cited}</li>" in page
     # the convoy was attacked on the 19th, but reported on the 21st: the report of the 19th, cut
     # off at midnight after it, knows nothing of it
     with Store(workspace["ws"]) as db:
