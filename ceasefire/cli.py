@@ -627,15 +627,19 @@ def links() -> None:
 @links.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Undone links too.")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text")
+@audience_option
 @click.pass_context
 @handle_errors
-def links_list(ctx: click.Context, show_all: bool, fmt: str) -> None:
+def links_list(ctx: click.Context, show_all: bool, fmt: str, audience: str) -> None:
     """Each link with the criteria that matched, distance, time overlap and shared actors, and
-    whether it still holds on the incidents' current revisions."""
+    whether it still holds on the incidents' current revisions (links between incidents the
+    audience may see)."""
     from ceasefire.service import links_for
+    from ceasefire.visibility import restrictions, visible_incidents
 
+    who = _audience(audience)
     with _settings(ctx).store() as store:
-        rows = links_for(store, store.incidents())
+        rows = links_for(store, visible_incidents(store.incidents(), restrictions(store, who)))
     rows = [r for r in rows if show_all or r["undone_at"] is None]
     if fmt == "json":
         click.echo(json.dumps(rows, sort_keys=True, ensure_ascii=False, indent=2))

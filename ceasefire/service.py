@@ -31,7 +31,13 @@ from ceasefire.model.incidents import Incident, Judgement
 from ceasefire.model.timewindow import TimeWindow
 from ceasefire.reports.daily import Replay
 from ceasefire.store import ImportSummary, Store
-from ceasefire.visibility import Audience, restrictions, visible_claims, visible_incidents
+from ceasefire.visibility import (
+    PUBLIC,
+    Audience,
+    restrictions,
+    visible_claims,
+    visible_incidents,
+)
 
 if TYPE_CHECKING:
     from ceasefire.governance import Account
@@ -54,6 +60,7 @@ __all__ = [
     "status_from_store",
     "stories_for",
     "story_for",
+    "with_links",
 ]
 
 IMPORTERS: dict[str, Callable[[Path, ZoneInfo], Batch]] = {
@@ -134,7 +141,7 @@ def convoys_from_store(store: Store) -> list[Convoy]:
 def incidents_for(store: Store, *, audience: Audience) -> list[Incident]:
     """The stored incidents ``audience`` may see (start order), reporters withheld where due;
     other feeds' reports of one event linked into one (:func:`links_for`)."""
-    return _linked(store, visible_incidents(store.incidents(), restrictions(store, audience)))
+    return with_links(store, visible_incidents(store.incidents(), restrictions(store, audience)))
 
 
 def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]:
@@ -147,8 +154,37 @@ def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]
     wanted = None if keys is None else list(keys)
     if wanted == []:
         return []
-    found = find_links(store.incidents(), default_registry(), wanted)
-    return store.add_links([(c.a, c.b, c.to_json()) for c in found], "links.find")
+    # Whether a pair links depends on the other incidents it is compared with (one that matches
+    # two of a feed links to neither), so each pair is found among what its audience may see:
+    # links between incidents everyone sees among those alone, links of a submission not yet
+    # released among those and its own party's submissions.  Else an unreleased submission
+    # could undo a link the public sees (and tell the public it exists).
+    everything = store.incidents()
+    hidden = restrictions(store, PUBLIC).hidden
+    party_of = {
+        str(k): str(p) for k, p in store.conn.execute("SELECT key, party FROM distribution")
+    }
+    scopes: dict[str | None, list[Incident]] = {None: []}
+    for incident in everything:
+        scope = party_of[incident.key] if incident.key in hidden else None
+        scopes.setdefault(scope, []).append(incident)
+    registry = default_registry()
+    found: dict[tuple[str, str], Any] = {}
+    for scope in sorted(scopes, key=lambda s: (s is not None, s or "")):
+        mine = {i.key for i in scopes[scope]}
+        pool = scopes[None] if scope is None else [*scopes[None], *scopes[scope]]
+        # the pairs with one of this scope's own incidents (everyone's scope: any of its pairs)
+        only: list[str] | None
+        if wanted is None:
+            only = None if scope is None else sorted(mine)
+        else:
+            only = [k for k in wanted if k in mine]
+            if not only:
+                continue
+        for c in find_links(pool, registry, only):
+            found.setdefault((c.a, c.b), c)
+    pairs = [found[k] for k in sorted(found)]
+    return store.add_links([(c.a, c.b, c.to_json()) for c in pairs], "links.find")
 
 
 def links_for(store: Store, incidents: list[Incident]) -> list[dict[str, Any]]:
@@ -170,7 +206,9 @@ def links_for(store: Store, incidents: list[Incident]) -> list[dict[str, Any]]:
     return out
 
 
-def _linked(store: Store, incidents: list[Incident]) -> list[Incident]:
+def with_links(store: Store, incidents: list[Incident]) -> list[Incident]:
+    """``incidents`` (those an audience may see) with the recorded links among them applied:
+    each linked group one incident (what every surface counts)."""
     from ceasefire.compliance.linking import apply_links
 
     active = [
@@ -313,7 +351,7 @@ def replay_from_store(
     """A replay of the stored records ``audience`` may see, judged through :func:`judge_for`;
     its reports carry the audience's distribution marking."""
     r = restrictions(store, audience)
-    incidents = _linked(store, visible_incidents(store.incidents(), r))
+    incidents = with_links(store, visible_incidents(store.incidents(), r))
     judge = judge_for(store, agreement, incidents, control, audience=audience)
     claims = visible_claims(_claims(store), r)
     return Replay(judge, incidents, convoys_from_store(store), claims,
@@ -362,6 +400,7 @@ def release_submission(store: Store, account: Account, key: str) -> None:
     from ceasefire.alerts import after_change
 
     keys = [key] if store.incident(key) is not None else []
+    link_incidents(store, keys)  # now among what everyone sees (its links were its party's)
     after_change(store, keys, replay_from_store=replay_from_store, judge_for=judge_for,
                  released_from=str(row[0]))  # fmt: skip
 

@@ -255,3 +255,56 @@ def test_a_release_forged_in_the_database_is_named_and_not_honoured(tmp_path: Pa
     assert code != 0
     assert posted.json()["key"] == "report:2~forged-release"  # the cell's own id space
     assert "distribution(key=report:2~forged-release)" in out
+
+
+def _learn_boilerplate(store: Store) -> None:
+    """What a news run records: one outlet's documents and, per short line, in how many."""
+    store.record_news_lines({"paper-one": (3, {"Follow us on our channels": 3,
+                                               "Read more": 2})}, "2026-12-01T00:00:00+00:00")  # fmt: skip
+
+
+def test_learnt_news_boilerplate_is_covered(tmp_path: Path) -> None:
+    """A line marked as a source's boilerplate is dropped from its later articles: one added or
+    changed in the database is named."""
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        _learn_boilerplate(store)
+        _learn_boilerplate(store)  # a second run adds to the counts, audited again
+    code, out = _verify(ws)
+    assert code == 0, out
+    with Store(ws) as store:
+        assert store.news_lines(["paper-one"])["paper-one"][1]["Read more"] == 4
+        store.conn.execute("INSERT INTO news_lines(source, line, documents, first_seen, last_seen) "
+                           "VALUES ('paper-one', 'The army said 40 were killed', 6, 'x', 'x')")  # fmt: skip
+        store.conn.execute("UPDATE news_sources SET documents = 60 WHERE source = 'paper-one'")
+    code, out = _verify(ws)
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert (
+        "news_lines(source=paper-one, line=The army said 40 were killed): no audit entry "
+        "wrote this row (it was inserted outside ceasefire)" in lines
+    )
+    assert any(x.startswith("news_sources(source=paper-one): its content differs") for x in lines)
+
+
+def test_an_upgraded_workspace_vouches_for_its_learnt_boilerplate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Boilerplate learnt before the audit covered it is vouched for by the upgrade."""
+    import ceasefire.store.core as core
+    from ceasefire.store.migrations import MIGRATIONS
+
+    ws = tmp_path / "ws"
+    monkeypatch.setattr(core, "MIGRATIONS", MIGRATIONS[:11])
+    with Store(ws) as store, store.transaction() as conn:
+        conn.execute("INSERT INTO news_sources(source, documents, first_seen, last_seen) "
+                     "VALUES ('paper-one', 3, 'a', 'b')")  # fmt: skip
+        conn.execute("INSERT INTO news_lines(source, line, documents, first_seen, last_seen) "
+                     "VALUES ('paper-one', 'Read more', 3, 'a', 'b')")  # fmt: skip
+    monkeypatch.undo()
+    with Store(ws) as store:
+        assert verify_workspace(store) == []
+        store.conn.execute("UPDATE news_lines SET documents = 9")
+        problems = [str(p) for p in verify_workspace(store)]
+    assert problems == ["news_lines(source=paper-one, line=Read more): its content differs from "
+                        "what audit entry 1 wrote (changed outside ceasefire)"]  # fmt: skip

@@ -95,3 +95,25 @@ def test_bounded_memo_keeps_the_most_recently_used() -> None:
     assert sorted(memo) == [0, 2, 3]
     assert memo.get_or_make(4, lambda: "four") == "four"
     assert len(memo) == 3
+
+
+def test_a_token_rotated_away_does_not_spend_the_accounts_requests(tmp_path: Path) -> None:
+    """Whoever still holds an account's old token (the reason it was rotated) cannot use it to
+    keep the account's new token waiting: once refused, it is charged to its own address."""
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        admin = add_user(store, "root", "admin", None, "bootstrap")
+        old = add_user(store, "team", "monitor", None, "root")
+    client = TestClient(create_app(ws, TZ, rate=0.001, burst=3.0))
+    assert (
+        client.get("/audit/verify", headers={"Authorization": f"Bearer {old}"}).status_code == 200
+    )
+    rotated = client.post("/users/team/rotate", headers={"Authorization": f"Bearer {admin}"})
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()["token"]
+    refused = [client.get("/audit/verify", headers={"Authorization": f"Bearer {old}"}).status_code
+               for _ in range(2)]  # fmt: skip
+    assert refused == [401, 401]
+    assert (
+        client.get("/audit/verify", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    )

@@ -13,7 +13,7 @@ parsed by the loader, which knows the agreement's time zone and reports errors w
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -37,23 +37,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 FileName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")]
 PCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{2,8}$")]
 
-COVERAGES = ("covered", "excluded", "unknown", "not_party", "protected")
 Coverage = Literal["covered", "excluded", "unknown", "not_party", "protected"]
-ACTIONS = (
-    "attack",
-    "acquire_territory",
-    "humanitarian_access",
-    "self_defence",
-    "withdraw",
-    "separate",
-    "fly",
-    "declare",
-    "monitor_access",
-    "deploy",
-    "release_detainees",
-    "open_route",
-    "other",
-)
+COVERAGES: tuple[str, ...] = get_args(Coverage)
 Action = Literal[
     "attack",
     "acquire_territory",
@@ -69,17 +54,11 @@ Action = Literal[
     "open_route",
     "other",
 ]
-TARGETS = (
-    "parties",
-    "civilians",
-    "convoys",
-    "humanitarian_staff",
-    "infrastructure",
-    "monitors",
-)
+ACTIONS: tuple[str, ...] = get_args(Action)
 Target = Literal[
     "parties", "civilians", "convoys", "humanitarian_staff", "infrastructure", "monitors"
 ]
+TARGETS: tuple[str, ...] = get_args(Target)
 # means of attack an incident can be coded with (ACLED sub-event types, report codes)
 MEANS = (
     "any_weapon",

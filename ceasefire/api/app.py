@@ -38,7 +38,7 @@ from ceasefire.errors import (
 )
 from ceasefire.governance import Account, authenticate
 from ceasefire.intake.common import BadField
-from ceasefire.intake.jsonlines import parse_report_json
+from ceasefire.intake.jsonlines import check_party_submission, parse_report_json
 from ceasefire.store import Store, audit
 from ceasefire.visibility import audience_of
 
@@ -268,7 +268,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise AccessDeniedError("Use 'Authorization: Bearer <token>'.")
-        await run_in_threadpool(_may_post, token)
+        role = await run_in_threadpool(_may_post, token)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             return _error(422, "invalid_request",
                           f"Idempotency-Key: give 1 to {MAX_IDEMPOTENCY_KEY} characters.")  # fmt: skip
@@ -278,6 +278,8 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             return _error(413, "too_large", f"A report is at most {MAX_BODY_BYTES // 1000} kB.")
         try:
             record, validated = parse_report_json(body, tz)
+            if role == "party":
+                check_party_submission(validated)
         except BadField as exc:
             code = "invalid_json" if exc.field == "(json)" else "invalid_report"
             return _error(400 if code == "invalid_json" else 422, code, f"{exc.field}: {exc}")
@@ -295,11 +297,13 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
                           "retry with the same Idempotency-Key.")  # fmt: skip
         return JSONResponse(status_code=status, content=response)
 
-    def _may_post(token: str) -> None:
+    def _may_post(token: str) -> str:
         """Before any of the body is read: a valid token of a role that may post (the writer
-        checks again inside its transaction, for an account disabled meanwhile)."""
+        checks again inside its transaction, for an account disabled meanwhile); its role."""
         with store() as db:
-            require("POST /reports", authenticate(db, token))
+            who = authenticate(db, token)
+            require("POST /reports", who)
+            return who.role
 
     @app.get("/reports")
     def list_reports(authorization: str | None = Header(default=None)) -> list[dict[str, Any]]:

@@ -7,9 +7,11 @@ address: random bogus tokens share one bucket, get 401 (then 429), and add nothi
 Both tables (buckets, remembered tokens) are bounded: the least recently used entry goes first.
 
 What a remembered token decides is only whose bucket pays: every endpoint authenticates again, so
-a token disabled since is still refused.  The price of not looking up every token: a token the
-server has not seen yet, sent from an address that is over its limit, waits like that address
-(behind a shared address under a flood of bogus tokens, until the flood stops).
+a token disabled since is still refused, and a remembered token answered 401 is forgotten (its
+later requests are charged to their address, not to the account whose new token would wait for
+them).  The price of not looking up every token: a token the server has not seen yet, sent from
+an address that is over its limit, waits like that address (behind a shared address under a
+flood of bogus tokens, until the flood stops).
 """
 
 from __future__ import annotations
@@ -87,6 +89,10 @@ def _bearer(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
     return token.strip()
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 class Limiter:
     """The buckets and the tokens known to be valid; ``account_of(token)`` names the account a
     token belongs to, or ``None`` when it is not valid (it reads the database: it is run in a
@@ -95,6 +101,11 @@ class Limiter:
     def __init__(self, buckets: Buckets, account_of: Callable[[str], str | None]) -> None:
         self.buckets, self.account_of = buckets, account_of
         self.tokens: BoundedMemo[str, str] = BoundedMemo(MAX_TOKENS)
+
+    def forget(self, token: str) -> None:
+        """The token was refused (disabled, expired, rotated away): its requests are charged to
+        their address again, not to the account whose new token would otherwise wait for them."""
+        self.tokens.pop(_digest(token))
 
     async def charge(self, client: str, token: str | None) -> float:
         """Charge one request to its caller: 0 when allowed, else the seconds to wait."""
@@ -106,7 +117,7 @@ class Limiter:
         return self.buckets.take(who)
 
     async def _account(self, token: str, address: str) -> str | None:
-        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+        digest = _digest(token)
         known = self.tokens.get(digest)
         if known is not None:
             return known
@@ -130,8 +141,19 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         client = scope.get("client") or ("unknown", 0)
-        wait = await self.limiter.charge(str(client[0]), _bearer(scope.get("headers", ())))
+        token = _bearer(scope.get("headers", ()))
+        wait = await self.limiter.charge(str(client[0]), token)
         if wait > 0:
             await _limited(wait)(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        if token is None:
+            await self.app(scope, receive, send)
+            return
+        limiter = self.limiter
+
+        async def watch(message: Any) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                limiter.forget(token)
+            await send(message)
+
+        await self.app(scope, receive, watch)

@@ -36,7 +36,13 @@ from ceasefire.governance import decision_status
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident, Judgement
 from ceasefire.reports.daily import Replay
-from ceasefire.service import bundled_data, claims_from_store, convoys_from_store, stories_for
+from ceasefire.service import (
+    bundled_data,
+    claims_from_store,
+    convoys_from_store,
+    stories_for,
+    with_links,
+)
 from ceasefire.store import Store
 from ceasefire.visibility import (
     Audience,
@@ -70,7 +76,9 @@ def store_state(db: Store) -> tuple[int, ...]:
         "SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(max(id), 0) FROM batches), "
         "(SELECT count(*) FROM distribution), "
         "(SELECT count(*) FROM distribution WHERE released_at IS NOT NULL), "
-        "(SELECT count(*) FROM decisions), (SELECT count(*) FROM approvals)"
+        "(SELECT count(*) FROM decisions), (SELECT count(*) FROM approvals), "
+        "(SELECT count(*) FROM incident_links), "
+        "(SELECT count(*) FROM incident_links WHERE undone_at IS NOT NULL)"
     ).fetchone()
     return tuple(int(v) for v in row)
 
@@ -164,7 +172,8 @@ class DashboardCache:
         everything = self._all_incidents(db, state)
         r = restrictions(db, who)
         unseen = frozenset(i.key for i in everything if not r.may_see(i.key) and affects_control(i))
-        return r, visible_incidents(everything, r), unseen
+        # one event reported by several feeds is one incident here too, as in every report
+        return r, with_links(db, visible_incidents(everything, r)), unseen
 
     def _base(
         self, db: Store, ref: Resolved, state: tuple[int, ...], who: Audience,
@@ -200,9 +209,10 @@ class DashboardCache:
                 return found
             r, incidents, unseen = self._visible(db, state, who)
             base = self._base(db, ref, state, who, incidents, unseen)
-            # an incident whose reporter is withheld is judged again (a finding names its sources)
-            withheld = [i for i in incidents
-                        if i.source_system == "report" and not r.sees_reporter(i.key)]  # fmt: skip
+            # an incident whose reporter is withheld is judged again (a finding names its sources),
+            # and so is one linked with others (it carries their sources and corroboration)
+            withheld = [i for i in incidents if i.linked or (
+                i.source_system == "report" and not r.sees_reporter(i.key))]  # fmt: skip
             control = base.judge.control
             claims = claims_from_store(db, audience=who)
             model = _Model(base, incidents, convoys_from_store(db), claims, control,

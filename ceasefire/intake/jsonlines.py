@@ -363,6 +363,21 @@ def submitted_by(obj: dict[str, Any]) -> str | None:
     return None
 
 
+def check_party_submission(item: IncidentReportIn | ClaimIn) -> None:
+    """A party's submission is an allegation: whether the event occurred, who did it and what it
+    was are for the centre to judge, never for an interested party to state (a judgement in its
+    report would reach every finding, "determined … by" whatever name it gave).  Raises
+    :class:`BadField` for an occurrence other than ``alleged`` or any judgement."""
+    if not isinstance(item, IncidentReportIn):
+        return
+    if item.occurrence != "alleged":
+        raise BadField("occurrence", "a party's submission is alleged: whether it occurred is "
+                       "for the centre to judge")  # fmt: skip
+    if item.judgements:
+        raise BadField("judgements[0]", "a party's submission carries no judgements: they are the "
+                       "centre's (state the allegation; the centre judges it)")  # fmt: skip
+
+
 def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Batch:
     """Reports and claims from a JSON-lines file.  ``submitter``: the whole file is that party's
     submission (``ceasefire import reports FILE --submitted-by PARTY``); otherwise each object's
@@ -377,6 +392,8 @@ def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Bat
             if report_id in seen:
                 raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
             party = submitter if submitter is not None else submitted_by(raw)
+            if party is not None:
+                check_party_submission(item)
         except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
             continue

@@ -128,6 +128,11 @@ COVERED: dict[str, Table] = {
         Table("incident_links", ("id",), _t("id:i", "a", "b", "explanation", "found_at",
                                              "found_by", "undone_at", "undone_by", "undo_reason"),
               since=11),
+        # a source's learnt boilerplate decides which of its lines later runs drop
+        Table("news_sources", ("source",), _t("source", "documents:i", "first_seen", "last_seen"),
+              since=10),
+        Table("news_lines", ("source", "line"), _t("source", "line", "documents:i", "first_seen",
+                                                   "last_seen"), since=10),
     )
 }  # fmt: skip
 """Every table whose rows the audit vouches for, in the order :func:`verify` checks them."""
@@ -236,20 +241,22 @@ def append(conn: Database, actor: str, action: str, subject: str, detail: dict[s
     return seq
 
 
-def seal_existing(conn: Database) -> int | None:
+def seal_existing(conn: Database, tables: Sequence[str] | None = None,
+                  schema: int = SEALED_AT) -> int | None:  # fmt: skip
     """On the upgrade to schema 8: one entry vouching for every covered row then present (the
-    log before it did not cover rows).  None when there is nothing to vouch for."""
+    log before it did not cover rows); on a later upgrade that begins to cover ``tables``, their
+    rows.  None when there is nothing to vouch for."""
     rows: list[tuple[str, tuple[Any, ...]]] = []
     for table in COVERED.values():
-        if table.since > SEALED_AT:
-            continue  # not created yet at this upgrade
+        if table.since > schema or (tables is not None and table.name not in tables):
+            continue  # not created yet at this upgrade, or covered before it
         keys = ", ".join(table.key)
         # table and key column names come from COVERED (code), never from input
         for row in conn.execute(f"SELECT {keys} FROM {table.name} ORDER BY {keys}"):  # nosec B608
             rows.append((table.name, tuple(row)))
     if not rows:
         return None
-    return append(conn, "ceasefire", "audit.upgrade", "schema 8",
+    return append(conn, "ceasefire", "audit.upgrade", f"schema {schema}",
                   {"note": "rows present when the audit began to cover the data",
                    "rows": len(rows)}, rows)  # fmt: skip
 

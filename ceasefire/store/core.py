@@ -38,6 +38,7 @@ DATABASE_URL_ENV = "CEASEFIRE_DATABASE_URL"
 
 DB_NAME = "ceasefire.sqlite"
 AUDIT_COVERS_ROWS = 8  # the migration from which each audit entry commits to the rows it wrote
+AUDIT_COVERS_NEWS = 12  # the migration from which the audit covers the learnt news boilerplate
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,8 @@ class Store:
                     db.execute(statement)
                 if number + 1 == AUDIT_COVERS_ROWS:
                     audit.seal_existing(db)  # the rows written before the audit covered them
+                elif number + 1 == AUDIT_COVERS_NEWS:
+                    audit.seal_existing(db, ("news_sources", "news_lines"), AUDIT_COVERS_NEWS)
                 db.set_schema_version(number + 1)
 
     def transaction(self) -> Any:
@@ -226,10 +229,17 @@ class Store:
         ).fetchone()
         problems = list(batch.problems)
         not_stored: set[str] = set()
+        reopened: set[str] = set()  # released submissions this batch revises
         for record in batch.records:
             is_incident = isinstance(record, Incident)
             kind = "incident" if is_incident else record.kind
             key = record_key(record)
+            other = self._other_submitter(kind, record.id if not is_incident else "", key,
+                                          batch.restricted.get(key))  # fmt: skip
+            if other is not None:
+                problems.append(RowProblem(batch.file, 0, "id", f"{key}: {other}"))
+                not_stored.add(key)
+                continue
             try:
                 body = _stored_body(kind, record.to_json())
             except BadField as exc:
@@ -246,6 +256,8 @@ class Store:
                 added += 1
             elif outcome == "revised":
                 revised += 1
+                if key in batch.restricted:
+                    reopened.add(key)
             else:
                 unchanged += 1
         for key, party in sorted(batch.restricted.items()):
@@ -253,11 +265,22 @@ class Store:
                 continue
             # a party's submission: restricted from now until released (ceasefire.visibility);
             # a key recorded before keeps its first record (a later public file cannot open it)
-            if conn.execute(
+            inserted = conn.execute(
                 "INSERT INTO distribution(key, party, via, recorded_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key) DO NOTHING",
                 (key, party, batch.file, now),
-            ).rowcount:
+            ).rowcount
+            # a released submission revised: what a guarantor released is not what it says now,
+            # so it is restricted again until released again
+            reclosed = (
+                key in reopened
+                and conn.execute(
+                    "UPDATE distribution SET released_at = NULL "
+                    "WHERE key = ? AND released_at IS NOT NULL",
+                    (key,),
+                ).rowcount
+            )
+            if inserted or reclosed:
                 written.append(("distribution", (key,)))
         for problem in problems:
             (quarantine_id,) = conn.execute(
@@ -284,6 +307,35 @@ class Store:
                      [("batches", (batch_id,)), *written])  # fmt: skip
         return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
                              len(problems), tuple(problems), tuple(changed))  # fmt: skip
+
+    def _other_submitter(
+        self, kind: str, record_id: str, key: str, party: str | None
+    ) -> str | None:
+        """Why a record may not revise the one stored under its key (None: it may): a party's
+        submission revises only that party's own submissions, and a record that is nobody's
+        submission never revises one (else a file could rewrite, or hide from the public, a
+        record someone else sent — report ids are each sender's own numbering)."""
+        row = self.conn.execute("SELECT party FROM distribution WHERE key = ?", (key,)).fetchone()
+        before = None if row is None else str(row[0])
+        if before == party:
+            return None
+        if row is None:
+            sql, params = (("SELECT 1 FROM incidents WHERE key = ?", (key,)) if kind == "incident"
+                           else ("SELECT 1 FROM records WHERE kind = ? AND id = ?", (kind, record_id)))  # fmt: skip
+            if self.conn.execute(sql, params).fetchone() is None:
+                return None
+
+        def whose(p: str | None) -> str:
+            return (
+                "a record that is nobody's submission"
+                if p is None
+                else f"a submission of {p or 'an unnamed party cell'}"
+            )
+
+        return (
+            f"is stored already as {whose(before)}; {whose(party)} may not revise it "
+            "(give it an id of its own)"
+        )
 
     def _put_incident(
         self, incident: Incident, batch_id: int, body: str,
@@ -480,6 +532,14 @@ class Store:
                     "last_seen = excluded.last_seen",
                     [(source, line, n, at, at) for line, n in sorted(lines.items())],
                 )
+            rows: list[tuple[str, tuple[str, ...]]] = []
+            for source, (_, lines) in sorted(seen.items()):
+                rows.append(("news_sources", (source,)))
+                rows.extend(("news_lines", (source, line)) for line in sorted(lines))
+            if rows:
+                audit.append(self.conn, self.actor, "news.lines", f"{len(seen)} source(s)",
+                             {"sources": {s: d for s, (d, _) in sorted(seen.items())},
+                              "lines": len(rows) - len(seen)}, rows)  # fmt: skip
 
     # -- links between incidents of different feeds ----------------------------------------
     def add_links(self, found: list[tuple[str, str, dict[str, Any]]], action: str) -> list[int]:
