@@ -587,7 +587,10 @@ def ingest_news_cmd(
 
         with settings.store() as db:
             judge = judge_for(db, _agreement_for(ctx, agreement_name), audience=OPERATOR)
-        findings = {f.incident: f.to_json() for f in judge.findings(batch.records)}
+        from ceasefire.model.incidents import Incident
+
+        incidents = [r for r in batch.records if isinstance(r, Incident)]  # not the stories
+        findings = {f.incident: f.to_json() for f in judge.findings(incidents)}
         for inc in evidence["incidents"]:
             inc["finding"] = findings.get(f"news:{inc['id']}")
     if store:

@@ -58,6 +58,8 @@ __all__ = [
     "release_submission",
     "replay_from_store",
     "status_from_store",
+    "stories_for",
+    "story_for",
     "with_links",
 ]
 
@@ -249,6 +251,58 @@ def _claims(store: Store) -> list[Claim]:
     ]
 
 
+def stories_for(
+    store: Store, *, audience: Audience, day: date | None = None, tz: ZoneInfo | None = None,
+    incident: str | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The stored news stories ``audience`` may see (key order), each as stored plus its ``key``
+    (``story:ID``), with only the incidents it may see; ``day`` (with ``tz``, the workspace's
+    zone): stories with an incident overlapping that local day; ``incident``: the story of that
+    incident.
+
+    Visibility, decided here with the one rule (:mod:`ceasefire.visibility`): a story's articles
+    are public outlets' reporting, so a story is itself never a party's submission; but it is
+    read only through what the audience may see of the store.  Its own key may be restricted
+    like any record's (``distribution``); its incident list keeps only the incidents the
+    audience may see; and a story that gave incidents of which the audience may see none is
+    withheld whole (its brief describes them).  A story that gave no incident (nothing dated
+    that happened) is shown."""
+    r = restrictions(store, audience)
+    start = end = None
+    if day is not None:
+        from ceasefire.model.timewindow import Precision, local_day_window
+
+        window = local_day_window(day, day, tz or ZoneInfo("UTC"), Precision.DAY)
+        start, end = window.start, window.end
+    out = []
+    for body in store.records("story"):
+        key = f"story:{body['id']}"
+        if not r.may_see(key):
+            continue
+        seen = [k for k in body["incidents"] if r.may_see(k)]
+        if body["incidents"] and not seen:
+            continue
+        if incident is not None and incident not in seen:
+            continue
+        if start is not None and end is not None:
+            held = (store.incident(k) for k in seen)
+            if not any(i is not None and i.window.overlap_seconds(start, end) > 0 for i in held):
+                continue
+        out.append({"key": key, **body, "incidents": seen})
+    return sorted(out, key=lambda s: str(s["key"]))
+
+
+def story_for(store: Store, key: str, *, audience: Audience) -> dict[str, Any]:
+    """One stored story (``story:ID``) as :func:`stories_for` gives it to ``audience``;
+    :class:`NotFoundError` when there is none it may see."""
+    from ceasefire.errors import NotFoundError
+
+    found = [s for s in stories_for(store, audience=audience) if s["key"] == key]
+    if not found:
+        raise NotFoundError(f"No story {key!r} (or not one you may see).")
+    return found[0]
+
+
 def with_stored_decisions(store: Store, agreement: Agreement) -> Agreement:
     """The agreement plus the guarantors' decisions recorded in the workspace that are in effect;
     a published determination among them governs its incident from its date."""
@@ -301,7 +355,8 @@ def replay_from_store(
     judge = judge_for(store, agreement, incidents, control, audience=audience)
     claims = visible_claims(_claims(store), r)
     return Replay(judge, incidents, convoys_from_store(store), claims,
-                  distribution=audience.distribution)  # fmt: skip
+                  distribution=audience.distribution,
+                  stories=stories_for(store, audience=audience))  # fmt: skip
 
 
 def evaluate_store(

@@ -13,6 +13,8 @@ from ceasefire.api.app import ENDPOINT_PERMISSIONS, MAX_BODY_BYTES, create_app
 from ceasefire.governance import add_user
 from ceasefire.governance.keys import key_statement
 from ceasefire.governance.signing import PrivateKey, public_key_of, sign
+from ceasefire.intake.common import Batch
+from ceasefire.pipeline.evidence import NewsStory
 from ceasefire.service import import_file
 from ceasefire.store import Store
 from tests.conftest import TZ, UCDP_SEPT
@@ -28,6 +30,15 @@ REPORT = {
     "place": {"name": "Aleppo", "lat": 36.2, "lon": 37.15, "admin1": "Aleppo Governorate"},
     "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
 }  # fmt: skip
+# a stored news story written for these tests (ingest stores them: tests/test_news_briefs.py)
+STORY = NewsStory("story-n1", {
+    "documents": [{"id": "n1", "outlet": "paper-one", "published": "2016-09-14T12:00:00+03:00",
+                   "title": ""}],
+    "brief": [{"text": "Shelling was reported near the town.", "generated": False,
+               "sources": [{"document": "n1", "outlet": "paper-one",
+                            "published": "2016-09-14T12:00:00+03:00"}]}],
+    "claims": [], "conflicts": [], "incidents": [],
+})  # fmt: skip
 REPORT_KEYS: dict[str, str] = {}  # report id → the key intake gave it (namespaced by the account)
 
 
@@ -37,6 +48,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> tuple[TestClient, dict[str,
     tokens: dict[str, str] = {}
     with Store(ws) as store:
         import_file(store, "ucdp", UCDP_SEPT, TZ)
+        store.import_batch(Batch("news", "api-test", [STORY]))  # a news story, as ingest stores one
         tokens["admin"] = add_user(store, "root", "admin", None, "bootstrap")
         tokens["guarantor"] = add_user(store, "us-desk", "guarantor", "USA", "root")
         tokens["party"] = add_user(store, "gov-cell", "party", "SYR_GOV", "root")
@@ -91,6 +103,10 @@ def _call(client: TestClient, endpoint: str, headers: dict[str, str], n: int) ->
                            headers=headers).status_code  # fmt: skip
     if endpoint == "GET /incidents":
         return client.get("/incidents", params={"limit": 5}, headers=headers).status_code
+    if endpoint == "GET /stories":
+        return client.get("/stories", params={"date": "2016-09-14"}, headers=headers).status_code
+    if endpoint == "GET /stories/{key}":
+        return client.get("/stories/story:story-n1", headers=headers).status_code
     if endpoint == "GET /reports/daily":
         return client.get("/reports/daily", params={"agreement": "syria-2016-09", "date": "2016-09-14"},
                           headers=headers).status_code  # fmt: skip

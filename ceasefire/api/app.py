@@ -124,6 +124,10 @@ ENDPOINT_PERMISSIONS: dict[str, frozenset[str]] = {
     "POST /agreements": frozenset({"admin"}),
     "GET /agreements/{name}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /incidents": frozenset({"admin", "guarantor", "monitor"}),
+    # news stories (briefs, counts, conflicts) come from public outlets: every role, each answer
+    # filtered for the caller (ceasefire.service.stories_for says how)
+    "GET /stories": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
+    "GET /stories/{key}": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /reports/daily": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /control/at": frozenset({"admin", "guarantor", "party", "monitor", PUBLIC}),
     "GET /exports/{layout}": frozenset({"admin", "guarantor", "monitor"}),
@@ -571,6 +575,40 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
             keys = [k for k in every if r.may_see(k)][offset : offset + limit]
             found = [i for i in (db.incident(key) for key in keys) if i is not None]
             return [i.to_json() for i in visible_incidents(found, r)]
+
+    @app.get("/stories")
+    def stories(
+        date: str | None = None, incident: str | None = None,
+        authorization: str | None = Header(default=None),
+    ) -> Any:  # fmt: skip
+        """The stored news stories the caller may see (key order): each brief's sentences with
+        their sources (document, outlet, publication instant), the counts the articles state and
+        where they conflict, the story's incidents.  ``date=YYYY-MM-DD``: stories with an incident
+        on that local day (the workspace's zone); ``incident=news:ID``: that incident's story."""
+        from datetime import date as date_type
+
+        from ceasefire.service import stories_for
+
+        day = None
+        if date is not None:
+            try:
+                day = date_type.fromisoformat(date)
+            except ValueError:
+                return _error(422, "invalid_request", f"date: {date!r} is not YYYY-MM-DD")
+        with store() as db:
+            who = account(db, authorization)
+            require("GET /stories", who)
+            return stories_for(db, audience=audience_of(who), day=day, tz=tz, incident=incident)
+
+    @app.get("/stories/{key:path}")
+    def story(key: str, authorization: str | None = Header(default=None)) -> Any:
+        """One stored news story (``story:ID``) as :meth:`stories` gives it."""
+        from ceasefire.service import story_for
+
+        with store() as db:
+            who = account(db, authorization)
+            require("GET /stories/{key}", who)
+            return story_for(db, key, audience=audience_of(who))
 
     @app.get("/reports/daily")
     def daily(agreement: str, date: str, authorization: str | None = Header(default=None)) -> Any:

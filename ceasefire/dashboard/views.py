@@ -36,7 +36,13 @@ from ceasefire.governance import decision_status
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident, Judgement
 from ceasefire.reports.daily import Replay
-from ceasefire.service import bundled_data, claims_from_store, convoys_from_store, with_links
+from ceasefire.service import (
+    bundled_data,
+    claims_from_store,
+    convoys_from_store,
+    stories_for,
+    with_links,
+)
 from ceasefire.store import Store
 from ceasefire.visibility import (
     Audience,
@@ -108,6 +114,7 @@ class _Model:
     db_claims: list[Any]
     control: Any
     distribution: str  # the audience's marking, on its reports
+    stories: list[dict[str, Any]] = field(default_factory=list)  # news stories it may see
     # findings judged again on incidents whose reporter is withheld (a finding names its sources)
     own_findings: dict[str, Finding] = field(default_factory=dict)
     layer_bytes: bytes | None = None
@@ -126,7 +133,8 @@ class _Model:
         with self.lock:
             if self.replay is None:
                 self.replay = Replay(self.base.judge, self.incidents, self.db_convoys,
-                                     self.db_claims, distribution=self.distribution)  # fmt: skip
+                                     self.db_claims, distribution=self.distribution,
+                                     stories=self.stories)  # fmt: skip
             return self.replay
 
     def report(self, day: date) -> dict[str, Any]:
@@ -208,7 +216,8 @@ class DashboardCache:
             control = base.judge.control
             claims = claims_from_store(db, audience=who)
             model = _Model(base, incidents, convoys_from_store(db), claims, control,
-                           distribution=who.distribution)  # fmt: skip
+                           distribution=who.distribution,
+                           stories=stories_for(db, audience=who))  # fmt: skip
             rejudged = base.judge.findings(withheld)
             model.own_findings = {f.incident: f for f in rejudged}
             with self._lock:
@@ -347,7 +356,9 @@ class DashboardCache:
 
     def incident(self, db: Store, ref: Resolved, who: Audience, key: str) -> dict[str, Any]:
         """One incident: what it is, its sources (with the spans of news articles), the finding
-        with its explanation, and the history of its revisions and judgements."""
+        with its explanation, the history of its revisions and judgements, and for a news
+        incident its story (the brief, every sentence with its sources; the counts and where
+        they conflict)."""
         model = self.model(db, ref, who)
         current = next((i for i in model.incidents if i.key == key), None)
         if current is None:
@@ -392,6 +403,8 @@ class DashboardCache:
             "judgements": [_judgement(j) for j in judgements],
             "qualification_over_time": over_time,
             "revisions": revisions,
+            "stories": [s for s in model.stories
+                        if any(k in s["incidents"] for k in (key, *current.linked))],
         }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The stored forms of incidents, claims, convoys and routes, as typed models.
+"""The stored forms of incidents, claims, convoys, routes and news stories, as typed models.
 
 Every record is stored as the JSON of its ``to_json``.  Before the store writes one it checks that
 JSON against these models (:func:`check_body`), and its readers read every stored body through them
@@ -55,6 +55,7 @@ __all__ = [
     "StoredConvoy",
     "StoredIncident",
     "StoredRoute",
+    "StoredStory",
     "check_body",
     "first_error",
     "incident_from_body",
@@ -317,11 +318,100 @@ class StoredRoute(_Stored):
     refs: Annotated[list[Short], Field(max_length=200)] = Field(default_factory=list)
 
 
+class StoredStoryDocument(_Stored):
+    """An article of a news story: its id, outlet and publication instant."""
+
+    id: Ident
+    outlet: Short
+    published: Instant | None = None
+    title: Text = ""
+
+
+class StoredSentenceSource(_Stored):
+    """Where a brief's sentence comes from: the article, its outlet and when it was published."""
+
+    document: Ident
+    outlet: Short
+    published: Instant | None = None
+
+
+class StoredSentence(_Stored):
+    """A sentence of a story's brief: taken from an article's lead, or ``generated`` (the
+    sentence stating conflicting counts, built only from the extracted values)."""
+
+    text: Annotated[LongText, StringConstraints(min_length=1)]
+    sources: Annotated[list[StoredSentenceSource], Field(min_length=1, max_length=5_000)]
+    generated: bool
+
+
+class StoredNewsClaim(_Stored):
+    """A count the story's articles state (one entry of the pipeline's claims table)."""
+
+    id: Ident
+    quantity: Short
+    value: Count
+    qualifier: Short
+    scope: Short
+    attribution: Text = ""
+    documents: Annotated[list[Ident], Field(min_length=1, max_length=5_000)]
+    independent_sources: Count
+
+
+class StoredConflictValue(_Stored):
+    """One value of a conflict, with who gives it."""
+
+    value: Count
+    qualifier: Short
+    documents: Annotated[list[Ident], Field(min_length=1, max_length=5_000)]
+    outlets: Annotated[list[Short], Field(max_length=5_000)]
+    attribution: Text = ""
+    independent_sources: Count
+
+
+class StoredConflict(_Stored):
+    """Counts of one quantity that independent sources of the story give incompatibly."""
+
+    quantity: Short
+    values: Annotated[list[Count], Field(min_length=2, max_length=1_000)]
+    claims: Annotated[list[Ident], Field(max_length=1_000)]
+    sources: Annotated[list[StoredConflictValue], Field(min_length=2, max_length=1_000)]
+
+
+class StoredStory(_Stored):
+    """A news story: its articles, its brief (every sentence with its sources), the counts its
+    articles state and where they conflict, and the keys of the incidents it gave (``news:ID``;
+    each of those carries the story's id in its ``native`` ``story`` column)."""
+
+    type: Literal["story"]
+    id: Ident
+    documents: Annotated[list[StoredStoryDocument], Field(min_length=1, max_length=5_000)]
+    brief: Annotated[list[StoredSentence], Field(max_length=100)]
+    claims: Annotated[list[StoredNewsClaim], Field(max_length=5_000)]
+    conflicts: Annotated[list[StoredConflict], Field(max_length=1_000)]
+    incidents: Annotated[list[Ident], Field(max_length=5_000)]
+
+    @model_validator(mode="after")
+    def _cited(self) -> StoredStory:
+        """Every source a sentence, a claim or a conflict cites is one of the story's articles,
+        and every incident is a news incident: a reader can follow each link."""
+        own = {d.id for d in self.documents}
+        cited = [s.document for sentence in self.brief for s in sentence.sources]
+        cited += [d for c in self.claims for d in c.documents]
+        cited += [d for c in self.conflicts for v in c.sources for d in v.documents]
+        stray = sorted(set(cited) - own)
+        if stray:
+            raise ValueError(f"cites {stray[0]!r}, not an article of the story")
+        if any(not k.startswith("news:") for k in self.incidents):
+            raise ValueError("an incident of a news story is keyed news:ID")
+        return self
+
+
 # record kinds (the store's ``records`` table) whose bodies have a stored form
 STORED_KINDS: dict[str, type[_Stored]] = {
     "claim": StoredClaim,
     "convoy": StoredConvoy,
     "route": StoredRoute,
+    "story": StoredStory,
 }
 
 
@@ -352,7 +442,7 @@ def first_error(exc: ValidationError, prefix: str = "") -> BadField:
 
 def check_body(kind: str, body: str) -> None:
     """Raise :class:`BadField` when a stored body of ``kind`` (``incident``, ``claim``, ``convoy``,
-    ``route``) is not in its stored form; other kinds have none and pass."""
+    ``route``, ``story``) is not in its stored form; other kinds have none and pass."""
     model = StoredIncident if kind == "incident" else STORED_KINDS.get(kind)
     if model is None:
         return

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +40,7 @@ from ceasefire.model.timewindow import Precision, TimeWindow
 from ceasefire.pipeline.claims import fatality_range
 from ceasefire.pipeline.records import ClaimMention, Document, EventMention
 
-__all__ = ["assemble", "news_incidents"]
+__all__ = ["NewsStory", "assemble", "news_incidents", "news_stories"]
 
 _PRECISION = {"day": Precision.DAY, "days": Precision.DAYS, "week": Precision.WEEK, "month": Precision.MONTH,
               "year": Precision.YEAR}  # fmt: skip
@@ -271,7 +272,7 @@ def news_incidents(evidence: dict[str, Any], tz: ZoneInfo) -> list[Incident]:
     docs = {d["id"]: d for d in evidence["documents"]}
     out = []
     for inc in evidence["incidents"]:
-        if inc["modality"] != "happened" or not inc["date"]["start"]:
+        if not _stored(inc):
             continue
         first = date.fromisoformat(inc["date"]["start"])
         last = date.fromisoformat(inc["date"]["end"])
@@ -328,6 +329,69 @@ def news_incidents(evidence: dict[str, Any], tz: ZoneInfo) -> list[Incident]:
                 native=(("story", inc["story"]), *_toll_spans(inc.get("fatalities"))),
             )
         )
+    return out
+
+
+def _stored(incident: dict[str, Any]) -> bool:
+    """Whether an evidence incident is stored: it happened (not planned) and it is dated."""
+    return bool(incident["modality"] == "happened" and incident["date"]["start"])
+
+
+@dataclass(frozen=True)
+class NewsStory:
+    """A story as a record of the store (kind ``story``, key ``story:ID``): its brief, its
+    claims and conflicts, and the incidents it gave (its stored form:
+    :class:`ceasefire.model.stored.StoredStory`)."""
+
+    id: str
+    body: dict[str, Any] = field(default_factory=dict)
+    kind: str = "story"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "story", "id": self.id, **self.body}
+
+
+def news_stories(evidence: dict[str, Any]) -> list[NewsStory]:
+    """Every story of the evidence as a record to store beside its incidents.
+
+    The id is the pipeline's story id (``story-`` + the smallest id of its articles), the id the
+    story's incidents carry (their ``native`` ``story``): the same articles give the same record,
+    so re-ingesting them revises nothing, and an article joining a story revises it.  Each
+    sentence of the brief names its sources with their outlet and publication instant."""
+    docs = {d["id"]: d for d in evidence["documents"]}
+    incidents: dict[str, list[str]] = defaultdict(list)
+    for inc in evidence["incidents"]:
+        if _stored(inc):
+            incidents[inc["story"]].append(f"news:{inc['id']}")
+    claims: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for claim in evidence["claims"]:
+        claims[claim["story"]].append(claim)
+    conflicts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for conflict in evidence["conflicts"]:
+        conflicts[conflict["story"]].append(conflict)
+
+    def source(document: str) -> dict[str, Any]:
+        doc = docs[document]
+        return {"document": document, "outlet": doc["source"], "published": doc["published"]}
+
+    out = []
+    for story in evidence["stories"]:
+        sid = story["id"]
+        out.append(NewsStory(sid, {
+            "documents": [{"id": d, "outlet": docs[d]["source"], "published": docs[d]["published"],
+                           "title": docs[d]["title"] or ""} for d in story["documents"]],
+            "brief": [{"text": s["text"], "generated": bool(s["generated"]),
+                       "sources": [source(d) for d in s["sources"]]} for s in story["summary"]],
+            "claims": [{k: c[k] for k in ("id", "quantity", "value", "qualifier", "scope",
+                                          "attribution", "documents", "independent_sources")}
+                       for c in claims.get(sid, [])],
+            "conflicts": [{"quantity": c["quantity"], "values": c["values"], "claims": c["claims"],
+                           "sources": [{k: v[k] for k in ("value", "qualifier", "documents", "outlets",
+                                                          "attribution", "independent_sources")}
+                                       for v in c["sources"]]}
+                          for c in conflicts.get(sid, [])],
+            "incidents": sorted(incidents.get(sid, [])),
+        }))  # fmt: skip
     return out
 
 

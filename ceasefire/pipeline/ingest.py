@@ -1,4 +1,5 @@
-"""``ceasefire ingest news``: read, run the pipeline, assemble the evidence, store the incidents."""
+"""``ceasefire ingest news``: read, run the pipeline, assemble the evidence, store the incidents
+and the stories (briefs, claims, conflicts)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from ceasefire.intake.common import Batch
 from ceasefire.intake.news import read_news
-from ceasefire.pipeline.evidence import assemble, news_incidents
+from ceasefire.pipeline.evidence import assemble, news_incidents, news_stories
 from ceasefire.pipeline.runner import PipelineConfig, default_config, run_pipeline
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ def ingest_news(
     shared: dict[str, Any] | None = None,
     store: Store | None = None,
 ) -> tuple[dict[str, Any], Batch]:
-    """The evidence JSON and a batch of alleged incidents ready for :meth:`Store.import_batch`.
+    """The evidence JSON and a batch ready for :meth:`Store.import_batch`: the alleged incidents,
+    then each story (kind ``story``: its brief, claims and conflicts, linked to its incidents).
 
     With a ``store``, the clean stage also counts the lines each source's documents repeated in
     earlier runs, and this run's counts are added to the store (per-source boilerplate).
@@ -60,4 +62,5 @@ def ingest_news(
     evidence["timings"] = {k: round(v, 3) for k, v in result.timings.items()}
     batch = Batch(kind="news", file=", ".join(str(p) for p in paths))
     batch.records.extend(news_incidents(evidence, tz))
+    batch.records.extend(news_stories(evidence))
     return evidence, batch

@@ -47,10 +47,17 @@ class Replay:
         convoys: Sequence[Convoy] = (),
         claims: Sequence[Claim] = (),
         distribution: str = "UNMARKED",
+        stories: Sequence[dict[str, Any]] = (),
     ) -> None:
-        # the audience the incidents and claims were filtered for (ceasefire.visibility), as the
-        # reports' distribution marking says it
+        # the audience the incidents, claims and stories were filtered for (ceasefire.visibility),
+        # as the reports' distribution marking says it
         self.distribution = distribution
+        # news stories as ceasefire.service.stories_for gives them; incident key → its stories
+        self.stories = {s["key"]: s for s in stories}
+        self.story_of: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self.stories):
+            for incident in self.stories[key]["incidents"]:
+                self.story_of[incident].append(key)
         with collector_paused():
             self._prepare(judge, incidents, convoys, claims)
 
@@ -270,6 +277,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     zones = _zones(agreement, findings, status)
     humanitarian = _humanitarian(replay, period_start, as_of, rows)
     claims = _claims(replay, day, as_of)
+    news = _news_stories(replay, known, as_of)
     start_date = agreement.first_start.astimezone(tz).date()
     number = (day - start_date).days + 1
     last_moment = as_of - timedelta(microseconds=1)
@@ -327,6 +335,7 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
         "airspace": _airspace(agreement, status),
         "humanitarian": humanitarian,
         "claims": claims,
+        "news_stories": news,
         "territory": _territory(replay, day, rows),
         "annex": rows,
         "monitoring_bodies": [
@@ -543,4 +552,65 @@ def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
                 "recorded, not confirmed: the claimed period is not given as date-times"
             )
         out.append(record)
+    return out
+
+
+def _news_stories(replay: Replay, known: list[Incident], as_of: datetime) -> list[dict[str, Any]]:
+    """The news side of the claims ledger: for the day's incidents that came from the news, their
+    story's brief, counts and conflicts, each sentence with its sources (outlet, publication
+    date, document id).
+
+    Only what was published by the cut-off is listed: an extracted sentence keeps the sources
+    published by then (each carries the sentence), and is left out without one; a count keeps
+    the articles published by then that state it; a generated sentence and a conflict (both set
+    the sources' values side by side) only when every source they cite was published by then."""
+    by_story: dict[str, set[str]] = defaultdict(set)
+    for incident in known:
+        for key in (incident.key, *incident.linked):
+            for story_key in replay.story_of.get(key, ()):
+                by_story[story_key].add(key)
+    out = []
+    for key in sorted(by_story):
+        story = replay.stories[key]
+        published = {
+            d["id"]: d["published"]
+            for d in story["documents"]
+            if d["published"] is not None and datetime.fromisoformat(d["published"]) < as_of
+        }
+        outlets = {d["id"]: d["outlet"] for d in story["documents"]}
+
+        def cite(documents: Iterable[str], outlets: dict[str, str] = outlets,
+                 published: dict[str, str] = published) -> list[dict[str, Any]]:  # fmt: skip
+            return [
+                {"document": d, "outlet": outlets[d], "date": published[d][:10]}
+                for d in sorted(set(documents))
+                if d in published
+            ]
+
+        brief = []
+        for sentence in story["brief"]:
+            cited = [s["document"] for s in sentence["sources"]]
+            sources = cite(cited)
+            if not sources or (sentence["generated"] and len(sources) < len(set(cited))):
+                continue
+            brief.append(
+                {"text": sentence["text"], "generated": sentence["generated"], "sources": sources}
+            )
+        claims = [
+            {**{k: c[k] for k in ("id", "quantity", "value", "qualifier", "scope", "attribution")},
+             "sources": cite(c["documents"])}
+            for c in story["claims"]
+            if cite(c["documents"])
+        ]  # fmt: skip
+        conflicts = [
+            {"quantity": c["quantity"], "values": [
+                {"value": v["value"], "qualifier": v["qualifier"], "attribution": v["attribution"],
+                 "sources": cite(v["documents"])} for v in c["sources"]]}
+            for c in story["conflicts"]
+            if all(d in published for v in c["sources"] for d in v["documents"])
+        ]  # fmt: skip
+        if not brief and not claims:
+            continue  # nothing of the story was published by the cut-off
+        out.append({"story": key, "incidents": sorted(by_story[key]), "brief": brief,
+                    "claims": claims, "conflicts": conflicts})  # fmt: skip
     return out

@@ -45,6 +45,37 @@ def _escaped(value: Any) -> Any:
     return value
 
 
+def _cited(sources: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{s['outlet']}, {s['date']}, `{s['document']}`" for s in sources)
+
+
+def _news_markdown(stories: list[dict[str, Any]], add: Any) -> None:
+    """The news side of the claims ledger: each story of the day's news incidents, its brief
+    sentence by sentence with the sources, its counts and its conflicting values."""
+    add("### News stories of the day's incidents")
+    add("")
+    if not stories:
+        add("No news story was reported for the day's incidents.")
+        add("")
+    for st in stories:
+        add(f"**Story `{st['story']}`** (incidents: {', '.join(st['incidents'])})")
+        add("")
+        for sentence in st["brief"]:
+            mark = " *(generated from the extracted values)*" if sentence["generated"] else ""
+            add(f"- {sentence['text']}{mark} — sources: {_cited(sentence['sources'])}")
+        for c in st["claims"]:
+            said = f" per {c['attribution']}" if c["attribution"] else ""
+            add(f"- count: {c['qualifier'].replace('_', ' ')} {c['value']} {c['quantity']} "
+                f"({c['scope']}){said} — sources: {_cited(c['sources'])}")  # fmt: skip
+        for c in st["conflicts"]:
+            values = "; ".join(
+                f"{v['qualifier'].replace('_', ' ')} {v['value']} ({_cited(v['sources'])})"
+                for v in c["values"]
+            )
+            add(f"- conflicting {c['quantity']} counts (not averaged): {values}")
+        add("")
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     report = _escaped(report)
     h, s = report["header"], report["summary"]
@@ -171,6 +202,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{cl['period']['from']} – {cl['period']['to']} [{', '.join(cl['refs'])}] — {cl['assessment']}"
         )
     add("")
+    _news_markdown(report.get("news_stories", []), add)
     add("## 7. Territory")
     add("")
     terr = report["territory"]

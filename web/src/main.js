@@ -535,6 +535,7 @@ async function openIncident(key) {
               )
             : el("li", {}, "No source named."),
         ),
+    ...(d.stories && d.stories.length ? [el("h3", {}, "News story"), ...d.stories.map(storyBlock)] : []),
     el("h3", {}, "Judgements over time"),
     el(
       "ul",
@@ -545,6 +546,45 @@ async function openIncident(key) {
     el("p", { class: "muted" }, `Revisions: ${d.revisions.map((r) => `${r.revision}${r.changed.length ? ` (changed ${r.changed.join(", ")})` : ""}`).join("; ")}`),
   );
   panel.focus();
+}
+// A news story's brief: every sentence with its sources (outlet, date, document), the sentence
+// generated from the extracted counts marked as such, and the counts its sources disagree on.
+function citedSources(sources) {
+  return sources.flatMap((s, k) => [k ? "; " : "", `${s.outlet}, ${(s.published || "").slice(0, 10)}, `, el("code", {}, s.document)]);
+}
+function storyBlock(story) {
+  return el(
+    "div",
+    { class: "story", "data-story": story.key },
+    el("p", { class: "muted" }, "Story ", el("code", {}, story.key), ` · ${story.documents.length} article(s)`),
+    el(
+      "ol",
+      { class: "story-brief" },
+      story.brief.map((s) =>
+        el(
+          "li",
+          { class: s.generated ? "sentence generated" : "sentence" },
+          s.text,
+          s.generated ? el("span", { class: "badge" }, " generated from the extracted counts") : "",
+          el("span", { class: "sentence-sources" }, " — ", citedSources(s.sources)),
+        ),
+      ),
+    ),
+    story.conflicts.length
+      ? el(
+          "ul",
+          { class: "story-conflicts" },
+          story.conflicts.map((c) =>
+            el(
+              "li",
+              {},
+              `Conflicting ${c.quantity} counts (not averaged): `,
+              c.sources.map((v, k) => `${k ? "; " : ""}${v.qualifier.replace(/_/g, " ")} ${v.value} (${v.outlets.join(", ")}: ${v.documents.join(", ")})`),
+            ),
+          ),
+        )
+      : "",
+  );
 }
 $("detail-close").addEventListener("click", closeIncident);
 $("incident-detail").addEventListener("keydown", (event) => {
