@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.pipeline import arabic
-from ceasefire.pipeline.records import ClaimMention, Document
+from ceasefire.pipeline.records import ClaimMention, DateMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -846,6 +846,30 @@ def _comparable(a: _Toll, b: _Toll, max_days: int) -> bool:
     return not (a.days and b.days and (a.days[1] < b.days[0] or b.days[1] < a.days[0]))
 
 
+def _elsewhere(doc: Document, toll: _Toll) -> bool:
+    """Whether the document itself puts the count at another incident than its main one: its
+    sentence names only days outside the main event's date, or only governorates its lead does
+    not name ("IS also hit a crossing in Idlib on 6 October, killing 29": background, not the
+    document's toll).  Without a dated main event or places in the lead, nothing is elsewhere."""
+    main = doc.meta.get("main_date")
+    if (
+        isinstance(main, DateMention)
+        and main.method != "publication"
+        and toll.days
+        and (toll.days[1] < main.first or main.last < toll.days[0])
+    ):
+        return True
+    if not toll.regions:
+        return False
+    lead_end = doc.sentences[min(1, len(doc.sentences) - 1)][1] if doc.sentences else len(doc.text)
+    lead = {
+        p.admin1
+        for p in doc.places
+        if p.admin1 and not p.metonymy and p.kind != "country" and p.start < lead_end
+    }
+    return bool(lead) and not toll.regions & lead
+
+
 def _contrasted(doc: Document) -> list[ClaimMention]:
     """Incident counts in sentences that set two named sources' figures side by side."""
     out = []
@@ -879,7 +903,9 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
     """Incident counts of one quantity in one story that independent sources give incompatibly.
 
     Each document contributes its toll: its largest incident-scope value of the quantity (smaller
-    counts in the same document are usually parts of it, "16 of them in Douma").  Two tolls
+    counts in the same document are usually parts of it, "16 of them in Douma"), leaving out
+    counts it places at another day or governorate than its main event (background: an earlier
+    attack elsewhere, :func:`_elsewhere`).  Two tolls
     conflict when their qualifier intervals are disjoint, their documents are in different
     syndication groups (a wire copy never conflicts with itself) or one sentence sets two named
     sources' figures side by side ("the Observatory said 20, while rescuers put the toll at
@@ -891,7 +917,7 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
     for doc in docs:
         best: dict[str, list[ClaimMention]] = defaultdict(list)
         for claim in doc.claims:
-            if claim.scope != "incident":
+            if claim.scope != "incident" or _elsewhere(doc, _toll(doc, claim)):
                 continue
             kept = best[claim.quantity]
             if not kept or claim.value > kept[0].value:
