@@ -383,6 +383,27 @@ def test_a_background_count_elsewhere_is_not_the_documents_toll(background: str)
     assert conflict["values"] == [12, 40]  # … but not the wire's toll
 
 
+def test_a_dateline_or_a_lone_count_elsewhere_still_gives_the_toll() -> None:
+    """The day an article is stamped with is not the event's day; and a document whose every
+    count is placed elsewhere still gives its largest (nothing better is stated), which meets
+    other reports of that incident."""
+    stamped = _dated(_places(make_doc("AFP Tuesday 20 Sep 2016 At least 40 people were killed in "
+                                      "air strikes on a market in Douma, the Syrian Observatory "
+                                      "said. Eight children were killed in the strikes on Monday "
+                                      "evening.", "a"), ("Douma", "Rural Damascus")))  # fmt: skip
+    assert stamped.meta["main_date"].first == date(2016, 9, 19)  # Monday, not the stamp
+    other = _dated(_places(make_doc("Only 12 people were killed in the Douma market strike on "
+                                    "Monday, state media said.", "c"), ("Douma", "Rural Damascus")))  # fmt: skip
+    assert find_conflicts([stamped, other])[0]["values"] == [12, 40]
+    lone = _dated(_places(make_doc("Jets pounded Douma on Monday, residents said. Rescuers searched "
+                                   "the rubble. Shops were shut. In Idlib on 2 September a car bomb "
+                                   "killed 55 people.", "b"), ("Douma", "Rural Damascus"),
+                          ("Idlib", "Idlib")))  # fmt: skip
+    idlib = _dated(_places(make_doc("Only 12 people died in the Idlib car bomb on 2 September, "
+                                    "state media said.", "d"), ("Idlib", "Idlib")))  # fmt: skip
+    assert find_conflicts([lone, idlib])[0]["values"] == [12, 55]
+
+
 def test_conflict_scope_counts_are_not_compared_with_incidents() -> None:
     docs = [
         make_doc(WIRE, "a"),
