@@ -24,6 +24,7 @@ from ceasefire.pipeline.claims import (
     parse_number_words,
     story_briefs,
 )
+from ceasefire.pipeline.dates import find_dates, main_date
 from ceasefire.pipeline.records import ClaimMention, Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext
 from tests.conftest import SHARED
@@ -341,6 +342,66 @@ def test_counts_about_other_places_or_days_are_not_compared() -> None:
     )
     later = replace(twelve, published=datetime(2016, 9, 25, 10, 0, tzinfo=DAMASCUS))
     assert find_conflicts([forty, replace(later, claims=extract_claims(later))]) == []
+
+
+def _places(doc: Document, *named: tuple[str, str]) -> Document:
+    """``doc`` with gazetteer places at the first mention of each (name, governorate)."""
+    found = []
+    for name, admin1 in named:
+        at = doc.text.index(name)
+        found.append(PlaceMention(at, at + len(name), name, name, 0.0, 0.0, 3, admin1, "SY00",
+                                  "populated_place"))  # fmt: skip
+    return replace(doc, places=tuple(found))
+
+
+def _dated(doc: Document) -> Document:
+    dated = replace(doc, dates=tuple(find_dates(doc)))
+    return replace(dated, meta={**doc.meta, "main_date": main_date(dated)})
+
+
+@pytest.mark.parametrize(
+    "background",
+    [
+        "Last week a bomb at a crossing in Idlib killed 55 fighters.",  # another governorate
+        "Jets also struck Douma on 2 September, killing 55 people.",  # another day
+    ],
+)
+def test_a_background_count_elsewhere_is_not_the_documents_toll(background: str) -> None:
+    """A wire's lead toll is its toll even when a later sentence gives a larger count of an
+    earlier attack elsewhere: the lead's "at least 40" and the independent "only 12" conflict."""
+    wire = make_doc(
+        WIRE + " Rescuers searched the rubble. The market was crowded. " + background,
+        "a",
+        group="g1",
+    )
+    wire = _dated(_places(wire, ("Douma", "Rural Damascus"), *(
+        [("Idlib", "Idlib")] if "Idlib" in background else [])))  # fmt: skip
+    other = _dated(_places(make_doc("Only 12 people were killed in the Douma market strike on "
+                                    "Monday, state media said.", "c"), ("Douma", "Rural Damascus")))  # fmt: skip
+    assert any(c.value == 55 for c in wire.claims)  # the background count is a claim …
+    [conflict] = find_conflicts([wire, other])
+    assert conflict["values"] == [12, 40]  # … but not the wire's toll
+
+
+def test_a_dateline_or_a_lone_count_elsewhere_still_gives_the_toll() -> None:
+    """The day an article is stamped with is not the event's day; and a document whose every
+    count is placed elsewhere still gives its largest (nothing better is stated), which meets
+    other reports of that incident."""
+    stamped = _dated(_places(make_doc("AFP Tuesday 20 Sep 2016 At least 40 people were killed in "
+                                      "air strikes on a market in Douma, the Syrian Observatory "
+                                      "said. Eight children were killed in the strikes on Monday "
+                                      "evening.", "a"), ("Douma", "Rural Damascus")))  # fmt: skip
+    assert stamped.meta["main_date"].first == date(2016, 9, 19)  # Monday, not the stamp
+    other = _dated(_places(make_doc("Only 12 people were killed in the Douma market strike on "
+                                    "Monday, state media said.", "c"), ("Douma", "Rural Damascus")))  # fmt: skip
+    assert find_conflicts([stamped, other])[0]["values"] == [12, 40]
+    lone = _dated(_places(make_doc("Jets pounded Douma on Monday, residents said. Rescuers searched "
+                                   "the rubble. Shops were shut. In Idlib on 2 September a car bomb "
+                                   "killed 55 people.", "b"), ("Douma", "Rural Damascus"),
+                          ("Idlib", "Idlib")))  # fmt: skip
+    idlib = _dated(_places(make_doc("Only 12 people died in the Idlib car bomb on 2 September, "
+                                    "state media said.", "d"), ("Idlib", "Idlib")))  # fmt: skip
+    assert find_conflicts([lone, idlib])[0]["values"] == [12, 55]
 
 
 def test_conflict_scope_counts_are_not_compared_with_incidents() -> None:

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ceasefire.pipeline import arabic
-from ceasefire.pipeline.records import ClaimMention, Document
+from ceasefire.pipeline.records import ClaimMention, DateMention, Document
 from ceasefire.pipeline.registry import StageContext, stage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -830,7 +830,8 @@ def _toll(doc: Document, claim: ClaimMention) -> _Toll:
         )
         places = [p for p in usable if p.start < lead_end]
     towns = frozenset(p.city or p.name for p in places if not p.kind.startswith("admin"))
-    dates = [d for d in doc.dates if s <= d.start < e]
+    # the day that stamps the article ("AFP Tuesday 20 Sep 2016") is not an event's day
+    dates = [d for d in doc.dates if s <= d.start < e and d.method != "dateline"]
     days = (min(d.first for d in dates), max(d.last for d in dates)) if dates else None
     return _Toll(doc, claim, towns, frozenset(p.admin1 for p in places if p.admin1), days)
 
@@ -844,6 +845,33 @@ def _comparable(a: _Toll, b: _Toll, max_days: int) -> bool:
     if a.regions and b.regions and not a.regions & b.regions:
         return False
     return not (a.days and b.days and (a.days[1] < b.days[0] or b.days[1] < a.days[0]))
+
+
+def _elsewhere(doc: Document, toll: _Toll) -> bool:
+    """Whether the document itself puts the count at another incident than its main one: its
+    sentence names only days outside the main event's date (datelines aside), or only
+    governorates its lead does not name ("IS also hit a crossing in Idlib on 6 October, killing
+    29": background, not the document's toll).  Without a dated main event or places in the
+    lead, nothing is elsewhere."""
+    main = doc.meta.get("main_date")
+    s, e = doc.sentence_of(toll.claim.start)
+    days = [d for d in doc.dates if s <= d.start < e and d.method != "dateline"]
+    if (
+        isinstance(main, DateMention)
+        and main.method != "publication"
+        and days
+        and all(d.last < main.first or main.last < d.first for d in days)
+    ):
+        return True
+    if not toll.regions:
+        return False
+    lead_end = doc.sentences[min(1, len(doc.sentences) - 1)][1] if doc.sentences else len(doc.text)
+    lead = {
+        p.admin1
+        for p in doc.places
+        if p.admin1 and not p.metonymy and p.kind != "country" and p.start < lead_end
+    }
+    return bool(lead) and not toll.regions & lead
 
 
 def _contrasted(doc: Document) -> list[ClaimMention]:
@@ -879,7 +907,9 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
     """Incident counts of one quantity in one story that independent sources give incompatibly.
 
     Each document contributes its toll: its largest incident-scope value of the quantity (smaller
-    counts in the same document are usually parts of it, "16 of them in Douma").  Two tolls
+    counts in the same document are usually parts of it, "16 of them in Douma"), leaving out
+    counts it places at another day or governorate than its main event when it gives counts of
+    the main event too (background: an earlier attack elsewhere, :func:`_elsewhere`).  Two tolls
     conflict when their qualifier intervals are disjoint, their documents are in different
     syndication groups (a wire copy never conflicts with itself) or one sentence sets two named
     sources' figures side by side ("the Observatory said 20, while rescuers put the toll at
@@ -890,9 +920,11 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
     tolls: dict[tuple[str, str], list[_Toll]] = defaultdict(list)
     for doc in docs:
         best: dict[str, list[ClaimMention]] = defaultdict(list)
-        for claim in doc.claims:
-            if claim.scope != "incident":
-                continue
+        incident = [c for c in doc.claims if c.scope == "incident"]
+        here = [c for c in incident if not _elsewhere(doc, _toll(doc, c))]
+        for claim in incident:
+            if claim not in here and any(c.quantity == claim.quantity for c in here):
+                continue  # a background count, beside counts of the main event
             kept = best[claim.quantity]
             if not kept or claim.value > kept[0].value:
                 best[claim.quantity] = [claim]
