@@ -217,3 +217,12 @@ def test_fakes_governorate_accuracy_floor() -> None:
     assert report.overall.accuracy >= 0.92  # measured 0.925
     assert report.held_out.accuracy >= 0.91  # measured 0.920 on the half not read while tuning
     assert report.no_place <= 3
+
+
+def test_punctuation_between_words_ends_a_place_name(gazetteer: Gazetteer) -> None:
+    """A multi-word name is matched across spaces and hyphens only: "Deir Ezzor" and
+    "Deir-Ezzor" are the city, "Deir, Ezzor" is not (the scan bounds a name at the first gap
+    that is not a space or a hyphen)."""
+    for text in ("Shelling hit Deir Ezzor on Monday.", "Shelling hit Deir-Ezzor on Monday."):
+        assert [h.text for h in gazetteer.scan(text)] == [text[13:23]]
+    assert gazetteer.scan("Shelling hit Deir, Ezzor on Monday.") == []

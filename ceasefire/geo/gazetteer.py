@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import pairwise
 from pathlib import Path
 
 from ceasefire.errors import ConfigError
@@ -100,24 +99,37 @@ def tokenise(text: str) -> list[Token]:
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
         start, end = match.span()
-        word = match.group()
-        possessive = _POSSESSIVE.search(word)
-        if possessive:
-            end -= len(possessive.group())
-            word = word[: possessive.start()]
-        key, article, arabic = _word_key(word)
+        cut, key, article, capital, clitic = _analyse(match.group())
+        end -= cut
         tokens.append(
             Token(
                 start=start,
                 end=end,
                 key=key,
                 article=article,
-                capital=arabic or word[:1].isupper(),
+                capital=capital,
                 hyphen_after=text[end : end + 1] in {"-", "‐"},
-                clitic=tuple((k, start + cut) for k, cut in _clitic_keys(word)) if arabic else (),
+                clitic=tuple((k, start + at) for k, at in clitic) if clitic else (),
             )
         )
     return tokens
+
+
+@lru_cache(maxsize=65536)
+def _analyse(
+    word: str,
+) -> tuple[int, str, bool, bool, tuple[tuple[str, int], ...]]:
+    """(characters of a possessive ``'s`` to leave out, key, is an article, is capitalised or
+    Arabic, clitic readings) of one word as :func:`tokenise` reads it; cached, because words
+    repeat a lot and news texts are tokenised word by word."""
+    possessive = _POSSESSIVE.search(word)
+    cut = 0
+    if possessive:
+        cut = len(possessive.group())
+        word = word[: possessive.start()]
+    key, article, arabic = _word_key(word)
+    clitic = _clitic_keys(word) if arabic else ()
+    return cut, key, article, arabic or word[:1].isupper(), clitic
 
 
 @lru_cache(maxsize=65536)
@@ -320,7 +332,7 @@ class Gazetteer:
             known = (
                 first.key in self._first_words
                 or (first.key.endswith("s") and first.key[:-1] in self._first_words)
-                or any(key in self._first_words for key, _ in first.clitic)
+                or (bool(first.clitic) and any(k in self._first_words for k, _ in first.clitic))
             )
             if not known and not (first.article and i + 1 < len(tokens)):
                 i += 1
@@ -336,16 +348,20 @@ class Gazetteer:
     def _match_at(self, text: str, tokens: list[Token], i: int) -> GazetteerHit | None:
         limit = min(self.max_tokens, len(tokens) - i)
         first = tokens[i]
+        # a gap other than space or hyphen (a comma, a full stop) ends a name: no span crosses
+        # it, so the gaps are read once here rather than again for every span length
+        joined = 1
+        while joined < limit and _joins(
+            text[tokens[i + joined - 1].end : tokens[i + joined].start]
+        ):
+            joined += 1
         # the first word as written, then without its Arabic clitic prefixes ("بريف دمشق")
         readings = ((first.key, first.start), *first.clitic)
-        for n in range(limit, 0, -1):
+        for n in range(joined, 0, -1):
             span = tokens[i : i + n]
             if not any(t.capital for t in span if not t.article):
                 continue
             if span[-1].article:
-                continue
-            # a gap other than space or hyphen (a comma, a full stop) ends a name
-            if any(not _joins(text[a.end : b.start]) for a, b in pairwise(span)):
                 continue
             for reading, start in readings:
                 hit = self._match_span(text, span, i, n, reading, start)

@@ -88,6 +88,8 @@ class RunResult:
     documents: list[Document]
     quarantined: list[RowProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # the process's CPU seconds per stage: on a shared machine wall time also counts other work
+    cpu_timings: dict[str, float] = field(default_factory=dict)
     resources: dict[str, Any] = field(default_factory=dict)
 
 
@@ -101,7 +103,7 @@ def run_pipeline(
     result = RunResult(documents=list(docs), resources=shared if shared is not None else {})
     for spec, args in config.stages:
         ctx = StageContext(resources=result.resources, args=dict(args))
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         try:
             current = spec.func(result.documents, ctx)
         except Exception as exc:
@@ -109,6 +111,7 @@ def run_pipeline(
                 raise
             current = _isolate(spec, ctx, result, exc)
         result.timings[spec.name] = time.perf_counter() - started
+        result.cpu_timings[spec.name] = time.process_time() - cpu_started
         kept = []
         for doc in current:
             flag = next((f for f in doc.flags if f.startswith("quarantine:")), None)
