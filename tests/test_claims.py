@@ -461,3 +461,51 @@ def test_parts_from_different_sentences_of_one_article_are_no_conflict() -> None
         "seven in another, the Observatory said."
     )
     assert find_conflicts([doc]) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# phenomena of issue 14 (stated fatalities on held-out articles); sentences written for the test
+
+PHENOMENA = [
+    # (sentence, [(text, quantity, value, qualifier, scope)] of every claim, in order)
+    # a headline list without commas: each count takes its own participle
+    ("4 civilians killed 31 others injured in mortar fire on the old city.",
+     [("4", "killed", 4, "exact", "incident"), ("31", "wounded", 31, "exact", "incident")]),
+    # one count of the killed and the hurt together is neither quantity
+    ("Shelling Goes On: 57 Killed & Injured in the Eastern Quarter.", []),
+    ("Some 40 people were killed or wounded when the depot exploded.", []),
+    ("The raids killed and injured 26 people in the camp.", []),
+    # one person named with "a", alone or joined to others by "and"
+    ("A shepherd and a boy were killed by a landmine near the village.",
+     [("A shepherd", "killed", 1, "exact", "incident"),
+      ("A shepherd and a boy", "killed", 2, "exact", "incident"),
+      ("a boy", "killed", 1, "exact", "incident")]),
+    ("Sniper fire killed an elderly woman in the market on Friday.",
+     [("an elderly woman", "killed", 1, "exact", "incident")]),
+    ("A fighter shot two guards at the gate before fleeing.", []),  # the shooter is no count
+    ("A witness said the convoy was hit twice.", []),
+    # "martyrs" counts the dead
+    ("Crowds carried 17 martyrs to the cemetery on Sunday.",
+     [("17", "killed", 17, "exact", "incident")]),
+    # a stated number of days of strikes makes a period count; days of fighting alone do not
+    ("Ten days of bombardment across the valley have left more than 90 civilians dead.",
+     [("more than 90", "killed", 90, "more_than", "period")]),
+    ("Militants took the hill after days of fighting that cost more than 200 lives.",
+     [("more than 200", "killed", 200, "more_than", "incident")]),
+    # the toll raised from a long description to its new value
+    ("Rescuers raised the death toll from the pair of car bombs outside the bus station in the "
+     "southern city late on Tuesday to 48.", [("48", "killed", 48, "exact", "incident")]),
+    # teachers and other person nouns in a summed count
+    ("The strike on the school killed 9 pupils and two teachers.",
+     [("9", "killed", 9, "exact", "incident"),
+      ("9 pupils and two teachers", "killed", 11, "exact", "incident"),
+      ("two", "killed", 2, "exact", "incident")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "expected"), PHENOMENA)
+def test_stated_fatality_phenomena(
+    sentence: str, expected: list[tuple[str, str, int, str, str]]
+) -> None:
+    claims = make_doc(sentence).claims
+    assert [(c.text, c.quantity, c.value, c.qualifier, c.scope) for c in claims] == expected

@@ -4,7 +4,11 @@ A *claim* is a count the text gives for a quantity ("at least 40 people were kil
 qualifier, its scope (one ``incident``, a ``period`` such as "since the truce began", or the whole
 ``conflict``), who the text says gives it, and the span of the number phrase in ``Document.text``.
 The extractor is rule-based and keeps only definite numbers: "dozens" and "hundreds" are not
-claims, nor are years, dates, ages, times, percentages, money or resolution numbers.
+claims, nor are years, dates, ages, times, percentages, money or resolution numbers.  One person
+named with "a" is a count of one ("a woman and a child were killed": 1, 1 and their total 2) when
+the verb is right before or after it; a count of the killed and the hurt together ("88 killed and
+injured") is neither quantity, so it never stands in for a toll; in a headline without commas
+each count takes its own participle ("8 persons killed 58 others injured").
 
 Counts of people joined by "and" or commas are summed: "30 soldiers and 39 rebels were killed"
 gives the parts (30 and 39 killed) and a derived total (69 killed) whose ``parts`` cite both spans.
@@ -542,14 +546,14 @@ _ONE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _OBJECT_AFTER = re.compile(
-    rf"\s+(?:{'|'.join(sorted(_OBJECT_START))}|\d|(?:{_WORD_ALT})\b)", re.IGNORECASE
+    rf"\s+(?:(?:{'|'.join(sorted(_OBJECT_START))})\b|\d|(?:{_WORD_ALT})\b)", re.IGNORECASE
 )
 
 
 def _combined(text: str, at: int, end: int, quantity: str) -> bool:
     """A participle of one quantity joined to one of the other ("killed and injured")."""
     both = _COMBINED.match(text, at, end)
-    return bool(both) and _KILLED_OR_HURT.get(both.group(1).lower(), quantity) != quantity
+    return both is not None and _KILLED_OR_HURT.get(both.group(1).lower(), quantity) != quantity
 
 
 def _one_person_quantity(text: str, head: str, num: _Number, end: int) -> str | None:
@@ -562,7 +566,11 @@ def _one_person_quantity(text: str, head: str, num: _Number, end: int) -> str | 
     if after is None:
         return None
     verb = after.group("verb").lower()
-    if not after.group("aux") and verb in _TRANSITIVE and _OBJECT_AFTER.match(text, after.end(), end):
+    if (
+        not after.group("aux")
+        and verb in _TRANSITIVE
+        and _OBJECT_AFTER.match(text, after.end(), end)
+    ):
         return None
     quantity = _VERB_TRIGGERS[verb]
     return None if _combined(text, after.end(), end, quantity) else quantity
@@ -585,7 +593,11 @@ def _quantity(
         if _combined(text, adjacent.end(), sent_end, quantity):
             return None
         listed = _LISTED.match(text, adjacent.end(), sent_end)
-        if not adjacent.group(1) or listed or not _OBJECT_AFTER.match(text, adjacent.end(), sent_end):
+        if (
+            not adjacent.group(1)
+            or listed
+            or not _OBJECT_AFTER.match(text, adjacent.end(), sent_end)
+        ):
             return quantity
     # "the fighting cost more than 500 lives"
     if _LIVES_BEFORE.search(head) and _LIVES_AFTER.match(text, num.end, sent_end):
