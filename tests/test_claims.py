@@ -495,6 +495,14 @@ PHENOMENA = [
     # the toll raised from a long description to its new value
     ("Rescuers raised the death toll from the pair of car bombs outside the bus station in the "
      "southern city late on Tuesday to 48.", [("48", "killed", 48, "exact", "incident")]),
+    # ... but a long description ending in "of" is no toll reach
+    ("The toll from the fighting in the farmland around the city is unknown in a district of "
+     "400000 people.", []),
+    # a singular noun before a plural one is a modifier: the total spans "rebel fighters"
+    ("Monitors said 20 army soldiers and 25 rebel fighters had been killed.",
+     [("20", "killed", 20, "exact", "incident"),
+      ("20 army soldiers and 25 rebel fighters", "killed", 45, "exact", "incident"),
+      ("25", "killed", 25, "exact", "incident")]),
     # teachers and other person nouns in a summed count
     ("The strike on the school killed 9 pupils and two teachers.",
      [("9", "killed", 9, "exact", "incident"),

@@ -201,7 +201,8 @@ _BACKWARD = (
     ("killed", r"killed|killing|kills|kill|massacred|executed|executing|(?:claimed|claiming|cost|costing|took|taking)"
                r"\s+the\s+lives\s+of|(?:death\s+)?toll\s+(?:has\s+|had\s+)?(?:rose|risen|rises|climbed|climbs"
                r"|reached|reaches|jumped|hit|stood|stands|increased|was|is|now|had\s+been)(?:\s+to|\s+at)?"
-               r"|(?:death\s+)?toll(?:\s+(?:since|from|in|for)\s+[^,.;]{1,120}?)?\s+(?:of|to|at)"
+               r"|(?:death\s+)?toll(?:\s+(?:since|from|in|for)\s+[^,.;]{1,40}?)?\s+(?:of|to|at)"
+               r"|(?:death\s+)?toll\s+(?:from|in|for)\s+[^,.;\d]{41,140}?\s+to"
                r"|deaths\s+of|killing\s+of|bodies\s+of|number\s+of\s+(?:dead|deaths|killed)\s+(?:rose\s+)?to"),
     ("wounded", r"wounded|wounding|wounds|injured|injuring|injures|injure|hurting|injuries\s+to"),
     ("displaced", r"displaced|displacing|displaces|uprooted|uprooting|displacement\s+of"),
@@ -716,7 +717,9 @@ _PART_NOUNS = (
     "infants", "farmers", "shepherds", "staff", "employees", "passengers", "patients", "pilots",
     "commanders", "officials", "relatives", "worshippers", *_ONE_PERSON_NOUNS,
 )  # fmt: skip
-_PART_NOUN = rf"(?:[a-z][\w'’-]*\s+){{0,2}}?(?P<noun>{'|'.join(_PART_NOUNS)})"
+_PART_NOUN = (  # a singular noun ("rebel") is no part noun when a plural follows ("rebel fighters")
+    rf"(?:[a-z][\w'’-]*\s+){{0,2}}?(?P<noun>{'|'.join(_PART_NOUNS)})(?!\s+(?:{'|'.join(_PART_NOUNS)})\b)"
+)
 _PART_CUE = "|".join(p for _, p in _QUALIFIER_CUES)
 _PART_JOIN = re.compile(
     rf"\s+{_PART_NOUN}(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
