@@ -169,6 +169,12 @@ FIRST_TOLL = [
     ("Seven days of air strikes on Idlib province have left more than 60 civilians dead, the "
      "monitor said. Jets bombed the market of Saraqeb in Idlib province on Monday, killing nine "
      "people.", [(9, "exact")]),
+    # a title-case headline's count gives way to the count the lead states for the incident
+    ("At Least 30 Civilians Killed in Rebel Rocket Fire on Aleppo. Rebel rockets hit Aleppo on "
+     "Monday, killing 27 civilians, police said.", [(27, "exact")]),
+    # a headline's count stays when the body states none
+    ("At Least 30 Civilians Killed in Rebel Rocket Fire on Aleppo. Rebel rockets hit Aleppo on "
+     "Monday, police said.", [(30, "at_least")]),
     # the lead's total of a battle told as the lives it cost
     ("Militants stormed the Tabqa air base in Raqqa province on Sunday after days of fighting "
      "that cost more than 300 lives, a monitor said.", [(300, "more_than")]),
