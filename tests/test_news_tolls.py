@@ -169,12 +169,6 @@ FIRST_TOLL = [
     ("Seven days of air strikes on Idlib province have left more than 60 civilians dead, the "
      "monitor said. Jets bombed the market of Saraqeb in Idlib province on Monday, killing nine "
      "people.", [(9, "exact")]),
-    # a title-case headline's count gives way to the count the lead states for the incident
-    ("At Least 30 Civilians Killed in Rebel Rocket Fire on Aleppo. Rebel rockets hit Aleppo on "
-     "Monday, killing 27 civilians, police said.", [(27, "exact")]),
-    # a headline's count stays when the body states none
-    ("At Least 30 Civilians Killed in Rebel Rocket Fire on Aleppo. Rebel rockets hit Aleppo on "
-     "Monday, police said.", [(30, "at_least")]),
     # the lead's total of a battle told as the lives it cost
     ("Militants stormed the Tabqa air base in Raqqa province on Sunday after days of fighting "
      "that cost more than 300 lives, a monitor said.", [(300, "more_than")]),
@@ -329,5 +323,5 @@ def test_stated_fatalities_are_found_on_annotated_fakes_articles() -> None:
     report = evaluate("dev")  # the labels: tests/data/fakes_tolls_dates.csv (ids and labels)
     assert report.fatalities.rate >= 0.90, (
         report.misses
-    )  # measured 0.961 (74/77); held out 0.828 (24/29) before issue 14's fixes
+    )  # measured 0.961 (74/77); held out 0.897 (26/29), heldout2 0.889 (24/27)
     assert report.event_date_within.rate >= 0.90, report.misses  # measured 0.947 (36/38)

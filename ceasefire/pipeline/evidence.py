@@ -20,7 +20,6 @@ bound's own value beside others; None when every source gives only a lower bound
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -151,27 +150,9 @@ def _fatalities(
     }
 
 
-_LONG_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{3,}")
-HEADLINE_CAPITALS = 0.7  # share of a sentence's longer words that start with a capital
-
-
-def _in_headline(doc: Document, claim: ClaimMention) -> bool:
-    """The count sits in a headline set in title case ("40 Civilians Killed in Air Raids Near
-    Manbij"), as articles that repeat their headline in the body do."""
-    sentence = next((doc.text[s:e] for s, e in doc.sentences if s <= claim.start < e), "")
-    words = _LONG_WORD.findall(sentence)[1:]
-    capitals = sum(w[0].isupper() for w in words)
-    return len(words) >= 3 and capitals >= HEADLINE_CAPITALS * len(words)
-
-
 def _first_count(doc: Document, claims: list[ClaimMention]) -> tuple[Document, ClaimMention]:
     """A document's toll of an incident: the first count it states (a lead states the toll
-    before its parts and its background), or the derived total that count is a part of.
-
-    A count in a title-case headline gives way to a count the body states for the same incident:
-    a headline rounds ("At Least 40"), runs counts together ("40 Civilians 25 Fighters Killed")
-    or totals several places, and the lead says what it means."""
-    claims = [c for c in claims if not _in_headline(doc, c)] or claims
+    before its parts and its background), or the derived total that count is a part of."""
     first = min(claims, key=lambda c: (c.start, -c.end))
     total = next((c for c in claims if (first.start, first.end) in c.parts), None)
     return doc, total or first
