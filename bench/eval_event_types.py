@@ -43,7 +43,7 @@ def label_rows() -> list[Row]:
     for path in LABEL_FILES:
         with path.open(encoding="utf-8") as fh:
             out += [Row(r["unit_id"], r["split"], r["event_type"], r.get("sub_event_type") or "",
-                        path.name) for r in csv.DictReader(fh)]  # fmt: skip
+                        path.name) for r in csv.DictReader(fh) if r["event_type"]]  # fmt: skip
     return out
 
 

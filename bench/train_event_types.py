@@ -55,12 +55,13 @@ RATE = 0.5
 
 
 def labels(split: str) -> list[tuple[str, str]]:
-    """(unit_id, event type) of the split ("dev", "heldout" or "all") in both label files."""
+    """(unit_id, event type) of the split ("dev", "heldout" or "all") in both label files; rows
+    labelled only for their toll (blank type) are skipped."""
     out = []
     for path in LABEL_FILES:
         with path.open(encoding="utf-8") as fh:
             out += [(r["unit_id"], r["event_type"]) for r in csv.DictReader(fh)
-                    if split == "all" or r["split"] == split]  # fmt: skip
+                    if r["event_type"] and (split == "all" or r["split"] == split)]  # fmt: skip
     return out
 
 

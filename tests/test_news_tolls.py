@@ -152,6 +152,41 @@ def test_a_headline_without_commas_keeps_killed_and_injured_apart() -> None:
     assert {(c.quantity, c.value) for c in extract_claims(doc)} == {("killed", 3), ("wounded", 70)}
 
 
+# issue 14: the first incident carrying a toll carries the count the article states for it
+FIRST_TOLL = [
+    # (article, the first tolled incident's estimates); every text is written for the test
+    # a headline list: not "killed 40" but 6 killed and 40 injured
+    ("6 civilians killed 40 others injured in rocket attacks on Aleppo. Rebels fired rockets on "
+     "the Jamiliyeh district of Aleppo on Monday, police said.",
+     [(6, "exact")]),
+    # a count of the killed and the hurt together is no toll; the lead's own count is
+    ("Aleppo Shelling: 37 Killed and Injured. Rebel shells hit the Midan district of Aleppo on "
+     "Monday. Five people were killed and 32 were injured, police said.", [(5, "exact")]),
+    # "a woman and a child": two
+    ("A woman and a child were killed when jets bombed the village of Kafr Nabl in Idlib "
+     "province on Monday, activists said.", [(2, "exact")]),
+    # a count over a stated number of days of strikes is a period count, not the raid's toll
+    ("Seven days of air strikes on Idlib province have left more than 60 civilians dead, the "
+     "monitor said. Jets bombed the market of Saraqeb in Idlib province on Monday, killing nine "
+     "people.", [(9, "exact")]),
+    # the lead's total of a battle told as the lives it cost
+    ("Militants stormed the Tabqa air base in Raqqa province on Sunday after days of fighting "
+     "that cost more than 300 lives, a monitor said.", [(300, "more_than")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "estimates"), FIRST_TOLL)
+def test_the_first_tolled_incident_carries_the_stated_count(
+    text: str, estimates: list[tuple[int, str]]
+) -> None:
+    evidence = _evidence(_run([("a", "one", text, MONDAY, "")]))
+    incidents = sorted(evidence["incidents"], key=lambda i: min(s["start"] for s in i["sources"]))
+    tolled = [i for i in incidents if i["fatalities"]]
+    assert tolled, incidents
+    got = [(e["value"], e["qualifier"]) for e in tolled[0]["fatalities"]["estimates"]]
+    assert got == estimates, [(i["event_type"], i["fatalities"]) for i in incidents]
+
+
 def test_stored_news_incidents_carry_the_toll(
     three_outlets: tuple[list[Document], dict[str, Any]],
 ) -> None:
@@ -288,5 +323,5 @@ def test_stated_fatalities_are_found_on_annotated_fakes_articles() -> None:
     report = evaluate("dev")  # the labels: tests/data/fakes_tolls_dates.csv (ids and labels)
     assert report.fatalities.rate >= 0.90, (
         report.misses
-    )  # measured 0.939 (46/49); held out 0.828 (24/29)
+    )  # measured 0.961 (74/77); held out 0.897 (26/29), heldout2 0.889 (24/27)
     assert report.event_date_within.rate >= 0.90, report.misses  # measured 0.947 (36/38)

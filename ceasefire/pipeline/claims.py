@@ -4,7 +4,11 @@ A *claim* is a count the text gives for a quantity ("at least 40 people were kil
 qualifier, its scope (one ``incident``, a ``period`` such as "since the truce began", or the whole
 ``conflict``), who the text says gives it, and the span of the number phrase in ``Document.text``.
 The extractor is rule-based and keeps only definite numbers: "dozens" and "hundreds" are not
-claims, nor are years, dates, ages, times, percentages, money or resolution numbers.
+claims, nor are years, dates, ages, times, percentages, money or resolution numbers.  One person
+named with "a" is a count of one ("a woman and a child were killed": 1, 1 and their total 2) when
+the verb is right before or after it; a count of the killed and the hurt together ("88 killed and
+injured") is neither quantity, so it never stands in for a toll; in a headline without commas
+each count takes its own participle ("8 persons killed 58 others injured").
 
 Counts of people joined by "and" or commas are summed: "30 soldiers and 39 rebels were killed"
 gives the parts (30 and 39 killed) and a derived total (69 killed) whose ``parts`` cite both spans.
@@ -198,6 +202,7 @@ _BACKWARD = (
                r"\s+the\s+lives\s+of|(?:death\s+)?toll\s+(?:has\s+|had\s+)?(?:rose|risen|rises|climbed|climbs"
                r"|reached|reaches|jumped|hit|stood|stands|increased|was|is|now|had\s+been)(?:\s+to|\s+at)?"
                r"|(?:death\s+)?toll(?:\s+(?:since|from|in|for)\s+[^,.;]{1,40}?)?\s+(?:of|to|at)"
+               r"|(?:death\s+)?toll\s+(?:from|in|for)\s+[^,.;\d]{41,140}?\s+to"
                r"|deaths\s+of|killing\s+of|bodies\s+of|number\s+of\s+(?:dead|deaths|killed)\s+(?:rose\s+)?to"),
     ("wounded", r"wounded|wounding|wounds|injured|injuring|injures|injure|hurting|injuries\s+to"),
     ("displaced", r"displaced|displacing|displaces|uprooted|uprooting|displacement\s+of"),
@@ -213,6 +218,9 @@ _BACKWARD_RE = tuple(
     )
     for q, p in _BACKWARD
 )
+_LIVES_BEFORE = re.compile(r"\b(?:cost|costs|costing|claimed|claims|claiming|took|takes|taking)\s+$",
+                           re.IGNORECASE)  # fmt: skip
+_LIVES_AFTER = re.compile(r"\s+(?:(?:civilian|human|innocent)\s+)?lives\b", re.IGNORECASE)
 _AUX_BEFORE = re.compile(
     r"\b(?:were|was|been|be|are|is|being|get|got)\s+(?:\w+ly\s+)?$", re.IGNORECASE
 )
@@ -220,6 +228,7 @@ _AUX_BEFORE = re.compile(
 # words after the number: nouns (close) and verbs (within the clause)
 _NOUN_TRIGGERS = {
     "deaths": "killed", "dead": "killed", "fatalities": "killed", "bodies": "killed", "corpses": "killed",
+    "martyrs": "killed",
     "injuries": "wounded", "injured": "wounded", "wounded": "wounded",
     "violations": "violations", "breaches": "violations", "infringements": "violations",
     "trucks": "trucks", "lorries": "trucks", "truckloads": "trucks",
@@ -282,6 +291,8 @@ _PERIOD_CUES = re.compile(
     rf"|agreement|deal|lull|week|month|year|weekend)\b|\bsince\s+(?:last\s+)?(?:{_WEEKDAYS}|{_MONTHS}|week|month)\b"
     r"|\bsince\s+(?:it|the\s+[\w-]+)\s+(?:came|went|took|entered)\s+(?:into\s+)?(?:effect|force)\b"
     r"|\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?:[\w-]+\s+)?(?:days|weeks|months|hours|week|month|year)\b"
+    r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several)\s+(?:days|weeks|months)\s+of\s+(?:[\w-]+\s+)?(?:air\s*strikes|air\s+raids|raids|bombing|bombardments?"
+    r"|shelling|fighting|clashes|attacks|violence|strikes)\b"
     r"|\bso\s+far\s+this\b|\b(?:this|last)\s+(?:week|month|year)\s+alone\b"
     r"|\b(?:during|throughout)\s+the\s+(?:truce|ceasefire|cessation)\b",
     re.IGNORECASE,
@@ -411,9 +422,33 @@ class _Number:
     end: int
     value: int
     approximate: bool  # "a dozen", "a hundred"
+    article: bool = False  # "a woman": the span is the article and its noun
+
+
+# one person named with an indefinite article ("a woman", "an elderly man", "a 12-year-old boy"):
+# a count of one.  Up to two words between, none of them a number word ("a dozen men" is not one).
+_ONE_PERSON_NOUNS = (
+    "man", "woman", "child", "boy", "girl", "baby", "infant", "toddler", "teenager", "youth",
+    "civilian", "person", "resident", "soldier", "fighter", "rebel", "militant", "policeman",
+    "officer", "guard", "doctor", "nurse", "medic", "paramedic", "journalist", "teacher",
+    "student", "pupil", "farmer", "shepherd", "worker", "volunteer", "pilot", "commander",
+)  # fmt: skip
+_ONE_PERSON = re.compile(
+    rf"\b(?:an?)\s+(?:(?!(?:{_WORD_ALT})\b)[\w'’-]+\s+){{0,2}}?(?:{'|'.join(_ONE_PERSON_NOUNS)})\b",
+    re.IGNORECASE,
+)
 
 
 def _numbers(text: str, start: int, end: int) -> Iterable[_Number]:
+    found = list(_digit_and_word_numbers(text, start, end))
+    taken = [(n.start, n.end) for n in found]
+    for m in _ONE_PERSON.finditer(text, start, end):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            found.append(_Number(m.start(), m.end(), 1, False, article=True))
+    return sorted(found, key=lambda n: n.start)
+
+
+def _digit_and_word_numbers(text: str, start: int, end: int) -> Iterable[_Number]:
     for m in _NUMBER.finditer(text, start, end):
         if m.group("digits"):
             raw = m.group("digits").replace(",", "")
@@ -456,36 +491,120 @@ def _forward_quantity(after: str) -> str | None:
                 continue
             if lower in _TRANSITIVE and _active(tokens, i):
                 return None
-            return _NOUN_TRIGGERS.get(lower) or _VERB_TRIGGERS[lower]
+            quantity = _NOUN_TRIGGERS.get(lower) or _VERB_TRIGGERS[lower]
+            nxt = [t.lower() for t in tokens[i + 1 : i + 3]]
+            joined = nxt[1] if nxt[:1] in (["and"], ["or"]) and len(nxt) > 1 else "".join(nxt[:1])
+            if _KILLED_OR_HURT.get(joined, quantity) != quantity:
+                return None  # "were killed and injured": the killed and the hurt together
+            return quantity
         if lower in _NON_PERSON or lower == "among":
             return None  # a weapon, not a victim; or a part of a toll ("six women were among the dead")
     return None
 
 
 def _active(tokens: list[str], i: int) -> bool:
-    """A verb with an object after it and no auxiliary before it: "two gunmen killed a guard"."""
+    """A verb with an object after it and no auxiliary before it: "two gunmen killed a guard".
+
+    A number after the verb that has its own participle is the next item of a headline list,
+    not an object: "8 persons killed 58 others injured"."""
     nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
     prev = tokens[i - 1].lower() if i > 0 else ""
     if prev in _AUX_WORDS:
         return False
+    if _LISTED.match(" " + " ".join(tokens[i + 1 : i + 5])):
+        return False
     return bool(nxt) and (nxt in _OBJECT_START or nxt[0].isdigit() or nxt in _UNITS or nxt in _TENS)
 
 
-_ADJACENT = re.compile(
-    r"\s+(injured|wounded|hurt|dead|killed|displaced|detained|arrested|abducted|kidnapped)\b",
+_PARTICIPLE = r"injured|wounded|hurt|dead|killed|displaced|detained|arrested|abducted|kidnapped"
+_LIST_NOUN = r"other|others|more|people|persons|civilians|children|women|men|soldiers|fighters"
+# the participle right after a count, or after up to two nouns: "88 killed", "58 others injured"
+_ADJACENT = re.compile(rf"((?:\s+(?:{_LIST_NOUN})){{0,2}})\s+({_PARTICIPLE})\b", re.IGNORECASE)
+_LISTED = re.compile(
+    rf"\s+(?:\d[\d,]*|(?:{_WORD_ALT}))(?:\s+(?:{_LIST_NOUN})){{0,2}}\s+(?:{_PARTICIPLE})\b",
     re.IGNORECASE,
 )
+# "killed and injured", "dead & wounded": one count of the killed and the hurt together, which
+# is neither quantity
+_COMBINED = re.compile(
+    r"\s*(?:and|&|or|/)\s*(?:were\s+|was\s+)?(injured|wounded|hurt|killed|dead|died|injuring|wounding)\b",
+    re.IGNORECASE,
+)
+_KILLED_OR_HURT = {"killed": "killed", "dead": "killed", "died": "killed", "injured": "wounded",
+                   "wounded": "wounded", "hurt": "wounded", "injuring": "wounded",
+                   "wounding": "wounded"}  # fmt: skip
+_BOTH_BEFORE = re.compile(
+    r"\b(?:kill(?:ed|ing|s)?|wound(?:ed|ing|s)?|injur(?:ed|ing|es|e))\s+(?:and|&|or)\s+"
+    r"(?:kill(?:ed|ing|s)?|wound(?:ed|ing|s)?|injur(?:ed|ing|es|e))\s+$",
+    re.IGNORECASE,
+)
+# after "a woman": its verb ("a woman was killed"), through one more person joined by "and"
+_ONE_AFTER = re.compile(
+    rf"(?:\s+and\s+(?:an?|one|his|her|their)\s+(?:[\w'’-]+\s+){{0,2}}?(?:{'|'.join(_ONE_PERSON_NOUNS)})\b)?"
+    r"(?P<aux>\s+(?:was|were|is|are|had\s+been|has\s+been|have\s+been|got|being))?"
+    r"(?:\s+(?:also|reportedly|later))?(?:\s+shot)?"
+    r"\s+(?P<verb>killed|dead|died|martyred|slain|executed|wounded|injured|hurt)\b",
+    re.IGNORECASE,
+)
+_OBJECT_AFTER = re.compile(
+    rf"\s+(?:(?:{'|'.join(sorted(_OBJECT_START))})\b|\d|(?:{_WORD_ALT})\b)", re.IGNORECASE
+)
+
+
+def _combined(text: str, at: int, end: int, quantity: str) -> bool:
+    """A participle of one quantity joined to one of the other ("killed and injured")."""
+    both = _COMBINED.match(text, at, end)
+    return both is not None and _KILLED_OR_HURT.get(both.group(1).lower(), quantity) != quantity
+
+
+def _one_person_quantity(text: str, head: str, num: _Number, end: int) -> str | None:
+    """The quantity of "a woman": the verb right before it ("killing a child") or right after
+    it ("a woman and a child were killed"); an active verb ("a soldier killed two men") is not."""
+    for quantity, pattern in _BACKWARD_RE:
+        if quantity in ("killed", "wounded") and pattern.search(head):
+            return None if _BOTH_BEFORE.search(head) else quantity
+    after = _ONE_AFTER.match(text, num.end, end)
+    if after is None:
+        return None
+    verb = after.group("verb").lower()
+    if (
+        not after.group("aux")
+        and verb in _TRANSITIVE
+        and _OBJECT_AFTER.match(text, after.end(), end)
+    ):
+        return None
+    quantity = _VERB_TRIGGERS[verb]
+    return None if _combined(text, after.end(), end, quantity) else quantity
 
 
 def _quantity(
     text: str, sent_start: int, qual_start: int, num: _Number, sent_end: int
 ) -> str | None:
     head = text[sent_start:qual_start]
+    if num.article:
+        return _one_person_quantity(text, head, num, sent_end)
     # "Three killed over 70 injured" (a headline without commas): the participle right after
-    # the number names its quantity, not the verb before it
+    # the number (or after up to two nouns: "58 others injured") names its quantity, not the
+    # verb before it; with nouns between, only when the participle has no object or its object
+    # is the next item of the list ("8 persons killed 58 others injured", not "40 soldiers
+    # killed 12 rebels")
     adjacent = _ADJACENT.match(text, num.end, sent_end)
-    if adjacent and adjacent.group(1).lower() in _VERB_TRIGGERS:
-        return _VERB_TRIGGERS[adjacent.group(1).lower()]
+    if adjacent and adjacent.group(2).lower() in _VERB_TRIGGERS:
+        quantity = _VERB_TRIGGERS[adjacent.group(2).lower()]
+        if _combined(text, adjacent.end(), sent_end, quantity):
+            return None
+        listed = _LISTED.match(text, adjacent.end(), sent_end)
+        if (
+            not adjacent.group(1)
+            or listed
+            or not _OBJECT_AFTER.match(text, adjacent.end(), sent_end)
+        ):
+            return quantity
+    # "the fighting cost more than 500 lives"
+    if _LIVES_BEFORE.search(head) and _LIVES_AFTER.match(text, num.end, sent_end):
+        return "killed"
+    if _BOTH_BEFORE.search(head):
+        return None  # "killed or wounded 30"
     for quantity, pattern in _BACKWARD_RE:
         match = pattern.search(head)
         if match and not _AUX_BEFORE.search(head[: match.start()]):
@@ -594,14 +713,21 @@ _PART_NOUNS = (
     "militants", "troops", "members", "residents", "refugees", "workers", "policemen", "police",
     "officers", "guards", "gunmen", "insurgents", "militiamen", "jihadists", "combatants",
     "personnel", "servicemen", "volunteers", "journalists", "medics", "doctors", "nurses",
-    "students", "girls", "boys", "others",
+    "students", "girls", "boys", "others", "teachers", "pupils", "schoolchildren", "babies",
+    "infants", "farmers", "shepherds", "staff", "employees", "passengers", "patients", "pilots",
+    "commanders", "officials", "relatives", "worshippers", *_ONE_PERSON_NOUNS,
 )  # fmt: skip
-_PART_NOUN = rf"(?:[a-z][\w'’-]*\s+){{0,2}}?(?P<noun>{'|'.join(_PART_NOUNS)})"
+_PART_NOUN = (  # a singular noun ("rebel") is no part noun when a plural follows ("rebel fighters")
+    rf"(?:[a-z][\w'’-]*\s+){{0,2}}?(?P<noun>{'|'.join(_PART_NOUNS)})(?!\s+(?:{'|'.join(_PART_NOUNS)})\b)"
+)
 _PART_CUE = "|".join(p for _, p in _QUALIFIER_CUES)
 _PART_JOIN = re.compile(
     rf"\s+{_PART_NOUN}(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
 )
 _PART_LAST = re.compile(rf"\s+{_PART_NOUN}\b", re.IGNORECASE)
+_JOIN_ONLY = re.compile(  # after "a woman", whose noun is part of its span
+    rf"(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
+)
 _LOWER_BOUNDS = {"exact", "at_least", "more_than"}
 _UPPER_BOUNDS = {"exact", "as_many_as"}
 
@@ -632,7 +758,10 @@ def _compound_claims(
     current: list[_Number] = []
     for k, num in enumerate(numbers):
         nxt = numbers[k + 1] if k + 1 < len(numbers) else None
-        joined = nxt is not None and _PART_JOIN.fullmatch(text, num.end, nxt.start) is not None
+        joined = nxt is not None and (
+            (_JOIN_ONLY if num.article else _PART_JOIN).fullmatch(text, num.end, nxt.start)
+            is not None
+        )
         if not current and joined:
             current = [num]
         if joined and nxt is not None:
@@ -643,10 +772,12 @@ def _compound_claims(
         current = []
     out: list[ClaimMention] = []
     for chain in chains:
-        last = _PART_LAST.match(text, chain[-1].end, e)
+        last_end = chain[-1].end if chain[-1].article else None
+        if last_end is None and (last := _PART_LAST.match(text, chain[-1].end, e)):
+            last_end = last.end()
         found = [by_end[n.end] for n in chain if n.end in by_end]
         quantities = {c.quantity for c in found}
-        if last is None or len(quantities) != 1:
+        if last_end is None or len(quantities) != 1:
             continue
         if any(n.end not in by_end and _rejected(text, s, e, n) for n in chain):
             continue
@@ -668,7 +799,7 @@ def _compound_claims(
                 qualifier=qualifier,
             ))  # fmt: skip
         out.extend(p for p in parts if p.end not in by_end)
-        start, end = parts[0].start, last.end()
+        start, end = parts[0].start, last_end
         out.append(replace(
             template, start=start, end=end, text=text[start:end],
             value=sum(p.value for p in parts),
