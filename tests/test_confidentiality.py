@@ -32,6 +32,8 @@ from ceasefire.api.app import create_app
 from ceasefire.cli import cli
 from ceasefire.demo import DEMO_FILES
 from ceasefire.governance import add_user
+from ceasefire.intake.common import Batch
+from ceasefire.pipeline.evidence import NewsStory
 from ceasefire.service import bundled_data, import_file
 from ceasefire.store import Store
 from tests.conftest import TZ
@@ -101,6 +103,7 @@ def _build(root: Path, planted: bool) -> Centre:
     with Store(ws) as store:
         for kind, relative in DEMO_FILES:
             import_file(store, kind, bundled_data(relative), TZ)
+        store.import_batch(Batch("news", "stories", [STORY]))  # as `ingest news` stores one
         tokens["admin"] = add_user(store, "root", "admin", None, "bootstrap")
         tokens["guarantor"] = add_user(store, "us-desk", "guarantor", "USA", "root")
         tokens["monitor"] = add_user(store, "team-1", "monitor", None, "root")
@@ -147,6 +150,16 @@ def centres(tmp_path_factory: pytest.TempPathFactory) -> tuple[Centre, Centre]:
            _build(tmp_path_factory.mktemp("twin"), False))  # fmt: skip
 
 
+# a news story written for this test, stored in both centres (the walk reads it on every route)
+STORY = NewsStory("story-w1", {
+    "documents": [{"id": "w1", "outlet": "paper-one", "published": f"{DAY}T12:00:00+03:00",
+                   "title": ""}],
+    "brief": [{"text": "Shelling was reported near the town.", "generated": False,
+               "sources": [{"document": "w1", "outlet": "paper-one",
+                            "published": f"{DAY}T12:00:00+03:00"}]}],
+    "claims": [], "conflicts": [], "incidents": [],
+})  # fmt: skip
+
 # every GET route of the app → the query that exercises it (a new route without one fails here)
 AGREEMENT = "syria-2016-09"
 QUERIES: dict[str, list[str]] = {
@@ -185,6 +198,8 @@ QUERIES: dict[str, list[str]] = {
     "/dashboard/day": [f"/dashboard/day?agreement={AGREEMENT}&date={DAY}"],
     "/dashboard/report": [f"/dashboard/report?agreement={AGREEMENT}&date={DAY}"],
     "/basemap/{layer}": ["/basemap/admin1", "/basemap/actors"],
+    "/stories": ["/stories", f"/stories?date={DAY}", f"/stories?incident={API_KEY}"],
+    "/stories/{key:path}": ["/stories/story:story-w1", "/stories/story:none"],
     "/": ["/"],
 }
 NOT_DATA = {
