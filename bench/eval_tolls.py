@@ -191,7 +191,9 @@ def evaluate(split: str) -> Report:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "heldout2", "heldout3", "all"])
+    parser.add_argument(
+        "--split", default="dev", choices=["dev", "heldout", "heldout2", "heldout3", "all"]
+    )
     parser.add_argument("--misses", action="store_true", help="list the articles missed")
     args = parser.parse_args()
     report = evaluate(args.split)

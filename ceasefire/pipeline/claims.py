@@ -944,7 +944,8 @@ def interval(value: int, qualifier: str) -> tuple[float, bool, float, bool]:
 
 _TITLE_SEARCH = 300  # characters of the text's opening (a dateline, a byline) before its title
 _LEAD_MIN = 20  # characters of a sentence past the title for it to be the body's lead
-_TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+.*$")  # " - Region - World - Ahram Online", " | Jordan Times"
+# a site's suffix to a title: " - Region - World - Ahram Online", " | Jordan Times"
+_TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+.*$")
 
 
 def headline_and_lead(doc: Document) -> tuple[int, int]:

@@ -8,7 +8,9 @@ Monday") is an incident too (ACLED "Strategic developments / Agreement"), dated 
 is never stored as something that happened.
 
 Tolls: an incident-scope count of the killed belongs to the incident of its sentence's event
-(else of the document's nearest event before it that became an incident, else its first); each syndication group gives one estimate, the count
+(else of the document's nearest event before it that became an incident, else its first); a count in a
+title the text repeats gives way when the body's lead states one (headlines round, name a subgroup
+or total several places); each syndication group gives one estimate, the count
 stated first (a lead gives the toll before its parts and background), or the derived total
 it is a part of ("30 soldiers and 39 rebels": 69); copies that differ give the smaller.  The estimates become
 ``fatalities`` {low, best, high} (:func:`ceasefire.pipeline.claims.fatality_range` per estimate):
