@@ -358,5 +358,7 @@ def test_stated_fatalities_are_found_on_annotated_fakes_articles() -> None:
     from bench.eval_tolls import evaluate
 
     report = evaluate("dev")  # the labels: tests/data/fakes_tolls_dates.csv (ids and labels)
-    assert report.fatalities.rate >= 0.90, report.misses  # measured 0.974 (75/77)
+    assert report.fatalities.rate >= 0.90, (
+        report.misses
+    )  # measured 0.974 (75/77); held out 0.966, heldout2 0.963, heldout3 0.949
     assert report.event_date_within.rate >= 0.90, report.misses  # measured 0.947 (36/38)
