@@ -80,6 +80,10 @@ EXTRACTED = [
     # one person named with "a": a count of one (the age is no count)
     ("A 12-year-old boy was wounded in the shelling.", "wounded", 1, "exact", "incident"),
     ("Two gunmen killed a guard at the gate.", "killed", 1, "exact", "incident"),  # not the gunmen
+    # a verb pair whose first verb is the killing
+    ("Gunmen killed and crucified five men in the town square.", "killed", 5, "exact", "incident"),
+    ("The militants executed and beheaded 11 soldiers they had captured.", "killed", 11, "exact", "incident"),
+    ("The council condemned the death of 35 civilians in the barrel bomb attacks.", "killed", 35, "exact", "incident"),
 ]  # fmt: skip
 
 
@@ -109,6 +113,7 @@ NOT_CLAIMS = [
     "The 40-member team arrived in the city.",
     "Five rockets hit the market.",
     "Twenty people gathered at the well when the shells fell.",
+    "The shelling killed and injured 30 people in the market.",
 ]
 
 
@@ -137,6 +142,14 @@ COMPOUND = [
      [(12, "at_least"), (3, "exact")], 15, "at_least", "At least 12 civilians and 3 rescue workers"),
     ("About 20 government soldiers and at least 15 rebels were wounded.", "wounded",
      [(20, "about"), (15, "at_least")], 35, "about", "About 20 government soldiers and at least 15 rebels"),
+    # a modifier between a part's noun and "and"
+    ("Air strikes killed 14 jihadists from the IS group and five civilians near the dam.", "killed",
+     [(14, "exact"), (5, "exact")], 19, "exact", "14 jihadists from the IS group and five civilians"),
+    ("Twenty fighters loyal to the government and six civilians were killed in the assault.", "killed",
+     [(20, "exact"), (6, "exact")], 26, "exact", "Twenty fighters loyal to the government and six civilians"),
+    # a headline that runs its parts together
+    ("12 Soldiers 7 Militants Dead in Clashes Near Hama Airport", "killed",
+     [(12, "exact"), (7, "exact")], 19, "exact", "12 Soldiers 7 Militants"),
 ]  # fmt: skip
 
 
@@ -163,10 +176,22 @@ def test_coordinated_counts_are_summed_and_kept(sentence: str, quantity: str,
     ["Four people were killed and 12 wounded in the raid.",
      "30 soldiers were killed and 39 rebels were wounded.",
      "The strikes killed 40 people, including 12 children and 3 women.",
-     "In 2015 and 2016 soldiers were killed at the crossing."],
+     "In 2015 and 2016 soldiers were killed at the crossing.",
+     # prose never runs its parts together: a lower-case noun is no headline's list
+     "The strikes killed 12 civilians 8 children among them near the camp.",
+     # after a modifier a one-person phrase is no part ("a doctor" says)
+     "The raid killed 12 people in the old city and a doctor said more had died.",
+     "Shelling killed 1,200 people in the siege, a doctor said."],
 )  # fmt: skip
 def test_counts_not_joined_as_one_quantity_are_not_summed(sentence: str) -> None:
     assert not any(c.parts for c in make_doc(sentence).claims)
+
+
+def test_a_headline_list_sums_the_killed_and_keeps_the_injured_apart() -> None:
+    claims = make_doc("40 Civilians 25 YPG Fighters Killed 110 Injured in Twin Blasts").claims
+    assert [(c.quantity, c.value, bool(c.parts)) for c in claims] == [
+        ("killed", 40, False), ("killed", 65, True), ("killed", 25, False), ("wounded", 110, False)
+    ]  # fmt: skip
 
 
 def test_a_summed_total_is_the_toll_and_lists_its_parts_in_the_table() -> None:

@@ -187,6 +187,43 @@ def test_the_first_tolled_incident_carries_the_stated_count(
     assert got == estimates, [(i["event_type"], i["fatalities"]) for i in incidents]
 
 
+# a headline's count gives way to the one the lead states; a count further down does not
+# displace it (it is often another incident's).  (title, article, first tolled estimates)
+HEADLINE_TOLL = [
+    ("3 Civilians Killed 40 Injured in Rocket Attacks on Deir Ezzor and Aleppo",
+     "3 Civilians Killed 40 Injured in Rocket Attacks on Deir Ezzor and Aleppo. Two civilians were "
+     "killed and five were injured when rebels fired rockets on the Joura district of Deir Ezzor "
+     "on Monday, police said. In Aleppo a woman was killed and 35 people were injured by shells.",
+     [(2, "exact")]),
+    ("At Least Five Policemen Killed in Damascus Blast",
+     "Monday 19 September 2016 At Least Five Policemen Killed in Damascus Blast. Fifteen people "
+     "died when a car bomb exploded near a police station in the Midan district of Damascus on "
+     "Monday, five of them policemen, a security source said.", [(15, "exact")]),
+    ("Three killed in rocket attacks on Aleppo",
+     "Three killed in rocket attacks on Aleppo. Rebels fired rockets on the Jamiliyeh district of "
+     "Aleppo on Monday, police said. Earlier two people were killed by a sniper in the Midan "
+     "district of Homs.", [(3, "exact")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "text", "estimates"), HEADLINE_TOLL)
+def test_a_headline_count_gives_way_to_the_leads(
+    title: str, text: str, estimates: list[tuple[int, str]]
+) -> None:
+    doc = Document(id="a", source="one", published=MONDAY, published_precision="exact", raw=text,
+                   title=title)  # fmt: skip
+    docs = [
+        replace(d, story="s") for d in run_pipeline([doc], _config(), errors="strict").documents
+    ]
+    incidents = sorted(
+        _evidence(docs)["incidents"], key=lambda i: min(s["start"] for s in i["sources"])
+    )
+    tolled = [i for i in incidents if i["fatalities"]]
+    assert tolled, incidents
+    got = [(e["value"], e["qualifier"]) for e in tolled[0]["fatalities"]["estimates"]]
+    assert got == estimates, [(i["event_type"], i["fatalities"]) for i in incidents]
+
+
 def test_stored_news_incidents_carry_the_toll(
     three_outlets: tuple[list[Document], dict[str, Any]],
 ) -> None:
@@ -323,5 +360,5 @@ def test_stated_fatalities_are_found_on_annotated_fakes_articles() -> None:
     report = evaluate("dev")  # the labels: tests/data/fakes_tolls_dates.csv (ids and labels)
     assert report.fatalities.rate >= 0.90, (
         report.misses
-    )  # measured 0.961 (74/77); held out 0.897 (26/29), heldout2 0.889 (24/27)
+    )  # measured 0.974 (75/77); held out 0.966, heldout2 0.963, heldout3 0.949
     assert report.event_date_within.rate >= 0.90, report.misses  # measured 0.947 (36/38)

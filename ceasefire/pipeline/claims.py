@@ -203,7 +203,11 @@ _BACKWARD = (
                r"|reached|reaches|jumped|hit|stood|stands|increased|was|is|now|had\s+been)(?:\s+to|\s+at)?"
                r"|(?:death\s+)?toll(?:\s+(?:since|from|in|for)\s+[^,.;]{1,40}?)?\s+(?:of|to|at)"
                r"|(?:death\s+)?toll\s+(?:from|in|for)\s+[^,.;\d]{41,140}?\s+to"
-               r"|deaths\s+of|killing\s+of|bodies\s+of|number\s+of\s+(?:dead|deaths|killed)\s+(?:rose\s+)?to"),
+               r"|deaths?\s+of|killing\s+of|bodies\s+of|number\s+of\s+(?:dead|deaths|killed)\s+(?:rose\s+)?to"
+               # a verb pair whose first is the killing ("killed and crucified five"); not one that
+               # joins the killed and the hurt, the uprooted or the held ("killed and wounded 30")
+               r"|(?:killed|killing|kills|executed|executing|massacred)\s+(?:and|then)\s+"
+               r"(?!(?:wound|injur|hurt|displac|arrest|detain|abduct|kidnap|uproot))[a-z]+(?:ed|ing)"),
     ("wounded", r"wounded|wounding|wounds|injured|injuring|injures|injure|hurting|injuries\s+to"),
     ("displaced", r"displaced|displacing|displaces|uprooted|uprooting|displacement\s+of"),
     ("detained", r"arrested|arresting|arrests|detained|detaining|detains|abducted|abducting|kidnapped"
@@ -721,9 +725,23 @@ _PART_NOUN = (  # a singular noun ("rebel") is no part noun when a plural follow
     rf"(?:[a-z][\w'’-]*\s+){{0,2}}?(?P<noun>{'|'.join(_PART_NOUNS)})(?!\s+(?:{'|'.join(_PART_NOUNS)})\b)"
 )
 _PART_CUE = "|".join(p for _, p in _QUALIFIER_CUES)
+# a short modifier after a part's noun, before the join: "14 jihadists from the IS group and
+# five civilians"; a preposition, then up to four words, none a verb, an auxiliary or a clause word
+_MODIFIER_STOP = "|".join(sorted({*_VERB_TRIGGERS, *_AUX_WORDS, *_CLAUSE_WORDS, "and", "or"}))
+_PART_MODIFIER = (
+    r"\s+(?:from|of|in|with|loyal\s+to|belonging\s+to|affiliated\s+(?:to|with))"
+    rf"(?:\s+(?!(?-i:{_MODIFIER_STOP})\b)[a-z][\w'’-]*){{1,4}}?"
+)
 _PART_JOIN = re.compile(
     rf"\s+{_PART_NOUN}(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
 )
+# after a modifier only "and" joins, and only a count follows (not "a doctor" after a comma)
+_PART_JOIN_MODIFIED = re.compile(
+    rf"\s+{_PART_NOUN}{_PART_MODIFIER}\s+and\s+(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
+)
+# a headline lists its parts with nothing between them: "40 Civilians 25 YPG Fighters Killed";
+# only when the part's noun is capitalised as in a title, as prose never runs counts together
+_PART_RUN = re.compile(rf"\s+{_PART_NOUN}\s+", re.IGNORECASE)
 _PART_LAST = re.compile(rf"\s+{_PART_NOUN}\b", re.IGNORECASE)
 _JOIN_ONLY = re.compile(  # after "a woman", whose noun is part of its span
     rf"(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:(?:{_PART_CUE})\s+)?", re.IGNORECASE
@@ -761,6 +779,16 @@ def _compound_claims(
         joined = nxt is not None and (
             (_JOIN_ONLY if num.article else _PART_JOIN).fullmatch(text, num.end, nxt.start)
             is not None
+            or (
+                not num.article
+                and not nxt.article
+                and _PART_JOIN_MODIFIED.fullmatch(text, num.end, nxt.start) is not None
+            )
+            or (
+                not num.article
+                and (run := _PART_RUN.fullmatch(text, num.end, nxt.start)) is not None
+                and run.group("noun")[0].isupper()
+            )
         )
         if not current and joined:
             current = [num]
@@ -912,6 +940,35 @@ def interval(value: int, qualifier: str) -> tuple[float, bool, float, bool]:
     if qualifier in ("about", "estimated"):
         return 0.9 * value, False, 1.1 * value, False
     return float(value), False, float(value), False
+
+
+_TITLE_SEARCH = 300  # characters of the text's opening (a dateline, a byline) before its title
+_LEAD_MIN = 20  # characters of a sentence past the title for it to be the body's lead
+# a site's suffix to a title: " - Region - World - Ahram Online", " | Jordan Times"
+_TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+.*$")
+
+
+def headline_and_lead(doc: Document) -> tuple[int, int]:
+    """(end of the title, end of the lead) when the text repeats its title at its opening, else
+    (0, 0).  The lead is the first sentence of the body (it may share a sentence with the title
+    when no full stop divides them).
+
+    A headline states a count in a few words (a subgroup, a rounded figure, a total over places
+    the body reports one by one); the lead restates it precisely, so the toll takes the lead's
+    count over the headline's (:mod:`ceasefire.pipeline.evidence`).  A count further down the
+    body is often another incident's, so only the lead's displaces the headline's."""
+    for title in (doc.title, _TITLE_SUFFIX.sub("", doc.title)):
+        words = title.split()
+        if not words:
+            continue
+        pattern = r"\s+".join(re.escape(w) for w in words)
+        found = re.search(pattern, doc.text[: len(title) + _TITLE_SEARCH], re.IGNORECASE)
+        if found:
+            end = found.end()
+            sentences = doc.sentences or ((0, len(doc.text)),)
+            lead = next((e for s, e in sentences if e - max(s, end) > _LEAD_MIN), end)
+            return end, lead
+    return 0, 0
 
 
 def fatality_range(value: int, qualifier: str) -> tuple[int | None, int | None, int | None]:

@@ -8,7 +8,9 @@ Monday") is an incident too (ACLED "Strategic developments / Agreement"), dated 
 is never stored as something that happened.
 
 Tolls: an incident-scope count of the killed belongs to the incident of its sentence's event
-(else of the document's nearest event before it that became an incident, else its first); each syndication group gives one estimate, the count
+(else of the document's nearest event before it that became an incident, else its first); a count in a
+title the text repeats gives way when the body's lead states one (headlines round, name a subgroup
+or total several places); each syndication group gives one estimate, the count
 stated first (a lead gives the toll before its parts and background), or the derived total
 it is a part of ("30 soldiers and 39 rebels": 69); copies that differ give the smaller.  The estimates become
 ``fatalities`` {low, best, high} (:func:`ceasefire.pipeline.claims.fatality_range` per estimate):
@@ -37,7 +39,7 @@ from ceasefire.model.incidents import (
     SourceRef,
 )
 from ceasefire.model.timewindow import Precision, TimeWindow
-from ceasefire.pipeline.claims import fatality_range
+from ceasefire.pipeline.claims import fatality_range, headline_and_lead
 from ceasefire.pipeline.records import ClaimMention, Document, EventMention
 
 __all__ = ["NewsStory", "assemble", "news_incidents", "news_stories"]
@@ -116,9 +118,12 @@ def _fatalities(
     docs = {d.id: d for d, _ in members}
     by_group: dict[str, list[tuple[Document, ClaimMention]]] = defaultdict(list)
     for doc in sorted(docs.values(), key=lambda d: d.id):
-        for claim in doc.claims:
-            if claim.quantity != "killed" or claim.scope != "incident":
-                continue
+        tolls = [c for c in doc.claims if c.quantity == "killed" and c.scope == "incident"]
+        # a count in the repeated title gives way to the one the body's lead states
+        headline, lead = headline_and_lead(doc)
+        if any(headline <= c.start < lead for c in tolls):
+            tolls = [c for c in tolls if c.start >= headline]
+        for claim in tolls:
             if (doc.id, _claim_event(doc, claim, incidents.get(doc.id, set()))) in events:
                 by_group[doc.syndication_group or f"doc:{doc.id}"].append((doc, claim))
     if not by_group:
