@@ -44,6 +44,7 @@ from ceasefire.visibility import (
     parse_audience,
     restrictions,
     sees_unreleased,
+    visible_decision,
     visible_incidents,
 )
 
@@ -316,7 +317,12 @@ def decision_took_effect(
     gives it): send ``decision`` to the hooks subscribed to it, then the clock changes it makes
     (the clock reads decisions). Returns the deliveries made."""
     keys = ("id", "kind", "subject", "effective", "until", "approvals")
-    results = notify(store, "decision", {k: status[k] for k in keys})
+    payload = {k: status[k] for k in keys}
+    results = []
+    for hook in _hooks_for(store, "decision", None, any_agreement=True):
+        # each hook reads as its audience: a subject it may not see is withheld
+        seen = restrictions(store, parse_audience(hook[5]))
+        results.extend(_send(store, hook, "decision", visible_decision(payload, seen)))
     results += after_change(store, (), clock=True, replay_from_store=replay_from_store)
     return results
 

@@ -8,6 +8,7 @@ computed: what a caller may not see cannot reach a count, a clock day, a finding
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
@@ -36,6 +37,7 @@ from ceasefire.visibility import (
     Audience,
     restrictions,
     visible_claims,
+    visible_decisions,
     visible_incidents,
 )
 
@@ -342,7 +344,13 @@ def judge_for(
         if incidents is None:
             incidents = incidents_for(store, audience=audience)
         control = workspace_control(store, agreement.timezone, incidents)
-    return Judge(with_stored_decisions(store, agreement), control)
+    agreement = with_stored_decisions(store, agreement)
+    # a decision about what the audience may not see keeps its effect, its subject is withheld
+    # (a new agreement only then: the agreement's memo of zones and sides is kept otherwise)
+    decisions = visible_decisions(agreement.decisions, restrictions(store, audience))
+    if decisions != agreement.decisions:
+        agreement = dataclasses.replace(agreement, decisions=decisions)
+    return Judge(agreement, control)
 
 
 def replay_from_store(

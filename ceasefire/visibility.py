@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ceasefire.model.agreement import Decision
 from ceasefire.model.incidents import Incident
 from ceasefire.store import Store, audit
 
@@ -29,6 +30,7 @@ __all__ = [
     "OPERATOR",
     "PUBLIC",
     "SEES_ALL",
+    "WITHHELD",
     "Audience",
     "Restrictions",
     "audience_of",
@@ -37,10 +39,13 @@ __all__ = [
     "restrictions",
     "sees_unreleased",
     "visible_claims",
+    "visible_decision",
+    "visible_decisions",
     "visible_incidents",
 ]
 
 SEES_ALL = frozenset({"admin", "guarantor", "monitor"})
+WITHHELD = "(withheld)"  # a decision's subject the audience may not see
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,24 @@ def visible_incidents(incidents: Iterable[Incident], r: Restrictions) -> list[In
 def visible_claims(claims: Iterable[Any], r: Restrictions) -> list[Any]:
     """The claims (records with an ``id``) ``r``'s audience may see."""
     return [c for c in claims if r.may_see(f"claim:{c.id}")]
+
+
+def visible_decision(decision: dict[str, Any], r: Restrictions) -> dict[str, Any]:
+    """A guarantors' decision as ``r``'s audience may read it.  A decision is a public act, but
+    its subject may be a submission the audience may not see (a determination published on a
+    complaint not yet released): then the subject is withheld (:data:`WITHHELD`, with
+    ``subject_withheld``), so the decision does not tell that the submission exists."""
+    subject = decision.get("subject")
+    if isinstance(subject, str) and not r.may_see(subject):
+        return {**decision, "subject": WITHHELD, "subject_withheld": True}
+    return decision
+
+
+def visible_decisions(decisions: Iterable[Decision], r: Restrictions) -> tuple[Decision, ...]:
+    """The agreement's decisions as ``r``'s
+    audience may read them: as :func:`visible_decision`, a subject it may not see is
+    :data:`WITHHELD` (the clock's status lists the decisions in force)."""
+    return tuple(d if r.may_see(d.subject) else replace(d, subject=WITHHELD) for d in decisions)
 
 
 def withhold_reporter(incident: Incident) -> Incident:

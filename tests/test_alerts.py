@@ -248,3 +248,88 @@ def test_a_webhook_url_changed_to_another_scheme_is_not_opened(tmp_path: Path) -
     secret.write_text("not to be read", encoding="utf-8")
     answer = _deliver(secret.as_uri(), "s", "incident.changed", 1, b"{}")
     assert answer == "not sent: the webhook's URL is not http(s)"
+
+
+def test_a_determination_on_an_unreleased_complaint_withholds_its_subject(tmp_path: Path) -> None:
+    """A decision is a public act, but one about a submission not yet released must not tell the
+    public (or another party) that the submission exists: its subject is withheld in the
+    public's webhook and in ``GET /decisions``; the centre's staff and the cell read it."""
+    from fastapi.testclient import TestClient
+
+    from ceasefire.api.app import create_app
+    from tests.conftest import TZ
+
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        ws = tmp_path / "ws"
+        admin = _run(ws, "users", "add", "root", "--role", "admin").strip().splitlines()[-1]
+        us = _run(
+            ws, "users", "add", "us", "--role", "guarantor", "--party", "USA", token=admin
+        ).splitlines()[-1]
+        ru = _run(
+            ws, "users", "add", "ru", "--role", "guarantor", "--party", "RUS", token=admin
+        ).splitlines()[-1]
+        cell = _run(
+            ws, "users", "add", "cell", "--role", "party", "--party", "SYR_GOV", token=admin
+        ).splitlines()[-1]
+        us_key, ru_key = cli_key(ws, us, tmp_path / "us.key"), cli_key(ws, ru, tmp_path / "ru.key")
+        complaint = {"id": "shelled-school", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
+                     "reporter": {"name": "liaison officer", "type": "party"},
+                     "time": {"at": "2016-09-14"},
+                     "place": {"name": "Kafr Hamra", "lat": 36.27, "lon": 37.07},
+                     "actors": [{"name": "Jaysh al-Islam", "role": "perpetrator"}],
+                     "category": "ATK.IND"}  # fmt: skip
+        lines = tmp_path / "complaint.jsonl"
+        lines.write_text(json.dumps(complaint) + "\n")
+        _run(ws, "import", "reports", str(lines), "--submitted-by", "SYR_GOV")
+        key = "report:shelled-school"
+        hooks = {}
+        for audience in ("public", "all"):
+            url = f"http://127.0.0.1:{server.server_port}/{audience}"
+            _run(ws, "webhooks", "add", url, "--events", "decision", "--audience", audience,
+                 token=admin)  # fmt: skip
+            hooks[f"/{audience}"] = audience
+        proposed = json.loads(_run(ws, "decisions", "propose", "--agreement", "syria-2016-09",
+                                   "--kind", "publish_determination", "--subject", key,
+                                   "--value", "violation", "--effective", "2016-09-16T12:00+03:00",
+                                   "--decided-at", "2016-09-16T12:00+03:00",
+                                   "--key", us_key, token=us))  # fmt: skip
+        approved = json.loads(_run(ws, "decisions", "approve", proposed["id"], "--agreement",
+                                   "syria-2016-09", "--key", ru_key, token=ru))  # fmt: skip
+        assert approved["in_effect"] is True
+        payloads = {h["path"]: json.loads(b)["payload"] for h, b in _Receiver.received}
+        assert set(payloads) == set(hooks)
+        assert payloads["/public"]["subject"] == "(withheld)"
+        assert payloads["/public"]["subject_withheld"] is True
+        assert key not in json.dumps(payloads["/public"])
+        assert payloads["/all"]["subject"] == key
+        client = TestClient(create_app(ws, TZ))
+
+        def subjects(token: str | None) -> list[Any]:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            answer = client.get("/decisions", params={"agreement": "syria-2016-09"},
+                                headers=headers)  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            return [d["subject"] for d in answer.json()["decisions"] if d["id"] == proposed["id"]]
+
+        assert subjects(None) == ["(withheld)"]
+        assert subjects(us) == [key]
+        assert subjects(cell) == [key]  # the cell's own submission
+
+        def in_force(token: str | None) -> list[Any]:  # the clock's status lists it in force
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            answer = client.get("/status", params={"agreement": "syria-2016-09",
+                                "at": "2016-09-17T12:00+03:00"}, headers=headers)  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            return [d["subject"] for d in answer.json()["decisions"] if d["id"] == proposed["id"]]
+
+        assert in_force(None) == ["(withheld)"]
+        assert in_force(us) == [key]
+        assert key not in client.get("/reports/daily", params={"agreement": "syria-2016-09",
+                                     "date": "2016-09-17"}).text  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+        _Receiver.received.clear()

@@ -104,8 +104,8 @@ def register(
     def decisions(agreement: str, authorization: str | None = Header(default=None)) -> Any:
         """Joint decisions of the guarantors: approvals and whether each is in effect."""
         with store() as db:
-            caller(db, "GET /decisions", authorization)
-            return decisions_view(db, catalogue.load(db, agreement))
+            who = audience_of(caller(db, "GET /decisions", authorization))
+            return decisions_view(db, catalogue.load(db, agreement), who)
 
     @app.get("/control/map")
     def control_map(date: str, authorization: str | None = Header(default=None)) -> Any:

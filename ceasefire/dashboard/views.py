@@ -48,6 +48,7 @@ from ceasefire.visibility import (
     Audience,
     Restrictions,
     restrictions,
+    visible_decision,
     visible_incidents,
     withhold_reporter,
 )
@@ -497,8 +498,9 @@ def humanitarian_view(db: Store) -> dict[str, Any]:
     return {"routes": routes, "convoys": convoys}
 
 
-def decisions_view(db: Store, agreement: Agreement) -> dict[str, Any]:
-    """The agreement's own decisions and those recorded here, with approvals and effect."""
+def decisions_view(db: Store, agreement: Agreement, audience: Audience) -> dict[str, Any]:
+    """The agreement's own decisions and those recorded here, with approvals and effect, as
+    ``audience`` may read them (:func:`ceasefire.visibility.visible_decision`)."""
     recorded = [
         decision_status(db, decision_id, agreement)
         for (decision_id,) in db.conn.execute("SELECT id FROM decisions ORDER BY id").fetchall()
@@ -516,9 +518,13 @@ def decisions_view(db: Store, agreement: Agreement) -> dict[str, Any]:
          "in_effect": True, "recorded": "agreement file"}
         for d in agreement.decisions
     ]  # fmt: skip
+    seen = restrictions(db, audience)
     return {
         "agreement": agreement.id,
-        "decisions": bundled + [{**r, "recorded": "workspace"} for r in recorded],
+        "decisions": [
+            visible_decision(d, seen)
+            for d in bundled + [{**r, "recorded": "workspace"} for r in recorded]
+        ],
     }
 
 
