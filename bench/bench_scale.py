@@ -1,0 +1,151 @@
+"""Benchmark: judging a large archive — the full evaluation against a bare spatial join.
+
+Builds ``--events`` synthetic UCDP GED rows (the 313 real events of 5–26 Sept 2016 as templates,
+moved to seeded random places near the gazetteer's towns and to seeded random days of 2016-09-12
+… 2016-10-31: synthetic, labelled so, never facts), reads them with the library's UCDP reader
+(timed apart, beside a bare ``csv.DictReader`` pass over the same text), and compares in the same
+run:
+
+(bare) ``shapely.STRtree(areas + zones).query(points, predicate="covered_by")`` over the same
+    points: the bundled control areas (Aleppo's neighbourhoods) and the agreement's mapped zones,
+    point in polygon only — no versions in time, no rules;
+(full) the one judgement path (:class:`ceasefire.compliance.judge.Judge` with the bundled control
+    map) under ``--agreement`` (default syria-2016-09): control at each event's time, zones and
+    every rule, one finding per event.
+
+It prints each time, the ratio full/bare (issue 15's goal: ≤ 3× on 10⁶ events) and the process's
+peak resident memory (goal < 3 GB), with how the findings came out (a digest, so runs can be
+compared for identical results).
+
+    .venv/bin/python -m bench.bench_scale [--events 1000000] [--agreement syria-2016-09]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import io
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.strtree import STRtree
+
+from ceasefire.agreements.loader import load_agreement
+from ceasefire.compliance.judge import Judge
+from ceasefire.geo.areas import zone_shapes
+from ceasefire.geo.control import load_aleppo_2016
+from ceasefire.intake.ucdp import parse_ucdp
+from ceasefire.service import bundled_data
+
+FIRST_DAY, DAYS = date(2016, 9, 12), 50
+GOAL_RATIO, GOAL_BYTES = 3.0, 3 * 1024**3
+
+
+def synthetic_ucdp(n: int, seed: int = 2016) -> str:
+    """``n`` UCDP GED rows (CSV text) shaped like the real ones, spread over Syria and 50 days."""
+    rng = random.Random(seed)
+    with gzip.open(bundled_data("events/ucdp_ged_syria_2016-09-05_to_2016-09-26.csv.gz"), "rt",
+                   encoding="utf-8", newline="") as handle:  # fmt: skip
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or ())
+        templates = list(reader)
+    with gzip.open(bundled_data("gazetteer/places.csv.gz"), "rt", encoding="utf-8") as handle:
+        towns = [(r["name"], r["admin1"], float(r["lat"]), float(r["lon"]))
+                 for r in csv.DictReader(handle) if r["kind"] == "populated_place" and r["admin1"]]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for k in range(n):
+        row = dict(templates[k % len(templates)])
+        name, admin1, lat, lon = towns[rng.randrange(len(towns))]
+        lat, lon = (
+            round(lat + rng.uniform(-0.02, 0.02), 5),
+            round(lon + rng.uniform(-0.02, 0.02), 5),
+        )
+        day = (FIRST_DAY + timedelta(days=rng.randrange(DAYS))).isoformat()
+        row.update({"id": str(90_000_000 + k), "latitude": str(lat), "longitude": str(lon),
+                    "geom_wkt": f"POINT ({lon} {lat})", "where_coordinates": f"{name} town",
+                    "adm_1": f"{admin1} Governorate", "adm_2": "", "where_prec": "1",
+                    "date_prec": "1", "date_start": day, "date_end": day})  # fmt: skip
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _peak_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--agreement", default="syria-2016-09")
+    args = parser.parse_args()
+    agreement = load_agreement(args.agreement)
+    control = load_aleppo_2016()
+
+    t0 = time.perf_counter()
+    text = synthetic_ucdp(args.events)
+    print(
+        f"{args.events:,} synthetic events built in {time.perf_counter() - t0:.1f} s (not counted)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.csv"
+        path.write_text(text, encoding="utf-8")
+        del text
+        t0 = time.perf_counter()
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = sum(1 for _ in csv.DictReader(handle))
+        t_csv = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        batch = parse_ucdp(path, agreement.timezone)
+        t_read = time.perf_counter() - t0
+    incidents = batch.records
+    print(f"read: bare csv.DictReader {t_csv:.2f} s ({rows:,} rows); the UCDP reader {t_read:.2f} s "
+          f"({len(incidents):,} incidents, {len(batch.problems)} quarantined; "
+          f"{t_read / t_csv:.1f}× the bare read)")  # fmt: skip
+
+    # (bare) the same points against the same polygons, point in polygon only
+    polygons = [v.geometry for v in control.versions] + [
+        s.certain for s in zone_shapes(agreement).values() if s.certain is not None
+    ]
+    shapely.prepare(polygons)
+    tree = STRtree(polygons)
+    lon = np.fromiter((i.place.lon or 0.0 for i in incidents), float, len(incidents))
+    lat = np.fromiter((i.place.lat or 0.0 for i in incidents), float, len(incidents))
+    t0 = time.perf_counter()
+    pairs = tree.query(shapely.points(lon, lat), predicate="covered_by")
+    t_bare = time.perf_counter() - t0
+    print(f"bare STRtree join: {t_bare:.2f} s ({len(polygons)} polygons, {pairs.shape[1]:,} hits)")
+
+    # (full) the one judgement path
+    t0 = time.perf_counter()
+    findings = Judge(agreement, control).findings(incidents)
+    t_full = time.perf_counter() - t0
+    counts = Counter(f.qualification for f in findings)
+    digest = hashlib.sha256(
+        "\n".join(json.dumps(f.to_json(), sort_keys=True) for f in findings).encode()
+    ).hexdigest()[:16]
+    peak = _peak_bytes()
+    ratio = t_full / t_bare if t_bare else float("inf")
+    print(f"full evaluation under {agreement.id}: {t_full:.1f} s "
+          f"({len(incidents) / t_full:,.0f} events/s), findings {dict(sorted(counts.items()))}, "
+          f"digest {digest}")  # fmt: skip
+    print(f"full/bare: {ratio:.1f}× (goal ≤ {GOAL_RATIO:.0f}×: "
+          f"{'met' if ratio <= GOAL_RATIO else 'not met'}); peak memory "
+          f"{peak / 1024**3:.2f} GB (goal < 3 GB: {'met' if peak < GOAL_BYTES else 'not met'})")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
