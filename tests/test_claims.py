@@ -9,7 +9,7 @@ import csv
 import gzip
 import re
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -603,3 +603,20 @@ def test_stated_fatality_phenomena(
 ) -> None:
     claims = make_doc(sentence).claims
     assert [(c.text, c.quantity, c.value, c.qualifier, c.scope) for c in claims] == expected
+
+
+def test_a_report_two_days_after_the_wire_still_conflicts_with_it() -> None:
+    """An outlet reporting on Saturday a Thursday attack that the wire gave on Thursday states the
+    same incident's toll: disjoint values are a conflict (written for this test)."""
+    thursday = datetime(2017, 3, 16, 8, 0, tzinfo=DAMASCUS)
+    docs = [
+        make_doc("At least 40 people were killed in air strikes on a market in Douma on Thursday, "
+                 "the Syrian Observatory said.", "wire", published=thursday),
+        make_doc("Only 12 people died in the air strikes on the Douma market on Thursday, state "
+                 "media said.", "weekly", published=thursday + timedelta(days=2, hours=12)),
+    ]  # fmt: skip
+    [conflict] = find_conflicts(docs)
+    assert conflict["values"] == [12, 40]
+    far = [docs[0], make_doc("Only 12 people died in the air strikes on the Douma market, state "
+                             "media said.", "late", published=thursday + timedelta(days=9))]  # fmt: skip
+    assert find_conflicts(far) == []  # a week later: not the same report cycle

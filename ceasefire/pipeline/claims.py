@@ -1091,7 +1091,7 @@ def _side_by_side(a: _Toll, b: _Toll) -> bool:
     )
 
 
-def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, Any]]:
+def find_conflicts(docs: list[Document], max_days: int = 2) -> list[dict[str, Any]]:
     """Incident counts of one quantity in one story that independent sources give incompatibly.
 
     Each document contributes its toll: its largest incident-scope value of the quantity (smaller
@@ -1102,7 +1102,8 @@ def find_conflicts(docs: list[Document], max_days: int = 1) -> list[dict[str, An
     syndication groups (a wire copy never conflicts with itself) or one sentence sets two named
     sources' figures side by side ("the Observatory said 20, while rescuers put the toll at
     30"), and they could be about the
-    same incident: published at most ``max_days`` apart, and not naming different towns,
+    same incident: published on days at most ``max_days`` apart (a Saturday report of a Thursday
+    event beside Thursday's wire), and not naming different towns,
     governorates or dates in their sentences.  ``claims`` are ids of :func:`claims_table` entries.
     """
     tolls: dict[tuple[str, str], list[_Toll]] = defaultdict(list)
