@@ -27,6 +27,7 @@ import argparse
 import copy
 import csv
 import gzip
+import hashlib
 import io
 import json
 import math
@@ -35,7 +36,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -414,6 +415,9 @@ class Tally:
     downstream: int = 0  # accepted inputs also read downstream
     downstream_budget: int | None = None  # at most this many (None: every accepted input)
     downstream_every: int = 1  # the long run may read 1 accepted input in N downstream
+    # input digest → whether it went downstream: a replay (hypothesis re-runs a failing input to
+    # confirm and shrink it) takes the same path, so a downstream crash is reported, not "flaky"
+    decided: dict[bytes, bool] = field(default_factory=dict)
 
 
 def execute(name: str, draw: Draw, folder: Path, tally: Tally) -> None:
@@ -424,9 +428,15 @@ def execute(name: str, draw: Draw, folder: Path, tally: Tally) -> None:
     path.write_bytes(content)
     tally.executions += 1
     budget = tally.downstream_budget
-    downstream = (budget is None or tally.downstream < budget) and (
-        tally.accepted % tally.downstream_every == 0
-    )
+    digest = hashlib.blake2b(content, digest_size=8).digest()
+    downstream = tally.decided.get(digest)
+    if downstream is None:  # 1 input in N by its content, not by a counter: the same on replay
+        downstream = (budget is None or tally.downstream < budget) and (
+            int.from_bytes(digest[:4], "big") % tally.downstream_every == 0
+        )
+        if len(tally.decided) >= 100_000:
+            tally.decided.clear()
+        tally.decided[digest] = downstream
     if run(path, downstream):
         tally.accepted += 1
         tally.downstream += downstream
@@ -452,6 +462,8 @@ def property_test(name: str, folder: Path, tally: Tally, examples: int) -> Calla
 
 
 def _signature(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # hypothesis' FlakyFailure
+        exc = exc.exceptions[0]
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/ceasefire/" in f.filename]
     where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
     return f"{type(exc).__name__} at {where}: {str(exc)[:120]}"
