@@ -16,10 +16,6 @@ Needs the built dashboard (scripts/setup) and Debian's Chromium (/usr/bin/chromi
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import io
-import random
 import socket
 import statistics
 import sys
@@ -28,13 +24,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
+from bench.synthetic import synthetic_ucdp
 from ceasefire.api.app import create_app
 from ceasefire.dashboard import STATIC_DIR
 from ceasefire.demo import DEMO_FILES
@@ -47,37 +43,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 GOAL_SECONDS = 1.5
 TZ = ZoneInfo("Asia/Damascus")
 VERBOSE = "--verbose" in sys.argv
-
-
-def synthetic_ucdp(n: int, seed: int = 2016) -> str:
-    """``n`` UCDP GED rows (CSV text) shaped like the real ones, spread over Syria, 12–19 Sept."""
-    rng = random.Random(seed)
-    with gzip.open(bundled_data("events/ucdp_ged_syria_2016-09-05_to_2016-09-26.csv.gz"), "rt",
-                   encoding="utf-8", newline="") as handle:  # fmt: skip
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or ())
-        templates = list(reader)
-    with gzip.open(bundled_data("gazetteer/places.csv.gz"), "rt", encoding="utf-8") as handle:
-        towns = [(r["name"], r["admin1"], float(r["lat"]), float(r["lon"]))
-                 for r in csv.DictReader(handle) if r["kind"] == "populated_place" and r["admin1"]]  # fmt: skip
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    first = date(2016, 9, 12)
-    for k in range(n):
-        row = dict(templates[k % len(templates)])
-        name, admin1, lat, lon = towns[rng.randrange(len(towns))]
-        lat, lon = (
-            round(lat + rng.uniform(-0.02, 0.02), 5),
-            round(lon + rng.uniform(-0.02, 0.02), 5),
-        )
-        day = (first + timedelta(days=rng.randrange(8))).isoformat()
-        row.update({"id": str(90_000_000 + k), "latitude": str(lat), "longitude": str(lon),
-                    "geom_wkt": f"POINT ({lon} {lat})", "where_coordinates": f"{name} town",
-                    "adm_1": f"{admin1} Governorate", "adm_2": "", "where_prec": "1", "date_prec": "1",
-                    "date_start": day, "date_end": day})  # fmt: skip
-        writer.writerow(row)
-    return out.getvalue()
 
 
 @contextmanager

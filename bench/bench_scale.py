@@ -24,62 +24,29 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import hashlib
-import io
 import json
-import random
 import resource
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import shapely
 from shapely.strtree import STRtree
 
+from bench.synthetic import synthetic_ucdp
 from ceasefire.agreements.loader import load_agreement
 from ceasefire.compliance.judge import Judge
 from ceasefire.geo.areas import zone_shapes
 from ceasefire.geo.control import load_aleppo_2016
 from ceasefire.intake.ucdp import parse_ucdp
-from ceasefire.service import bundled_data
 
 FIRST_DAY, DAYS = date(2016, 9, 12), 50
 GOAL_RATIO, GOAL_BYTES = 3.0, 3 * 1024**3
-
-
-def synthetic_ucdp(n: int, seed: int = 2016) -> str:
-    """``n`` UCDP GED rows (CSV text) shaped like the real ones, spread over Syria and 50 days."""
-    rng = random.Random(seed)
-    with gzip.open(bundled_data("events/ucdp_ged_syria_2016-09-05_to_2016-09-26.csv.gz"), "rt",
-                   encoding="utf-8", newline="") as handle:  # fmt: skip
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or ())
-        templates = list(reader)
-    with gzip.open(bundled_data("gazetteer/places.csv.gz"), "rt", encoding="utf-8") as handle:
-        towns = [(r["name"], r["admin1"], float(r["lat"]), float(r["lon"]))
-                 for r in csv.DictReader(handle) if r["kind"] == "populated_place" and r["admin1"]]  # fmt: skip
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for k in range(n):
-        row = dict(templates[k % len(templates)])
-        name, admin1, lat, lon = towns[rng.randrange(len(towns))]
-        lat, lon = (
-            round(lat + rng.uniform(-0.02, 0.02), 5),
-            round(lon + rng.uniform(-0.02, 0.02), 5),
-        )
-        day = (FIRST_DAY + timedelta(days=rng.randrange(DAYS))).isoformat()
-        row.update({"id": str(90_000_000 + k), "latitude": str(lat), "longitude": str(lon),
-                    "geom_wkt": f"POINT ({lon} {lat})", "where_coordinates": f"{name} town",
-                    "adm_1": f"{admin1} Governorate", "adm_2": "", "where_prec": "1",
-                    "date_prec": "1", "date_start": day, "date_end": day})  # fmt: skip
-        writer.writerow(row)
-    return out.getvalue()
 
 
 def _peak_bytes() -> int:
@@ -95,7 +62,7 @@ def main() -> int:
     control = load_aleppo_2016()
 
     t0 = time.perf_counter()
-    text = synthetic_ucdp(args.events)
+    text = synthetic_ucdp(args.events, first=FIRST_DAY, days=DAYS)
     print(
         f"{args.events:,} synthetic events built in {time.perf_counter() - t0:.1f} s (not counted)"
     )
