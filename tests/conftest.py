@@ -46,6 +46,10 @@ def sept_incidents() -> list[Incident]:
 # and any server or CLI subprocess a test starts, then read CEASEFIRE_DATABASE_URL with
 # ``schema=auto``, so each workspace folder gets its own schema of that database.
 POSTGRES = os.environ.get("CEASEFIRE_TEST_POSTGRES", "")
+# a test module that never opens a store runs once, in the SQLite pass (`pytestmark = STORELESS`)
+STORELESS = pytest.mark.skipif(
+    bool(POSTGRES), reason="no store involved: run once, in the SQLite pass"
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,6 +14,9 @@ from ceasefire.errors import IntakeError
 from ceasefire.intake.acled import ACLED_COLUMNS, parse_acled
 from ceasefire.model.incidents import Axis, Incident
 from ceasefire.model.timewindow import Precision
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 DAMASCUS = ZoneInfo("Asia/Damascus")
 

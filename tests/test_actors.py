@@ -8,6 +8,9 @@ import pytest
 
 from ceasefire.agreements.loader import default_registry
 from ceasefire.model.actors import normalise_name
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 
 @pytest.mark.parametrize(

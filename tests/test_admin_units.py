@@ -23,7 +23,9 @@ from shapely.geometry import Polygon, shape
 from ceasefire.errors import ConfigError
 from ceasefire.geo.admin import AdminUnit, AdminUnits, admin_units
 from ceasefire.model.place_names import skeleton_key
-from tests.conftest import ROOT, SHARED, UCDP_FULL
+from tests.conftest import ROOT, SHARED, STORELESS, UCDP_FULL
+
+pytestmark = STORELESS
 
 BOUNDARIES = ROOT / "ceasefire" / "data" / "boundaries"
 RAW = SHARED / "boundaries"

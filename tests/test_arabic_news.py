@@ -19,6 +19,9 @@ from ceasefire.model.arabic import detect_language, fold, fold_with_offsets, ste
 from ceasefire.pipeline import arabic
 from ceasefire.pipeline.dates import resolve_dates
 from ceasefire.pipeline.events import classify_sentence
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 DATA = Path(__file__).parent / "data" / "arabic_news.jsonl"
 TZ = ZoneInfo("Asia/Damascus")

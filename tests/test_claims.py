@@ -27,7 +27,9 @@ from ceasefire.pipeline.claims import (
 from ceasefire.pipeline.dates import find_dates, main_date
 from ceasefire.pipeline.records import ClaimMention, Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext
-from tests.conftest import SHARED
+from tests.conftest import SHARED, STORELESS
+
+pytestmark = STORELESS
 
 DAMASCUS = ZoneInfo("Asia/Damascus")
 FA_KES = SHARED / "news" / "fa_kes_syrian_war_news.csv.gz"

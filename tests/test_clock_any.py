@@ -13,7 +13,9 @@ from ceasefire.compliance.judge import Judge
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident
 from ceasefire.reports import Replay
-from tests.conftest import TZ
+from tests.conftest import STORELESS, TZ
+
+pytestmark = STORELESS
 
 OPEN_ENDED = """
 schema_version: 2

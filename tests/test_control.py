@@ -24,7 +24,9 @@ from ceasefire.geo.control import (
     load_aleppo_2016,
     packaged_areas,
 )
-from tests.conftest import SHARED, UCDP_SEPT
+from tests.conftest import SHARED, STORELESS, UCDP_SEPT
+
+pytestmark = STORELESS
 
 DATA = Path(__file__).resolve().parent.parent / "ceasefire" / "data"
 RAW_HOODS = SHARED / "boundaries" / "syr_neighborhoods_ocha_codab.geojson.gz"

@@ -18,6 +18,9 @@ from ceasefire.pipeline.clean import split_sentences
 from ceasefire.pipeline.dates import find_dates, main_date, resolve_dates, resolve_document_dates
 from ceasefire.pipeline.records import DateMention, Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 TZ = ZoneInfo("Asia/Damascus")
 WEDNESDAY = datetime(2016, 9, 14, 12, tzinfo=TZ)

@@ -11,8 +11,11 @@ from ceasefire.errors import ConfigError
 from ceasefire.pipeline.event_model import EXPECTED_SHA256, load_event_model, model_path
 from ceasefire.pipeline.events import classify_sentence, retype_main
 from ceasefire.pipeline.records import EventMention
+from tests.conftest import STORELESS
 
 from .conftest import SHARED
+
+pytestmark = STORELESS
 
 FA_KES = SHARED / "news" / "fa_kes_syrian_war_news.csv.gz"
 

@@ -22,6 +22,9 @@ from ceasefire.intake.acled import ACLED_COLUMNS, parse_acled
 from ceasefire.intake.ucdp import UCDP_COLUMNS, parse_ucdp
 from ceasefire.model.incidents import Incident, IncidentActor, Place
 from ceasefire.model.timewindow import Precision
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 UCDP_FIXTURE = Path("/work/shared/data/events/ucdp_ged_syria_2016-09-05_to_2016-09-26.csv")
 DAMASCUS = ZoneInfo("Asia/Damascus")

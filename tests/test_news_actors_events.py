@@ -13,7 +13,9 @@ from ceasefire.pipeline.events import classify_sentence, modality
 from ceasefire.pipeline.nlp import ENTITIES_RESOURCE, has_unknown_name, ner_sentences
 from ceasefire.pipeline.records import Document
 from ceasefire.pipeline.registry import StageContext
-from tests.conftest import TZ
+from tests.conftest import STORELESS, TZ
+
+pytestmark = STORELESS
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ import pytest
 
 from ceasefire.errors import IntakeError
 from ceasefire.intake.news import MAX_DOCUMENT_BYTES, read_news
-from tests.conftest import TZ
+from tests.conftest import STORELESS, TZ
+
+pytestmark = STORELESS
 
 
 def _jsonl(path: Path, lines: list[str]) -> Path:

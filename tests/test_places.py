@@ -18,6 +18,9 @@ from ceasefire.pipeline.clean import split_sentences
 from ceasefire.pipeline.places import find_places, geoparse, main_place
 from ceasefire.pipeline.records import Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 FAKES = SHARED / "news" / "fa_kes_syrian_war_news.csv.gz"

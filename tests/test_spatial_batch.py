@@ -10,6 +10,9 @@ from shapely.geometry import Point, box
 
 from ceasefire.geo.control import ControlMap, ControlVersion
 from ceasefire.geo.spatial_batch import SpatialBatch, ZoneSpec, as_day_numbers
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 EPOCH = date(1970, 1, 1)
 

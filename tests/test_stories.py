@@ -30,6 +30,9 @@ from ceasefire.pipeline.records import ActorMention, Document, PlaceMention
 from ceasefire.pipeline.registry import StageContext, registered
 from ceasefire.pipeline.stories import StoryParams, lead_text, tell_stories
 from ceasefire.pipeline.syndication import syndicate
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 TZ = ZoneInfo("Asia/Damascus")
 DAY = datetime(2019, 3, 12, 9, 0, tzinfo=TZ)

@@ -12,6 +12,9 @@ from ceasefire.errors import ConfigError
 from ceasefire.pipeline.records import Document
 from ceasefire.pipeline.registry import StageContext, registered
 from ceasefire.pipeline.syndication import group_copies, normalise, shingles, syndicate
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 TZ = ZoneInfo("Asia/Damascus")
 

@@ -13,7 +13,9 @@ from ceasefire.geo.control import ControlMap, ControlVersion, load_aleppo_2016
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident
 from ceasefire.model.timewindow import Precision, local_day_window
-from tests.conftest import TZ
+from tests.conftest import STORELESS, TZ
+
+pytestmark = STORELESS
 
 
 def test_ucdp_aleppo_events_carry_the_ground_control(

@@ -32,6 +32,9 @@ from ceasefire.geo.zones import (
     side_band,
 )
 from ceasefire.model.agreement import Agreement
+from tests.conftest import STORELESS
+
+pytestmark = STORELESS
 
 HEAVY = ("heavy_vehicles",)
 EQUIPMENT = ("other_military_equipment", "apc")

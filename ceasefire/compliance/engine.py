@@ -12,16 +12,20 @@ surface calls (through :mod:`ceasefire.service`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from ceasefire._gc import collector_paused
 from ceasefire.compliance.case import PRECEDENCE, Case, Context, Qualification
 from ceasefire.compliance.coverage import incident_sides
 from ceasefire.compliance.rules import registered_rules
+from ceasefire.geo.areas import disc_description, disc_radius, discs_miss, zone_shapes
+from ceasefire.geo.zones import precision_radius_m
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Axis, Incident
 
@@ -32,6 +36,7 @@ __all__ = [
     "evaluate_all",
     "incident_codes",
     "incident_means",
+    "judge_many",
 ]
 
 ACLED_CODES = {
@@ -227,19 +232,199 @@ def evaluate_all(
     as_of: datetime | None = None,
     control: Any = None,
 ) -> list[Finding]:
-    ctx = Context(agreement, as_of, control)
-    incidents = list(incidents)
-    if len(incidents) > 100 and any(t.inside or t.outside for t in agreement.terms):
-        from ceasefire.geo.areas import prime
-
-        prime(agreement, (i.place for i in incidents))  # every place against every zone at once
-    with collector_paused():  # many findings, no cycles: see ceasefire._gc
-        return [_evaluate(ctx, i) for i in incidents]
+    return judge_many(Context(agreement, as_of, control), list(incidents))
 
 
 def judge_with(ctx: Context, incident: Incident) -> Finding:
     """One finding in a shared context (what :class:`ceasefire.compliance.judge.Judge` reuses)."""
     return _evaluate(ctx, incident)
+
+
+# below this many incidents a batch is judged one by one (grouping would not pay)
+BATCH_MIN = 64
+
+
+def judge_many(
+    ctx: Context,
+    incidents: Sequence[Incident],
+    templates: dict[tuple[Any, ...], Any] | None = None,
+) -> list[Finding]:
+    """One finding per incident, in order — the same findings as :func:`judge_with` one by one,
+    computed per *judgement signature*.
+
+    The rules read an incident only through its kind, window, actors, sources' names, notes,
+    judgements, self-defence claims and place; and its place only through the footprint's
+    relation to the agreement's zones and the ground's control.  Where the place's disc
+    certainly misses every mapped zone and every area the control map ever had (decided for the
+    whole batch at once, :func:`~ceasefire.geo.areas.discs_miss`), those relations and that
+    control answer do not depend on the coordinates: such incidents share a signature without
+    them, the rules run once for the first of them, and the others take that finding with their
+    own key and their own place's words.  Every other incident (near a zone or mapped ground, a
+    reported weapon position, a place without a disc, a published determination) keeps its
+    exact place in its signature.
+
+    ``templates`` (signature → judged template) lets batches judged in the same context share
+    what each judged: a caller passes the same dictionary only while the agreement, the control
+    map and what is known stay the same (see :class:`~ceasefire.compliance.judge.Judge`); a
+    signature then also carries how many of the incident's judgements are known at ``as_of``."""
+    n = len(incidents)
+    if n < BATCH_MIN and templates is None:
+        with collector_paused():
+            return [_evaluate(ctx, i) for i in incidents]
+    far = _far_places(ctx, incidents)
+    determined = ctx.determinations
+    as_of = ctx.as_of
+    shared: dict[tuple[Any, ...], Any] = {} if templates is None else templates
+    classes: dict[tuple[Any, ...], int] = {}
+    members: list[int] = []
+    reps: list[int] = []
+    signatures: list[tuple[Any, ...]] = []
+    for k, incident in enumerate(incidents):
+        place = incident.place
+        codes = _codes_of(incident)
+        if far[k] and not codes[1]:
+            where: Any = (place.radius_m, place.precision)
+        else:
+            where = place
+        key = incident.key
+        signature = (
+            incident.source_system, incident.category, incident.sub_category, incident.window,
+            incident.actors, incident.notes, incident.judgements, incident.continuing,
+            incident.self_defence_claims, tuple(s.name for s in incident.sources), where,
+            key if key in determined else None,
+            None if as_of is None else sum(1 for j in incident.judgements if j.known_from <= as_of),
+        )  # fmt: skip
+        c = classes.get(signature)
+        if c is None:
+            c = classes[signature] = len(reps)
+            reps.append(k)
+            signatures.append(signature)
+        members.append(c)
+    with collector_paused():  # many findings, no cycles: see ceasefire._gc
+        todo = [r for r, sig in zip(reps, signatures, strict=True) if sig not in shared]
+        if len(todo) > 100 and any(t.inside or t.outside for t in ctx.agreement.terms):
+            from ceasefire.geo.areas import prime
+
+            prime(ctx.agreement, (incidents[k].place for k in todo))
+        for k in todo:
+            shared[signatures[members[k]]] = _Template(_evaluate(ctx, incidents[k]), incidents[k])
+        chosen = [shared[sig] for sig in signatures]
+        return [chosen[members[k]].finding_for(incident) for k, incident in enumerate(incidents)]
+
+
+_CODES: dict[tuple[str, str, str], tuple[tuple[str, ...], bool]] = {}
+
+
+def _codes_of(incident: Incident) -> tuple[tuple[str, ...], bool]:
+    """The incident's codes, and whether one is a reported position (read at its exact place)."""
+    key = (incident.source_system, incident.category, incident.sub_category)
+    hit = _CODES.get(key)
+    if hit is None:
+        codes = incident_codes(incident)
+        hit = _CODES[key] = (codes, any(c.startswith("POS.") for c in codes))
+    return hit
+
+
+def _far_places(ctx: Context, incidents: Sequence[Incident]) -> Any:
+    """Per incident: whether its place is a disc that certainly misses every mapped zone the
+    terms name and every area of the control map (vectorised over the batch)."""
+    n = len(incidents)
+    lons = np.full(n, np.nan)
+    lats = np.full(n, np.nan)
+    disc = np.full(n, np.inf)
+    ground = np.full(n, np.inf)
+    radii: dict[tuple[Any, Any], tuple[float | None, float]] = {}
+    for k, incident in enumerate(incidents):
+        place = incident.place
+        if place.lat is None or place.lon is None:
+            continue
+        shape = (place.radius_m, place.precision)
+        known = radii.get(shape)
+        if known is None:
+            stated = place.radius_m
+            known = radii[shape] = (
+                disc_radius(place),
+                stated if stated is not None else precision_radius_m(place.precision),
+            )
+        if known[0] is None:
+            continue
+        lons[k], lats[k] = place.lon, place.lat
+        disc[k], ground[k] = known
+    far = np.isfinite(disc)
+    agreement = ctx.agreement
+    shapes = zone_shapes(agreement)
+    named = {z for t in agreement.terms for z in (*t.inside, *t.outside)}
+    for zone_id in sorted(named):
+        zs = shapes.get(zone_id)
+        if zs is not None and zs.possible is not None:
+            far &= discs_miss(zs.possible.bounds, lons, lats, disc)
+    if ctx.control is not None:
+        from ceasefire.compliance.territory import far_from_map
+
+        far &= far_from_map(ctx.control, lons, lats, ground)
+    return far
+
+
+class _Template:
+    """A finding judged for one incident, given to others of the same signature: their own key,
+    and their own place's words where the finding names the place."""
+
+    __slots__ = ("finding", "parts", "radius", "words")
+
+    def __init__(self, finding: Finding, incident: Incident) -> None:
+        _ = finding.explanation  # once: the copies made from it keep it
+        self.finding = finding
+        place = incident.place
+        r = disc_radius(place)
+        self.radius = r or 0.0  # the same for every incident of the signature
+        self.words: str | None = None
+        self.parts: dict[str, Any] | None = None
+        if r is None or place.lat is None or place.lon is None:
+            return
+        words = disc_description(place.lat, place.lon, r)
+        text = (
+            finding.rule,
+            *finding.facts,
+            *finding.doubts,
+            *(z["reason"] for z in finding.zones),
+        )
+        if any(words in t for t in text):
+            self.words = words
+            self.parts = {
+                "rule": finding.rule.split(words),
+                "facts": [t.split(words) for t in finding.facts],
+                "doubts": [t.split(words) for t in finding.doubts],
+                "zones": [(z, z["reason"].split(words)) for z in finding.zones],
+            }
+
+    def finding_for(self, incident: Incident) -> Finding:
+        f = self.finding
+        key = incident.key
+        parts = self.parts
+        if parts is not None:
+            place = incident.place
+            assert place.lat is not None
+            assert place.lon is not None
+            words = disc_description(place.lat, place.lon, self.radius)
+            if words == self.words:
+                parts = None
+        if parts is None:
+            if key == f.incident:
+                return f
+            clone = object.__new__(Finding)  # a shallow copy (findings are frozen), made quickly
+            clone.__dict__.update(f.__dict__)
+            clone.__dict__["incident"] = key
+            return clone
+        return replace(
+            f,
+            incident=key,
+            rule=words.join(parts["rule"]),
+            facts=tuple(words.join(p) for p in parts["facts"]),
+            doubts=tuple(words.join(p) for p in parts["doubts"]),
+            zones=tuple(
+                {**z, "reason": words.join(p)} if len(p) > 1 else z for z, p in parts["zones"]
+            ),
+        )
 
 
 def _draft(ctx: Context, incident: Incident) -> Case:

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from ceasefire.compliance.case import Context
-from ceasefire.compliance.engine import Finding, evaluate_all, judge_with
+from ceasefire.compliance.engine import Finding, judge_many
 from ceasefire.compliance.phases import phase_windows
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident
@@ -38,6 +38,10 @@ class Judge:
         default_factory=dict, compare=False, repr=False
     )
     _levels: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+    # per knowledge level and state of the control map: judged signatures (see judge_many)
+    _templates: dict[tuple[Any, ...], dict[tuple[Any, ...], Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def findings(
         self, incidents: Iterable[Incident], as_of: datetime | None = None, stamped: bool = True
@@ -47,37 +51,55 @@ class Judge:
         that moment in ``as_of`` (for callers that state the moment themselves, like a report)."""
         incidents = list(incidents)
         if as_of is None:
-            return evaluate_all(self.agreement, incidents, None, self.control)
+            context = Context(self.agreement, None, self.control)
+            return judge_many(context, incidents, self._shared(None))
         moments = self._moments()
         level = bisect_right(moments, as_of)
         stamp_as_of = as_of.isoformat()
-        context: Context | None = None
-        out: list[Finding] = []
+        out: list[Finding | None] = []
+        misses: list[tuple[int, Incident, tuple[int, int, int]]] = []
         for incident in incidents:
             known = sum(1 for j in incident.judgements if j.known_from <= as_of)
             key = (id(incident), level, known)
             hit = self._memo.get(key)
             if hit is None or hit[0] is not incident:
-                if context is None:
-                    context = Context(
-                        self.agreement, as_of, self.control, self._windows(level, as_of)
-                    )
-                finding = judge_with(context, incident)
-                _ = (
-                    finding.explanation
-                )  # computed once, kept by every copy stated at a later moment
-                if len(self._memo) > MEMO_LIMIT:
-                    self._memo.clear()
-                self._memo[key] = (incident, finding)
+                misses.append((len(out), incident, key))
+                out.append(None)
             else:
-                finding = hit[1]
-            if stamped and finding.as_of != stamp_as_of:
-                finding = _stamped(finding, stamp_as_of)
-            out.append(finding)
-        return out
+                out.append(hit[1])
+        if misses:
+            context = Context(self.agreement, as_of, self.control, self._windows(level, as_of))
+            judged = judge_many(context, [m[1] for m in misses], self._shared(level))
+            if len(self._memo) + len(misses) > MEMO_LIMIT:
+                self._memo.clear()
+            for (at, incident, key), finding in zip(misses, judged, strict=True):
+                _ = finding.explanation  # computed once, kept by every copy stated later
+                self._memo[key] = (incident, finding)
+                out[at] = finding
+        done: list[Finding] = []
+        for found in out:
+            assert found is not None
+            done.append(
+                _stamped(found, stamp_as_of) if stamped and found.as_of != stamp_as_of else found
+            )
+        return done
 
     def finding(self, incident: Incident, as_of: datetime | None = None) -> Finding:
         return self.findings([incident], as_of)[0]
+
+    def _shared(self, level: int | None) -> dict[tuple[Any, ...], Any]:
+        """The judged signatures one knowledge level shares, while the control map stays as it
+        is (a version added to it starts them afresh)."""
+        versions = len(self.control.versions) if self.control is not None else 0
+        key = (level, versions)
+        shared = self._templates.get(key)
+        if shared is None:
+            if len(self._templates) > 64:
+                self._templates.clear()
+            shared = self._templates[key] = {}
+        elif len(shared) > MEMO_LIMIT:
+            shared.clear()
+        return shared
 
     def _moments(self) -> list[datetime]:
         """The instants at which something the engine reads about the agreement becomes known."""

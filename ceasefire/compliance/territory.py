@@ -17,15 +17,18 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from shapely import STRtree
 from shapely.geometry import Point
 from shapely.ops import unary_union
 
+from ceasefire.geo.areas import disc_misses, discs_miss
 from ceasefire.geo.control import ControlMap, ControlVersion
 from ceasefire.geo.zones import LocalFrame, precision_radius_m
 from ceasefire.model.incidents import Incident
 
-__all__ = ["GroundControl", "control_at_incident"]
+__all__ = ["GroundControl", "control_at_incident", "far_from_map"]
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def control_at_incident(control: ControlMap, incident: Incident, tz: Any) -> Gro
     if span is None or last < span[0] or (span[1] is not None and first > span[1]):
         return _NO_DATA_THEN
     radius = place.radius_m if place.radius_m is not None else precision_radius_m(place.precision)
-    if math.isfinite(radius) and _far_from(
+    if math.isfinite(radius) and disc_misses(
         span[2], place.lon, place.lat, max(radius, CITY_RADIUS_M)
     ):
         return _NO_DATA_NEAR
@@ -166,6 +169,26 @@ def control_at_incident(control: ControlMap, incident: Incident, tz: Any) -> Gro
         sources=tuple(sorted({x for a in answers for x in a.sources})),
         reason=f"control changed or is unknown over the incident's days {first}–{last} ({', '.join(statuses)})",
     )
+
+
+def far_from_map(
+    control: ControlMap,
+    lons: NDArray[np.float64],
+    lats: NDArray[np.float64],
+    radii: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """For many places at once (each with the radius :func:`control_at_incident` gives it: a
+    stated one, else its precision's): where the answer is decided without the coordinates —
+    the map has no version at all, or the place's disc (at least a city's) certainly misses every
+    area the map ever had.  There :func:`control_at_incident` depends only on the incident's
+    window: "no control data" for its days, or "no mapped area near the place"."""
+    snaps = _SNAPSHOTS.get(control)
+    if snaps is None:
+        snaps = _SNAPSHOTS[control] = _Snapshots()
+    span = snaps.span(control)
+    if span is None:
+        return np.ones(len(lons), dtype=np.bool_)
+    return discs_miss(span[2], lons, lats, np.maximum(radii, CITY_RADIUS_M))
 
 
 MAX_DAYS = 31
@@ -205,23 +228,8 @@ def _on_day(control: ControlMap, place: Any, day: date) -> GroundControl:
     return known
 
 
-def _far_from(
-    bounds: tuple[float, float, float, float], lon: float, lat: float, radius: float
-) -> bool:
-    """True when a disc of ``radius`` metres round the point certainly misses ``bounds``.
-
-    The disc's extent in degrees is over-estimated (2 % and a metre more, the longitude scale
-    taken at the disc's edge nearer the pole), so a disc that might touch is always tested."""
-    half_lat = (radius * 1.02 + 1.0) / 111_000.0
-    edge = min(abs(lat) + half_lat, 89.0)
-    half_lon = (radius * 1.02 + 1.0) / (111_000.0 * math.cos(math.radians(edge)))
-    min_lon, min_lat, max_lon, max_lat = bounds
-    return (lon + half_lon < min_lon or lon - half_lon > max_lon
-            or lat + half_lat < min_lat or lat - half_lat > max_lat)  # fmt: skip
-
-
 def _answer(snapshot: _Day, lon: float, lat: float, radius: float) -> GroundControl:
-    if _far_from(snapshot.bounds, lon, lat, radius):
+    if disc_misses(snapshot.bounds, lon, lat, radius):
         return GroundControl("unknown", reason=f"no control data within ±{radius:,.0f} m")
     frame = LocalFrame(lon0=lon, lat0=lat)
     disc = frame.to_wgs84(Point(0.0, 0.0).buffer(max(radius, 1.0), quad_segs=16))

@@ -189,7 +189,12 @@ def _disc(place: Place, radius_m: float, key: tuple[Any, ...]) -> Footprint:
     assert place.lat is not None
     assert place.lon is not None
     (disc,) = _discs(np.array([place.lon]), np.array([place.lat]), np.array([radius_m]))
-    return Footprint(disc, f"±{radius_m:,.0f} m around ({place.lat:.4f}, {place.lon:.4f})", key)
+    return Footprint(disc, disc_description(place.lat, place.lon, radius_m), key)
+
+
+def disc_description(lat: float, lon: float, radius_m: float) -> str:
+    """How a disc footprint is named in findings (each place's own words)."""
+    return f"±{radius_m:,.0f} m around ({lat:.4f}, {lon:.4f})"
 
 
 def _admin_unit(place: Place, level: int) -> tuple[str, BaseGeometry] | None:
@@ -273,9 +278,8 @@ def prime(agreement: Agreement, places: Iterable[Place]) -> None:
         lats = np.array([p.lat for _, p in discs], dtype=np.float64)
         polygons = _discs(lons, lats, radii)
         for (key, place), polygon, radius in zip(discs, polygons, radii.tolist(), strict=True):
-            cache[key] = Footprint(
-                polygon, f"±{radius:,.0f} m around ({place.lat:.4f}, {place.lon:.4f})", key
-            )
+            text = disc_description(place.lat or 0.0, place.lon or 0.0, radius)  # a disc has both
+            cache[key] = Footprint(polygon, text, key)
     for key, place in todo.items():
         if key not in cache:
             cache[key] = _footprint(place, key)
@@ -316,6 +320,43 @@ def prime(agreement: Agreement, places: Iterable[Place]) -> None:
 
 def _key(place: Place) -> tuple[Any, ...]:
     return (place.lat, place.lon, place.radius_m, place.precision, place.admin1, place.admin2)
+
+
+def disc_misses(
+    bounds: tuple[float, float, float, float], lon: float, lat: float, radius: float
+) -> bool:
+    """True when a disc of ``radius`` metres round the point certainly misses ``bounds`` (min lon,
+    min lat, max lon, max lat).  The disc's extent in degrees is over-estimated (2 % and a metre
+    more, the longitude scale taken at the disc's edge nearer the pole), so a disc that might
+    touch is never said to miss.  :func:`discs_miss` is the same bound over arrays."""
+    half_lat = (radius * 1.02 + 1.0) / 111_000.0
+    edge = min(abs(lat) + half_lat, 89.0)
+    half_lon = (radius * 1.02 + 1.0) / (111_000.0 * math.cos(math.radians(edge)))
+    min_lon, min_lat, max_lon, max_lat = bounds
+    return (lon + half_lon < min_lon or lon - half_lon > max_lon
+            or lat + half_lat < min_lat or lat - half_lat > max_lat)  # fmt: skip
+
+
+def discs_miss(
+    bounds: tuple[float, float, float, float],
+    lons: NDArray[np.float64],
+    lats: NDArray[np.float64],
+    radii: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """:func:`disc_misses` for many discs at once (a non-finite radius never misses)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        half_lat = (radii * 1.02 + 1.0) / 111_000.0
+        edge = np.minimum(np.abs(lats) + half_lat, 89.0)
+        half_lon = (radii * 1.02 + 1.0) / (111_000.0 * np.cos(np.radians(edge)))
+        min_lon, min_lat, max_lon, max_lat = bounds
+        miss = ((lons + half_lon < min_lon) | (lons - half_lon > max_lon)
+                | (lats + half_lat < min_lat) | (lats - half_lat > max_lat))  # fmt: skip
+    return np.asarray(miss & np.isfinite(radii), dtype=np.bool_)
+
+
+def disc_radius(place: Place) -> float | None:
+    """The radius of the disc a place's footprint is, or ``None`` when it is not a disc."""
+    return _disc_radius(place)
 
 
 def _disc_radius(place: Place) -> float | None:
