@@ -119,11 +119,12 @@ def test_moved_events_near_and_far_from_zones_and_control(name: str, moved: list
 
 
 def test_a_report_moment_in_batches(moved: list[Incident]) -> None:
-    """As known at a moment (a report's cut-off), in batches of one judge, as alone."""
+    """As known at a moment (a report's cut-off), in batches large and small of one judge, as
+    alone."""
     as_of = datetime(2016, 9, 19, 19, 0, tzinfo=TZ)
-    assert _batched("syria-2016-09", moved, as_of, chunk=1_000) == _alone(
-        "syria-2016-09", moved, as_of
-    )
+    alone = _alone("syria-2016-09", moved, as_of)
+    assert _batched("syria-2016-09", moved, as_of, chunk=1_000) == alone
+    assert _batched("syria-2016-09", moved, as_of, chunk=40) == alone  # a day's few at a time
 
 
 def test_each_finding_names_its_own_place(sept_incidents: list[Incident]) -> None:

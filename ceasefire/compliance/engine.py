@@ -271,7 +271,9 @@ def judge_many(
     if n < BATCH_MIN and templates is None:
         with collector_paused():
             return [_evaluate(ctx, i) for i in incidents]
-    far = _far_places(ctx, incidents)
+    # a small batch (a day's incidents in a report) keeps exact places: the bounding test would
+    # cost more than it saves
+    far = _far_places(ctx, incidents) if n >= BATCH_MIN else np.zeros(n, dtype=np.bool_)
     determined = ctx.determinations
     as_of = ctx.as_of
     shared: dict[tuple[Any, ...], Any] = {} if templates is None else templates

@@ -28,6 +28,7 @@ from ceasefire.model.incidents import Incident
 __all__ = ["Judge"]
 
 MEMO_LIMIT = 500_000
+TEMPLATE_LIMIT = 200_000  # judged signatures kept per knowledge level (each holds one finding)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class Judge:
             if len(self._templates) > 64:
                 self._templates.clear()
             shared = self._templates[key] = {}
-        elif len(shared) > MEMO_LIMIT:
+        elif len(shared) > TEMPLATE_LIMIT:
             shared.clear()
         return shared
 
