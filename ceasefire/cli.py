@@ -529,11 +529,13 @@ def _write_atomic_bytes(path: Path, data: bytes) -> None:
 @click.option("--partition-by", "partition_by", type=click.Choice(["month"]), default=None,
               help="Parquet only: a folder DIR/month=YYYY-MM/part-00000.parquet (month of the "
                    "first local day), what `evaluate --input DIR` reads.")  # fmt: skip
+@click.option("--rows-per-file", "rows_per_file", type=int, default=None,
+              help="With --partition-by: split a month into part files of at most N rows.")  # fmt: skip
 @audience_option
 @click.pass_context
 @handle_errors
 def export(ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None,
-           partition_by: str | None, audience: str) -> None:  # fmt: skip
+           partition_by: str | None, rows_per_file: int | None, audience: str) -> None:  # fmt: skip
     """Export stored incidents as UCDP CSV, ACLED CSV, GeoJSON, HXL-tagged CSV or Parquet."""
     import io
 
@@ -548,6 +550,8 @@ def export(ctx: click.Context, layout: str, agreement_name: str | None, output: 
 
     if partition_by is not None and layout != "parquet":
         raise click.UsageError("--partition-by is for Parquet only.")
+    if rows_per_file is not None and partition_by is None:
+        raise click.UsageError("--rows-per-file goes with --partition-by.")
     if partition_by is None and output is not None and output.is_dir():
         raise click.UsageError(f"--output {output} is a folder; give a file (or --partition-by).")
     settings = _settings(ctx)
@@ -564,7 +568,7 @@ def export(ctx: click.Context, layout: str, agreement_name: str | None, output: 
         if output is None:
             raise click.UsageError("Parquet is binary: give --output FILE.parquet.")
         if partition_by is not None:
-            months = write_partitions(incidents, output, findings)
+            months = write_partitions(incidents, output, findings, rows_per_file)
             click.echo(
                 f"{len(incidents)} incidents in {len(months)} month partition(s) → {output}",
                 err=True,

@@ -59,6 +59,7 @@ ENGINES = ("local", "dask", "spark")
 FINDING_COLUMNS = ("incident", "qualification", "codes", "body")
 FINDINGS_MARKER = "_CEASEFIRE_FINDINGS"  # hidden to Spark/Dask readers (leading underscore)
 BATCH_ROWS = 4096  # rows read at a time from a partition: memory stays bounded by the partition
+MERGE_ROWS = 65_536  # findings held at once while merging the partitions' files into one stream
 _PART_DIR = re.compile(r"[^=/]+=[^/]*")
 SCALE_EXTRA = "pip install 'ceasefire[scale]'"
 
@@ -391,23 +392,26 @@ def _run_spark(
 
 
 # -- the findings folder ------------------------------------------------------------------------
-def _finding_rows(path: Path) -> Iterator[tuple[str, str]]:
+def _finding_rows(path: Path, batch_rows: int) -> Iterator[tuple[str, str]]:
     import pyarrow.parquet as pq
 
     reader = pq.ParquetFile(path)
-    for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=["incident", "body"]):
+    for batch in reader.iter_batches(batch_size=batch_rows, columns=["incident", "body"]):
         yield from zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True)
 
 
 def finding_lines(findings_out: Path, names: Iterable[str] | None = None) -> Iterator[str]:
     """Every finding's JSON line (as ``evaluate --format jsonl`` prints it), in incident key order:
-    the partitions' sorted files merged as a stream (one batch of each open at a time).  Equal
-    keys in two partitions come in partition order.  ``names``: the partitions (else every
-    ``*.parquet`` file in the folder, in path order)."""
+    the partitions' sorted files merged as a stream, one batch of each open at a time (about
+    :data:`MERGE_ROWS` rows held in all, however many files).  Equal keys in two partitions come
+    in partition order.  ``names``: the partitions (else every ``*.parquet`` file in the folder,
+    in path order)."""
     out = Path(findings_out)
     if names is None:
         names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.parquet"))
-    streams = [_finding_rows(out / n) for n in names]
+    names = list(names)
+    batch_rows = max(16, min(BATCH_ROWS, MERGE_ROWS // max(1, len(names))))
+    streams = [_finding_rows(out / n, batch_rows) for n in names]
     for _, body in heapq.merge(*streams, key=lambda row: row[0]):
         yield body
 

@@ -228,6 +228,18 @@ def test_partition_export_is_stable_and_refuses_other_folders(tmp_path: Path) ->
     (stale / "part-00000.parquet").write_bytes((one / part).read_bytes())
     assert _run([*export, str(one)]).exit_code == 0
     assert not stale.exists()
+    # a month split into files of at most 100 rows (313 = 100 + 100 + 100 + 13), in key order;
+    # judged from the folder, the same lines as the workspace's evaluate
+    split = tmp_path / "split"
+    assert _run([*export, str(split), "--rows-per-file", "100"]).exit_code == 0
+    files = partitions(split)
+    assert files == [f"month=2016-09/part-0000{n}.parquet" for n in range(4)]
+    keys = [k for f in files for k in pq.read_table(split / f).column("key").to_pylist()]
+    assert [len(pq.read_table(split / f)) for f in files] == [100, 100, 100, 13]
+    assert keys == sorted(keys)
+    evaluate = ["evaluate", "--agreement", "syria-2016-09", "--format", "jsonl"]
+    today = _run(["--workspace", ws, *evaluate])
+    assert _run([*evaluate, "--input", str(split)]).stdout == today.stdout
     # anything else is refused and left as it was
     other = tmp_path / "other"
     other.mkdir()

@@ -27,7 +27,6 @@ from ceasefire.model.incidents import Incident
 
 __all__ = [
     "PARQUET_COLUMNS",
-    "PART_NAME",
     "is_partition_folder",
     "month_of",
     "swap_in",
@@ -35,8 +34,8 @@ __all__ = [
     "write_partitions",
 ]
 
-PART_NAME = "part-00000.parquet"
 _MONTH_DIR = re.compile(r"month=\d{4}-\d{2}")
+_PART_FILE = re.compile(r"part-\d{5}\.parquet")
 
 PARQUET_COLUMNS = (
     "key", "source_system", "source_id", "start_utc", "end_utc", "date_precision", "first_day",
@@ -110,11 +109,11 @@ def month_of(incident: Incident) -> str:
 
 def is_partition_folder(folder: Path) -> bool:
     """Whether ``folder`` holds only what :func:`write_partitions` writes (``month=YYYY-MM``
-    folders, each with its one part file): a folder it may replace without losing anything else."""
+    folders of ``part-NNNNN.parquet`` files): a folder it may replace without losing anything."""
     for entry in folder.iterdir():
         if not (entry.is_dir() and _MONTH_DIR.fullmatch(entry.name)):
             return False
-        if [p.name for p in entry.iterdir()] != [PART_NAME]:
+        if not all(_PART_FILE.fullmatch(p.name) and p.is_file() for p in entry.iterdir()):
             return False
     return True
 
@@ -123,14 +122,19 @@ def write_partitions(
     incidents: Iterable[Incident],
     folder: Path,
     findings: Mapping[str, Mapping[str, Any]] | None = None,
+    rows_per_file: int | None = None,
 ) -> dict[str, int]:
     """Write the incidents as ``folder/month=YYYY-MM/part-00000.parquet`` (each file as
-    :func:`write_parquet` writes one); returns the rows per month.
+    :func:`write_parquet` writes one); returns the rows per month.  ``rows_per_file``: a month
+    with more incidents is split, in key order, into ``part-00000``, ``part-00001``, … of at most
+    that many rows each (one file is one task for an engine: this bounds a worker's memory).
 
     ``folder`` may be missing, empty, or a folder written here before (replaced whole: a month no
     longer present does not linger); anything else is refused, since it would be deleted.  The new
     folder is built beside it and swapped in, so a failure leaves the old one as it was."""
     folder = Path(folder)
+    if rows_per_file is not None and not 0 < rows_per_file < 100_000:
+        raise ConfigError(f"--rows-per-file {rows_per_file}: give 1 to 99,999 (part-NNNNN).")
     if folder.exists():
         if not folder.is_dir():
             raise ConfigError(f"{folder}: is a file; --partition-by writes a folder.")
@@ -150,9 +154,13 @@ def write_partitions(
         for month in sorted(by_month):
             part = staging / f"month={month}"
             part.mkdir()
-            data = io.BytesIO()
-            counts[month] = write_parquet(by_month[month], data, findings)
-            (part / PART_NAME).write_bytes(data.getvalue())
+            rows = sorted(by_month[month], key=lambda i: i.key)
+            size = rows_per_file or len(rows)
+            for n, start in enumerate(range(0, len(rows), size)):
+                data = io.BytesIO()
+                write_parquet(rows[start : start + size], data, findings)
+                (part / f"part-{n:05d}.parquet").write_bytes(data.getvalue())
+            counts[month] = len(rows)
         swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
