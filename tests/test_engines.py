@@ -288,7 +288,8 @@ def test_hostile_input_is_a_located_error(small: Path, tmp_path: Path, scheduler
          f"{bad}:5: body.window.start:"),
     ]  # fmt: skip
     findings = tmp_path / "findings"
-    kept = _run([*evaluate, str(folder), "--findings-out", str(findings)])
+    # kept from a good run under another agreement, so a half-written failed run would show
+    kept = _run([*evaluate, str(folder), "--findings-out", str(findings), "--agreement", "syria-2016-02"])  # fmt: skip
     assert kept.exit_code == 0
     before = {p: p.read_bytes() for p in findings.rglob("*") if p.is_file()}
     for args, located in cases:
@@ -314,3 +315,49 @@ def test_a_missing_engine_names_the_extra(
         with pytest.raises(CeasefireError, match=r"pip install 'ceasefire\[scale\]'"):
             evaluate_partitions(folder, judge, engine, tmp_path / engine)
         assert not (tmp_path / engine).exists()
+
+
+def test_input_folder_carries_the_changes_of_control_its_events_report(tmp_path: Path) -> None:
+    """Synthetic ACLED rows (written for this test): the army regains Haydariyeh (N0122) on 22 Nov
+    2016, and shelling hits the same spot on 25 Nov.  The bundled map says insurgents held it on
+    15 Nov; judged from an exported folder, the shelling's ground is the army's, as in the
+    workspace it came from."""
+    from ceasefire.geo.control import packaged_areas
+    from ceasefire.intake.acled import ACLED_COLUMNS
+
+    _, geometry = packaged_areas("neighbourhood")["N0122"]
+    point = geometry.representative_point()
+    base = dict.fromkeys(ACLED_COLUMNS, "")
+    base.update({
+        "year": "2016", "time_precision": "1", "disorder_type": "Political violence",
+        "actor1": "Military Forces of Syria (2000-)", "country": "Syria", "admin1": "Aleppo",
+        "location": "Aleppo - Haydariyeh", "latitude": f"{point.y:.6f}",
+        "longitude": f"{point.x:.6f}", "geo_precision": "1", "source": "test source",
+        "fatalities": "0",
+    })  # fmt: skip
+    rows = [
+        {**base, "event_id_cnty": "SYRTEST1", "event_date": "2016-11-22", "event_type": "Battles",
+         "sub_event_type": "Government regains territory"},
+        {**base, "event_id_cnty": "SYRTEST2", "event_date": "2016-11-25",
+         "event_type": "Explosions/Remote violence",
+         "sub_event_type": "Shelling/artillery/missile attack"},
+    ]  # fmt: skip
+    path = tmp_path / "acled.csv"
+    path.write_text(
+        "\n".join(",".join(r[c] for c in ACLED_COLUMNS) for r in [dict(zip(ACLED_COLUMNS, ACLED_COLUMNS, strict=True)), *rows]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    ws = str(tmp_path / "ws")
+    assert _run(["--workspace", ws, "import", "acled", str(path)]).exit_code == 0
+    evaluate = ["evaluate", "--agreement", "syria-2016-09", "--format", "jsonl"]
+    today = _run(["--workspace", ws, *evaluate])
+    parts = tmp_path / "parts"
+    assert _run(["--workspace", ws, "export", "parquet", "--partition-by", "month",
+                 "--output", str(parts)]).exit_code == 0  # fmt: skip
+    from_folder = _run([*evaluate, "--input", str(parts)])
+    assert from_folder.exit_code == 0, from_folder.output
+    assert from_folder.stdout == today.stdout
+    shelling = json.loads(from_folder.stdout.splitlines()[1])
+    assert shelling["incident"] == "acled:SYRTEST2"
+    assert shelling["control"]["at_coded_point"]["actors"] == ["SYR_GOV"]
+    assert "acled:SYRTEST1" in shelling["control"]["sources"]
