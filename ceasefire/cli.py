@@ -20,6 +20,7 @@ from ceasefire.agreements.loader import (
     load_agreement,
     resolve_agreement_path,
 )
+from ceasefire.engines import ENGINES
 from ceasefire.errors import CeasefireError, ConfigError
 from ceasefire.settings import Settings
 
@@ -334,11 +335,21 @@ def quarantine(ctx: click.Context) -> None:
 @click.option("--as-of", "as_of", default=None, help="Use only what was known at this instant.")
 @click.option("--control/--no-control", default=True,
               help="Add who held the ground (the workspace's control map: bundled + imported).")  # fmt: skip
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="Judge month partitions on this engine (default: in process, as always).")  # fmt: skip
+@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=None,
+              help="A partitioned Parquet folder (`export parquet --partition-by month`) "
+                   "instead of the workspace; the bundled control map.")  # fmt: skip
+@click.option("--scheduler", default=None, help="Dask scheduler address (else a LocalCluster).")
+@click.option("--master", default=None, help="Spark master URL (else local[2]).")
+@click.option("--findings-out", "findings_out", type=click.Path(path_type=Path), default=None,
+              help="Also keep the findings as a Parquet folder, one file per partition.")  # fmt: skip
 @audience_option
 @click.pass_context
 @handle_errors
 def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | None, control: bool,
-             audience: str) -> None:  # fmt: skip
+             engine: str | None, input_dir: Path | None, scheduler: str | None,
+             master: str | None, findings_out: Path | None, audience: str) -> None:  # fmt: skip
     """Judge every stored incident against every term of the agreement."""
     from ceasefire.service import evaluate_store
 
@@ -346,6 +357,14 @@ def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | Non
     agreement_obj = _agreement_for(ctx, agreement_name)
     when = _parse_instant(as_of, settings, "--as-of") if as_of else None
     who = _audience(audience)
+    if engine is not None or input_dir is not None:
+        _evaluate_on_engine(settings, agreement_obj, fmt, when, control, engine or "local",
+                            input_dir, scheduler, master, findings_out, who)  # fmt: skip
+        return
+    for name, value in (("--scheduler", scheduler), ("--master", master),
+                        ("--findings-out", findings_out)):  # fmt: skip
+        if value is not None:
+            raise click.UsageError(f"{name} goes with --engine or --input.")
     with settings.store() as store:
         pairs = evaluate_store(store, agreement_obj, when, "workspace" if control else None,
                                audience=who)  # fmt: skip
@@ -366,6 +385,58 @@ def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | Non
             click.echo(f"{incident.key}\t{finding.qualification}\t{','.join(finding.codes)}")
         counts = Counter(f.qualification for _, f in pairs)
         click.echo("; ".join(f"{k}: {v}" for k, v in sorted(counts.items())), err=True)
+
+
+def _evaluate_on_engine(
+    settings: Settings, agreement: Any, fmt: str, when: datetime | None, control: bool,
+    engine: str, input_dir: Path | None, scheduler: str | None, master: str | None,
+    findings_out: Path | None, who: Any,
+) -> None:  # fmt: skip
+    """``evaluate --engine/--input``: month partitions judged by :mod:`ceasefire.engines`, the
+    findings merged back in incident key order; the same output as without an engine."""
+    import tempfile
+
+    from ceasefire.engines import evaluate_partitions, finding_lines, input_control, partitions
+
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler goes with --engine dask.")
+    if master is not None and engine != "spark":
+        raise click.UsageError("--master goes with --engine spark.")
+    with tempfile.TemporaryDirectory(prefix="ceasefire-evaluate-") as tmp:
+        out = findings_out if findings_out is not None else Path(tmp) / "findings"
+        if input_dir is None:
+            from ceasefire.service import evaluate_store_on
+
+            with settings.store() as store:
+                names = evaluate_store_on(
+                    store, agreement, engine, Path(tmp) / "incidents", out, when,
+                    "workspace" if control else None, audience=who, scheduler=scheduler,
+                    master=master,
+                )  # fmt: skip
+        else:
+            from ceasefire.compliance.judge import Judge
+
+            names = partitions(input_dir)
+            ground = input_control(input_dir, names, agreement.timezone) if control else None
+            results = evaluate_partitions(input_dir, Judge(agreement, ground), engine, out,
+                                          as_of=when, scheduler=scheduler, master=master)  # fmt: skip
+            names = [r.name for r in results]
+        lines = finding_lines(out, names)
+        if fmt == "jsonl":
+            for line in lines:
+                click.echo(line)
+        elif fmt == "json":
+            click.echo(json.dumps([json.loads(line) for line in lines], sort_keys=True,
+                                  ensure_ascii=False, indent=2))  # fmt: skip
+        else:
+            from collections import Counter
+
+            counts: Counter[str] = Counter()
+            for line in lines:
+                f = json.loads(line)
+                counts[f["qualification"]] += 1
+                click.echo(f"{f['incident']}\t{f['qualification']}\t{','.join(f['codes'])}")
+            click.echo("; ".join(f"{k}: {v}" for k, v in sorted(counts.items())), err=True)
 
 
 @cli.command("status")
@@ -453,12 +524,18 @@ def _write_atomic_bytes(path: Path, data: bytes) -> None:
 @click.option(
     "--agreement", "agreement_name", default=None, help="Add findings (GeoJSON, HXL, Parquet)."
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="The file to write (with --partition-by: the folder).")  # fmt: skip
+@click.option("--partition-by", "partition_by", type=click.Choice(["month"]), default=None,
+              help="Parquet only: a folder DIR/month=YYYY-MM/part-00000.parquet (month of the "
+                   "first local day), what `evaluate --input DIR` reads.")  # fmt: skip
+@click.option("--rows-per-file", "rows_per_file", type=int, default=None,
+              help="With --partition-by: split a month into part files of at most N rows.")  # fmt: skip
 @audience_option
 @click.pass_context
 @handle_errors
 def export(ctx: click.Context, layout: str, agreement_name: str | None, output: Path | None,
-           audience: str) -> None:  # fmt: skip
+           partition_by: str | None, rows_per_file: int | None, audience: str) -> None:  # fmt: skip
     """Export stored incidents as UCDP CSV, ACLED CSV, GeoJSON, HXL-tagged CSV or Parquet."""
     import io
 
@@ -471,6 +548,12 @@ def export(ctx: click.Context, layout: str, agreement_name: str | None, output: 
     )
     from ceasefire.service import incidents_for, judge_for
 
+    if partition_by is not None and layout != "parquet":
+        raise click.UsageError("--partition-by is for Parquet only.")
+    if rows_per_file is not None and partition_by is None:
+        raise click.UsageError("--rows-per-file goes with --partition-by.")
+    if partition_by is None and output is not None and output.is_dir():
+        raise click.UsageError(f"--output {output} is a folder; give a file (or --partition-by).")
     settings = _settings(ctx)
     findings = None
     who = _audience(audience)
@@ -480,10 +563,17 @@ def export(ctx: click.Context, layout: str, agreement_name: str | None, output: 
             judge = judge_for(store, _agreement_for(ctx, agreement_name), incidents, audience=who)
             findings = {f.incident: f.to_json() for f in judge.findings(incidents)}
     if layout == "parquet":
-        from ceasefire.export.parquet import write_parquet
+        from ceasefire.export.parquet import write_parquet, write_partitions
 
         if output is None:
             raise click.UsageError("Parquet is binary: give --output FILE.parquet.")
+        if partition_by is not None:
+            months = write_partitions(incidents, output, findings, rows_per_file)
+            click.echo(
+                f"{len(incidents)} incidents in {len(months)} month partition(s) → {output}",
+                err=True,
+            )
+            return
         data = io.BytesIO()
         write_parquet(incidents, data, findings)
         _write_atomic_bytes(output, data.getvalue())

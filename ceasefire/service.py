@@ -52,6 +52,7 @@ __all__ = [
     "control_for",
     "convoys_from_store",
     "evaluate_store",
+    "evaluate_store_on",
     "import_file",
     "incidents_for",
     "judge_for",
@@ -378,6 +379,28 @@ def evaluate_store(
     if as_of is not None:
         incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
     return list(zip(incidents, judge.findings(incidents, as_of), strict=True))
+
+
+def evaluate_store_on(
+    store: Store, agreement: Agreement, engine: str, folder: Path, findings_out: Path,
+    as_of: datetime | None = None, control: Any = "workspace", *, audience: Audience,
+    scheduler: str | None = None, master: str | None = None,
+) -> list[str]:  # fmt: skip
+    """:func:`evaluate_store` on an engine of :mod:`ceasefire.engines`: the incidents ``audience``
+    may see written as month partitions to ``folder``, judged there through :func:`judge_for`,
+    the findings written to ``findings_out``.  Returns the partitions' names (what
+    :func:`ceasefire.engines.finding_lines` merges)."""
+    from ceasefire.engines import evaluate_partitions
+    from ceasefire.export.parquet import write_partitions
+
+    incidents = incidents_for(store, audience=audience)
+    if not incidents:
+        return []  # nothing to judge (an empty folder is an error for --input, not here)
+    judge = judge_for(store, agreement, incidents, control, audience=audience)
+    write_partitions(incidents, folder)
+    results = evaluate_partitions(folder, judge, engine, findings_out, as_of=as_of,
+                                  scheduler=scheduler, master=master)  # fmt: skip
+    return [r.name for r in results]
 
 
 def status_from_store(
