@@ -34,7 +34,7 @@ from ceasefire.export.parquet import PARQUET_COLUMNS, write_partitions
 from ceasefire.geo.control import load_aleppo_2016
 from ceasefire.intake.ucdp import parse_ucdp
 from ceasefire.model.incidents import Incident
-from tests.conftest import TZ, UCDP_FULL, UCDP_SEPT
+from tests.conftest import STORELESS, TZ, UCDP_FULL, UCDP_SEPT
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +88,7 @@ def _lines(judge: Judge, incidents: list[Incident]) -> list[str]:
     return [json.dumps(f.to_json(), sort_keys=True, ensure_ascii=False) for f in found]
 
 
+@STORELESS
 def test_partitions_are_the_months_of_the_events_first_days(folder: Path) -> None:
     # the months of UCDP's own date_start column (the first local day), counted from the CSV
     with gzip.open(UCDP_FULL, "rt", encoding="utf-8", newline="") as handle:
@@ -105,6 +106,7 @@ def test_partitions_are_the_months_of_the_events_first_days(folder: Path) -> Non
         assert keys == sorted(expected[name[6:13]])
 
 
+@STORELESS
 @pytest.mark.parametrize("name", bundled_names())
 def test_every_engine_gives_the_bytes_of_judging_all_at_once(
     name: str, stored: list[Incident], folder: Path, scheduler: str, spark: Any, tmp_path: Path
@@ -137,6 +139,7 @@ def small(stored: list[Incident], tmp_path_factory: pytest.TempPathFactory) -> P
     return out
 
 
+@STORELESS
 def test_findings_parquet_reads_back_as_the_findings(
     stored: list[Incident], small: Path, tmp_path: Path
 ) -> None:
