@@ -371,7 +371,7 @@ def evaluate(ctx: click.Context, agreement_name: str, fmt: str, as_of: str | Non
     pairs.sort(key=lambda p: p[0].key)
     if fmt == "jsonl":
         for _, finding in pairs:
-            click.echo(json.dumps(finding.to_json(), sort_keys=True, ensure_ascii=False))
+            click.echo(finding.json_line())
     elif fmt == "json":
         click.echo(
             json.dumps(

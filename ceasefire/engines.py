@@ -226,7 +226,7 @@ def _write_findings(path: Path, findings: Iterable[Any]) -> None:
         columns["incident"].append(f.incident)
         columns["qualification"].append(f.qualification)
         columns["codes"].append(list(f.codes))
-        columns["body"].append(json.dumps(f.to_json(), sort_keys=True, ensure_ascii=False))
+        columns["body"].append(f.json_line())
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(pa.table(columns, schema=_findings_schema()), tmp, compression="zstd")

@@ -12,6 +12,7 @@ surface calls (through :mod:`ceasefire.service`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -147,6 +148,10 @@ class Finding:
         if self.doubts:
             parts.append("Doubts: " + "; ".join(self.doubts) + ".")
         return " ".join(parts)
+
+    def json_line(self) -> str:
+        """The finding as one line of ``evaluate --format jsonl`` (every engine writes this)."""
+        return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
