@@ -18,13 +18,18 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from ceasefire.agreements import load_agreement
-from ceasefire.agreements.loader import bundled_names
+from ceasefire.agreements.loader import (
+    bundled_agreement_path,
+    bundled_names,
+    default_registry,
+    parse_agreement,
+)
 from ceasefire.compliance.engine import Finding, evaluate
 from ceasefire.compliance.judge import Judge
 from ceasefire.geo.control import load_aleppo_2016
 from ceasefire.intake.ucdp import parse_ucdp
 from ceasefire.model.incidents import Incident
-from ceasefire.model.timewindow import Precision, local_day_window
+from ceasefire.model.timewindow import Precision, TimeWindow, local_day_window
 from tests.conftest import STORELESS, TZ, UCDP_FULL
 
 pytestmark = STORELESS
@@ -116,6 +121,38 @@ def test_moved_events_near_and_far_from_zones_and_control(name: str, moved: list
     alone = _alone(name, moved)
     assert _batched(name, moved) == alone
     assert _batched(name, moved, chunk=700) == alone  # batches sharing what was judged
+
+
+def test_phases_renewed_on_their_own_clock(moved: list[Incident]) -> None:
+    """Under an agreement whose phase renews itself (its windows computed, not written), with
+    events known to the hour around the phase's start — before it, across it, after it, on the
+    same day — batches give each event what it gets alone."""
+    text = bundled_agreement_path("syria-2016-09").read_text(encoding="utf-8")
+    manual = "renewal: {by: joint_decision, of: [USA, RUS], block: PT48H"
+    assert manual in text
+    text = text.replace(manual, "renewal: {by: automatic, objection_by: [USA, RUS], block: PT47H")
+    # no renewal by decision: the phase renews itself
+    decisions = text[text.index("\n  decisions:\n") : text.index("\n  monitoring:\n")]
+    text = text.replace(decisions, "\n  decisions: []\n")
+    agreement = parse_agreement(
+        text, "automatic.yaml", default_registry(), bundled_agreement_path("syria-2016-09").parent
+    )
+    # events known to the hour, on the half hour: the 18:30–19:30 one is across 19:00
+    hours = [
+        replace(
+            base,
+            source_id=f"{base.source_id}-h{k}",
+            window=TimeWindow(at, at + timedelta(hours=1), Precision.HOUR, at.isoformat()),
+        )
+        for k, base in enumerate(moved[:480])
+        for at in [datetime(2016, 9, 11, 0, 30, tzinfo=TZ) + timedelta(hours=k % 72)]
+    ]
+    control = load_aleppo_2016()
+    events = [*moved, *hours]
+    alone = _text([evaluate(agreement, i, None, control) for i in events])
+    assert _text(Judge(agreement, control).findings(events)) == alone
+    assert any("Not a violation: the incident (" in line for line in alone)
+    assert any("before or after the boundary" in line for line in alone[len(moved) :])
 
 
 def test_a_report_moment_in_batches(moved: list[Incident]) -> None:

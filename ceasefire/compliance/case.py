@@ -109,6 +109,13 @@ class Case:
     terms: list[TermState] = field(default_factory=list)
     settled: tuple[Qualification, str, str] | None = None  # a verdict for the whole incident
     override: tuple[Qualification, str, str, tuple[str, ...], tuple[str, ...]] | None = None
+    # a template judged for many incidents (engine.judge_many): the incident's own words are
+    # slots, each incident filling in its own
+    slots: bool = False
+
+    def said(self, slot: str, text: str) -> str:
+        """``text``, or in a template the slot each incident fills with its own ``text``."""
+        return f"\x00{slot}\x00" if self.slots else text
 
     @property
     def open_terms(self) -> list[TermState]:

@@ -12,10 +12,13 @@ surface calls (through :mod:`ceasefire.service`).
 
 from __future__ import annotations
 
+import enum
 import json
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -25,10 +28,12 @@ from ceasefire._gc import collector_paused
 from ceasefire.compliance.case import PRECEDENCE, Case, Context, Qualification
 from ceasefire.compliance.coverage import incident_sides
 from ceasefire.compliance.rules import registered_rules
+from ceasefire.compliance.territory import MAX_DAYS
 from ceasefire.geo.areas import disc_description, disc_radius, discs_miss, zone_shapes
 from ceasefire.geo.zones import precision_radius_m
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Axis, Incident
+from ceasefire.model.timewindow import TimeWindow
 
 __all__ = [
     "REASON_CODES",
@@ -268,6 +273,12 @@ def judge_many(
     reported weapon position, a place without a disc, a published determination) keeps its
     exact place in its signature.
 
+    Such incidents also share a signature across days: the rules read their window only by
+    comparing its ends with the instants the agreement, its phases as known and the control map
+    name (:func:`_instants`), so the window enters the signature as its ends' places among those
+    instants.  The incident's own words (its stated date, the end of its window, its place) are
+    slots in the template, each incident filling in its own.
+
     ``templates`` (signature → judged template) lets batches judged in the same context share
     what each judged: a caller passes the same dictionary only while the agreement, the control
     map and what is known stay the same (see :class:`~ceasefire.compliance.judge.Judge`); a
@@ -286,17 +297,29 @@ def judge_many(
     members: list[int] = []
     reps: list[int] = []
     signatures: list[tuple[Any, ...]] = []
+    instants: list[int] | None = None
+    long_after = timedelta(days=MAX_DAYS - 1)
     for k, incident in enumerate(incidents):
         place = incident.place
         codes = _codes_of(incident)
+        when: Any = incident.window
         if far[k] and not codes[1]:
             where: Any = (place.radius_m, place.precision)
+            if instants is None:
+                instants = _instants(ctx)
+            w = when
+            start, end = (w.start - _EPOCH) // _MICRO, (w.end - _EPOCH) // _MICRO
+            when = (
+                bisect_left(instants, start), bisect_right(instants, start),
+                bisect_left(instants, end), bisect_right(instants, end), w.precision,
+                ctx.control is not None and w.end - w.start >= long_after and _long(ctx, w),
+            )  # fmt: skip
         else:
             where = place
         key = incident.key
         signature = (
-            incident.source_system, incident.category, incident.sub_category, incident.window,
-            incident.actors, incident.notes, incident.judgements, incident.continuing,
+            incident.source_system, incident.category, incident.sub_category, when,
+            incident.actors, incident.notes, _judged(incident), incident.continuing,
             incident.self_defence_claims, tuple(s.name for s in incident.sources), where,
             key if key in determined else None,
             None if as_of is None else sum(1 for j in incident.judgements if j.known_from <= as_of),
@@ -313,10 +336,23 @@ def judge_many(
             from ceasefire.geo.areas import prime
 
             prime(ctx.agreement, (incidents[k].place for k in todo))
+        tz = ctx.agreement.timezone
         for k in todo:
-            shared[signatures[members[k]]] = _Template(_evaluate(ctx, incidents[k]), incidents[k])
+            timed = not isinstance(signatures[members[k]][3], TimeWindow)
+            finding = _evaluate(ctx, incidents[k], slots=timed)
+            shared[signatures[members[k]]] = _Template(finding, incidents[k], tz)
         chosen = [shared[sig] for sig in signatures]
         return [chosen[members[k]].finding_for(incident) for k, incident in enumerate(incidents)]
+
+
+def _judged(incident: Incident) -> Any:
+    """The incident's judgements as the rules read them: a lone occurrence judgement only by its
+    value (the finding states the level; when it became known counts only against ``as_of``, and
+    the signature carries how many judgements were known then)."""
+    js = incident.judgements
+    if len(js) == 1 and js[0].axis is Axis.OCCURRENCE:
+        return js[0].value
+    return js
 
 
 _CODES: dict[tuple[str, str, str], tuple[tuple[str, ...], bool]] = {}
@@ -372,69 +408,150 @@ def _far_places(ctx: Context, incidents: Sequence[Incident]) -> Any:
     return far
 
 
+_SLOT = re.compile("\x00(stated|end|place)\x00")
+
+
 class _Template:
     """A finding judged for one incident, given to others of the same signature: their own key,
-    and their own place's words where the finding names the place."""
+    and their own words where the finding says them (slots: ``Case.said``, and the place)."""
 
-    __slots__ = ("finding", "parts", "radius", "words")
+    __slots__ = ("finding", "radius", "texts", "tz")
 
-    def __init__(self, finding: Finding, incident: Incident) -> None:
-        _ = finding.explanation  # once: the copies made from it keep it
+    def __init__(self, finding: Finding, incident: Incident, tz: Any) -> None:
         self.finding = finding
+        self.tz = tz
         place = incident.place
         r = disc_radius(place)
         self.radius = r or 0.0  # the same for every incident of the signature
-        self.words: str | None = None
-        self.parts: dict[str, Any] | None = None
-        if r is None or place.lat is None or place.lon is None:
-            return
-        words = disc_description(place.lat, place.lon, r)
-        text = (
-            finding.rule,
-            *finding.facts,
-            *finding.doubts,
-            *(z["reason"] for z in finding.zones),
+        own = (
+            disc_description(place.lat, place.lon, r)
+            if r is not None and place.lat is not None and place.lon is not None
+            else None
         )
-        if any(words in t for t in text):
-            self.words = words
-            self.parts = {
-                "rule": finding.rule.split(words),
-                "facts": [t.split(words) for t in finding.facts],
-                "doubts": [t.split(words) for t in finding.doubts],
-                "zones": [(z, z["reason"].split(words)) for z in finding.zones],
-            }
+
+        def parts(text: str) -> list[str]:
+            if own is not None and own in text:
+                text = text.replace(own, "\x00place\x00")
+            return _SLOT.split(text)  # text, slot, text, … (one item: no slot)
+
+        texts: dict[str, Any] = {
+            "rule": parts(finding.rule),
+            "facts": [parts(t) for t in finding.facts],
+            "doubts": [parts(t) for t in finding.doubts],
+            "zones": [(z, parts(z["reason"])) for z in finding.zones],
+        }
+        slotted = (
+            len(texts["rule"]) > 1
+            or any(len(p) > 1 for p in texts["facts"])
+            or any(len(p) > 1 for p in texts["doubts"])
+            or any(len(p) > 1 for _, p in texts["zones"])
+        )
+        self.texts = texts if slotted else None
+        if not slotted:
+            _ = finding.explanation  # once: the copies made from it keep it
 
     def finding_for(self, incident: Incident) -> Finding:
         f = self.finding
         key = incident.key
-        parts = self.parts
-        if parts is not None:
-            place = incident.place
-            assert place.lat is not None
-            assert place.lon is not None
-            words = disc_description(place.lat, place.lon, self.radius)
-            if words == self.words:
-                parts = None
-        if parts is None:
+        texts = self.texts
+        if texts is None:
             if key == f.incident:
                 return f
             clone = object.__new__(Finding)  # a shallow copy (findings are frozen), made quickly
             clone.__dict__.update(f.__dict__)
             clone.__dict__["incident"] = key
             return clone
-        return replace(
-            f,
-            incident=key,
-            rule=words.join(parts["rule"]),
-            facts=tuple(words.join(p) for p in parts["facts"]),
-            doubts=tuple(words.join(p) for p in parts["doubts"]),
-            zones=tuple(
-                {**z, "reason": words.join(p)} if len(p) > 1 else z for z, p in parts["zones"]
-            ),
+        win, place = incident.window, incident.place
+        words = {
+            "stated": win.stated or win.precision.value,
+            "end": win.end.astimezone(self.tz).isoformat(),
+            "place": disc_description(place.lat, place.lon, self.radius)
+            if place.lat is not None and place.lon is not None
+            else "",
+        }
+
+        def fill(parts: list[str]) -> str:
+            if len(parts) == 1:
+                return parts[0]
+            return "".join(words[p] if n % 2 else p for n, p in enumerate(parts))
+
+        clone = object.__new__(Finding)  # the template with this incident's words
+        own = clone.__dict__
+        own.update(f.__dict__)
+        own.pop("explanation", None)
+        own["incident"] = key
+        own["rule"] = fill(texts["rule"])
+        own["facts"] = tuple(dict.fromkeys(fill(p) for p in texts["facts"]))
+        own["doubts"] = tuple(dict.fromkeys(fill(p) for p in texts["doubts"]))
+        own["zones"] = tuple(
+            {**z, "reason": fill(p)} if len(p) > 1 else z for z, p in texts["zones"]
         )
+        return clone
 
 
-def _draft(ctx: Context, incident: Incident) -> Case:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def _instants(ctx: Context) -> list[int]:
+    """Every instant the rules may compare an incident's window with: each date and date-time
+    anywhere in the agreement (its phases, decisions, declarations, determinations, the actor
+    registry's dated names and memberships), the phase windows as known, the control map's
+    versions — a date as the first instants of its day and of the next, in the agreement's zone
+    and in UTC.
+    Gathered by walking the objects, so a dated field added later is included without a change
+    here.  As microseconds since 1970 (UTC): exact, and quick to compare."""
+    found: set[datetime] = set()
+    tz = ctx.agreement.timezone
+    seen: set[int] = set()
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, datetime):
+            if obj.tzinfo is not None:
+                found.add(obj)
+            return
+        if isinstance(obj, date):  # a day compared with a day: before it, on it, after it
+            for day in (obj, obj + timedelta(days=1)):
+                found.add(datetime.combine(day, time(0), tzinfo=tz))
+                found.add(datetime.combine(day, time(0), tzinfo=UTC))
+            return
+        if obj is None or isinstance(obj, str | bytes | int | float | enum.Enum):
+            return
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(k)
+                walk(v)
+        elif isinstance(obj, list | tuple | set | frozenset):
+            for v in obj:
+                walk(v)
+        elif is_dataclass(obj):
+            for f in fields(obj):
+                if f.name != "cache":
+                    walk(getattr(obj, f.name))
+        elif type(obj).__module__.startswith("ceasefire") and hasattr(obj, "__dict__"):
+            for name, v in vars(obj).items():
+                if name != "cache":
+                    walk(v)
+
+    walk(ctx.agreement)
+    walk(ctx.windows)
+    if ctx.control is not None:
+        walk(list(ctx.control.versions))
+    return sorted({(moment - _EPOCH) // _MICRO for moment in found})
+
+
+def _long(ctx: Context, window: TimeWindow) -> bool:
+    """Whether the window spans more local days than control is asked over (territory)."""
+    tz = ctx.agreement.timezone
+    first = window.start.astimezone(tz).date()
+    last = (window.end - timedelta(microseconds=1)).astimezone(tz).date()
+    return (last - first).days > MAX_DAYS
+
+
+def _draft(ctx: Context, incident: Incident, slots: bool = False) -> Case:
     agreement = ctx.agreement
     codes = list(incident_codes(incident))
     occurrence_j = incident.latest(Axis.OCCURRENCE, ctx.as_of)
@@ -456,6 +573,7 @@ def _draft(ctx: Context, incident: Incident) -> Case:
         occurrence=occurrence_j.value if occurrence_j else "alleged",
         attribution_j=attribution_j,
         known_attribution=known,
+        slots=slots,
     )
     if ctx.control is not None:
         from ceasefire.compliance.territory import control_at_incident
@@ -481,8 +599,8 @@ def _draft(ctx: Context, incident: Incident) -> Case:
     return case
 
 
-def _evaluate(ctx: Context, incident: Incident) -> Finding:
-    case = _draft(ctx, incident)
+def _evaluate(ctx: Context, incident: Incident, slots: bool = False) -> Finding:
+    case = _draft(ctx, incident, slots)
     for spec in registered_rules():
         spec.func(case)
     return _finish(case)

@@ -196,7 +196,7 @@ def phase_in_force(case: Case) -> None:
     undetermined (never guessed).  The finding names the phase in force at the incident."""
     tz = case.ctx.agreement.timezone
     win = case.incident.window
-    stated = win.stated or win.precision.value
+    stated = case.said("stated", win.stated or win.precision.value)
     spans = case.ctx.memo.setdefault("term_spans", {})
     for ts in case.open_terms:
         span = spans.get(ts.term.id)
@@ -225,7 +225,9 @@ def phase_in_force(case: Case) -> None:
                 f"Not a violation: the incident ({stated}) is entirely "
                 f"before the start {first.isoformat()} of {{terms}}.",
             )
-            ts.doubts.append(f"the incident window ends {win.end.astimezone(tz).isoformat()}")
+            ts.doubts.append(
+                f"the incident window ends {case.said('end', win.end.astimezone(tz).isoformat())}"
+            )
             continue
         if last is not None and win.start >= last:
             ts.close(
