@@ -201,7 +201,7 @@ def judge_partition(
     except IntakeError as exc:
         return PartitionResult(name, 0, str(exc))
     if when is not None:
-        incidents = [i for i in incidents if i.known_from is None or i.known_from <= when]
+        incidents = [i for i in incidents if i.known_by(when)]
     findings = sorted(judge.findings(incidents, when), key=lambda f: f.incident)
     _write_findings(Path(findings_out) / name, findings)
     return PartitionResult(name, len(findings), None)

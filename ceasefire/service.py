@@ -377,7 +377,7 @@ def evaluate_store(
     incidents = incidents_for(store, audience=audience)
     judge = judge_for(store, agreement, incidents, control, audience=audience)
     if as_of is not None:
-        incidents = [i for i in incidents if i.known_from is None or i.known_from <= as_of]
+        incidents = [i for i in incidents if i.known_by(as_of)]
     return list(zip(incidents, judge.findings(incidents, as_of), strict=True))
 
 

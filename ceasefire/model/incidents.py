@@ -184,6 +184,10 @@ class Incident:
     def key(self) -> str:
         return f"{self.source_system}:{self.source_id}"
 
+    def known_by(self, at: datetime) -> bool:
+        """Whether the centre could have known of the incident by ``at`` (unknown: yes)."""
+        return self.known_from is None or self.known_from <= at
+
     def actors_in(self, *roles: str) -> tuple[IncidentActor, ...]:
         return tuple(a for a in self.actors if a.role in roles)
 

@@ -217,22 +217,14 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     tz = replay.tz
     period_start = datetime.combine(day, time(0), tzinfo=tz)
     as_of = replay.cutoff(day)
-    known = [
-        i
-        for i in replay.overlapping(period_start, as_of)
-        if i.known_from is None or i.known_from <= as_of
-    ]
+    known = [i for i in replay.overlapping(period_start, as_of) if i.known_by(as_of)]
     findings = replay.judge.findings(known, as_of, stamped=False)
     rows = [
         _incident_row(i, f, tz, (period_start, as_of), replay.rows)
         for i, f in zip(known, findings, strict=True)
     ]
     previous_start = period_start - timedelta(days=1)
-    prev_known = [
-        i
-        for i in replay.overlapping(previous_start, period_start)
-        if i.known_from is None or i.known_from <= as_of
-    ]
+    prev_known = [i for i in replay.overlapping(previous_start, period_start) if i.known_by(as_of)]
     prev_rows = [
         _incident_row(i, f, tz, (previous_start, period_start), replay.rows)
         for i, f in zip(
@@ -529,11 +521,7 @@ def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
             "note": claim.note,
         }
         if start is not None and end is not None:
-            held = [
-                i
-                for i in replay.overlapping(start, end)
-                if i.known_from is None or i.known_from <= as_of
-            ]
+            held = [i for i in replay.overlapping(start, end) if i.known_by(as_of)]
             found = replay.judge.findings(held, as_of)
             counted = Counter(f.qualification for f in found)
             deaths = sum(i.fatalities.best or 0 for i in held)
