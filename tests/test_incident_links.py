@@ -221,3 +221,79 @@ def test_a_report_that_fits_two_rows_of_one_feed_links_to_neither(registry: Acto
     rows = [_incident("ucdp", "1"), _incident("ucdp", "2")]
     assert all(check_pair(r, news, registry).linked for r in rows)
     assert find_links([*rows, news], registry) == []
+
+
+# -- the candidates: every pair that meets the criteria, whatever the order or the density ----
+def _other_feeds(rows: list[Incident], seed: int) -> list[Incident]:
+    """Reports of some of the real rows by three other feeds: moved up to ~2 km and by up to
+    30 hours, coded as attacks of some means (so that some match one row, some two, some none)."""
+    import dataclasses
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(seed)
+    out: list[Incident] = []
+    for feed in ("report", "acled", "news"):
+        for row in rows:
+            if rng.random() < 0.5:
+                continue
+            place = row.place
+            if place.lat is not None and place.lon is not None:
+                place = dataclasses.replace(place, lat=place.lat + rng.uniform(-0.02, 0.02),
+                                            lon=place.lon + rng.uniform(-0.02, 0.02))  # fmt: skip
+            shift = timedelta(hours=rng.choice([-30, -12, 0, 0, 6, 30]))
+            window = dataclasses.replace(row.window, start=row.window.start + shift,
+                                         end=row.window.end + shift)  # fmt: skip
+            out.append(dataclasses.replace(
+                row, source_system=feed, source_id=f"{row.source_id}-{len(out)}", place=place,
+                window=window, category="Explosions/Remote violence",
+                sub_category=rng.choice(["Air/drone strike", "Shelling/artillery/missile attack",
+                                         "Remote explosive/landmine/IED"]),
+            ))  # fmt: skip
+    return out
+
+
+def _by_definition(
+    incidents: list[Incident], registry: ActorRegistry, only: set[str] | None = None
+) -> list[tuple[str, str]]:
+    """The links as the module's docstring defines them, over every pair (no candidate search):
+    all criteria met; then an incident meeting them with two of one other feed links to neither."""
+    from collections import Counter
+    from itertools import combinations
+
+    linked: list[tuple[str, str]] = []
+    for one, other in combinations(incidents, 2):
+        if one.source_system == other.source_system:
+            continue  # never linked (the first criterion), skipped here only to save time
+        if only is not None and one.key not in only and other.key not in only:
+            continue
+        check = check_pair(one, other, registry)
+        if check.linked:
+            linked.append((check.a, check.b))
+    matches: Counter[tuple[str, str]] = Counter()
+    for a, b in linked:
+        matches[(a, b.split(":")[0])] += 1
+        matches[(b, a.split(":")[0])] += 1
+    return sorted(
+        (a, b) for a, b in linked
+        if matches[(a, b.split(":")[0])] == 1 and matches[(b, a.split(":")[0])] == 1
+    )  # fmt: skip
+
+
+def test_the_candidate_search_finds_every_link_all_pairs_would(registry: ActorRegistry) -> None:
+    """The real September rows of Aleppo, Idlib and Hama governorates with other feeds' reports
+    of some of them: the links found are exactly those of checking every pair, for the whole
+    set and for an import's few keys, in any input order."""
+    from ceasefire.intake.ucdp import parse_ucdp
+
+    rows = [i for i in parse_ucdp(UCDP_SEPT, TZ).records
+            if any(g in i.place.admin1 for g in ("Aleppo", "Idlib", "Hama"))]  # fmt: skip
+    pool = [*rows, *_other_feeds(rows, seed=7)]
+    expected = _by_definition(pool, registry)
+    assert len(expected) >= 20, "the set exercises linking"
+    assert [(c.a, c.b) for c in find_links(pool, registry)] == expected
+    assert [(c.a, c.b) for c in find_links(pool[::-1], registry)] == expected
+    wanted = {i.key for i in pool[::9]}
+    assert [(c.a, c.b) for c in find_links(pool, registry, wanted)] == _by_definition(
+        pool, registry, wanted
+    )

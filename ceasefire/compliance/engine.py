@@ -33,7 +33,7 @@ from ceasefire.geo.areas import disc_description, disc_radius, discs_miss, zone_
 from ceasefire.geo.zones import precision_radius_m
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Axis, Incident
-from ceasefire.model.timewindow import TimeWindow
+from ceasefire.model.timewindow import TimeWindow, micros
 
 __all__ = [
     "REASON_CODES",
@@ -308,7 +308,7 @@ def judge_many(
             if instants is None:
                 instants = _instants(ctx)
             w = when
-            start, end = (w.start - _EPOCH) // _MICRO, (w.end - _EPOCH) // _MICRO
+            start, end = micros(w.start), micros(w.end)
             when = (
                 bisect_left(instants, start), bisect_right(instants, start),
                 bisect_left(instants, end), bisect_right(instants, end), w.precision,
@@ -489,10 +489,6 @@ class _Template:
         return clone
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
-
-
 def _instants(ctx: Context) -> list[int]:
     """Every instant the rules may compare an incident's window with: each date and date-time
     anywhere in the agreement (its phases, decisions, declarations, determinations, the actor
@@ -540,7 +536,7 @@ def _instants(ctx: Context) -> list[int]:
     walk(ctx.windows)
     if ctx.control is not None:
         walk(list(ctx.control.versions))
-    return sorted({(moment - _EPOCH) // _MICRO for moment in found})
+    return sorted({micros(moment) for moment in found})
 
 
 def _long(ctx: Context, window: TimeWindow) -> bool:

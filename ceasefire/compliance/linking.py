@@ -16,8 +16,8 @@ An incident that meets every criterion with two incidents of one other feed is l
 (it cannot say which event it reports; linking both would merge two events that feed counts
 apart), and a group that would hold two incidents of one feed is not merged.
 
-Candidates come from a sweep over the incidents sorted by start (a window ends at most
-:data:`MAX_WINDOW` after it starts), never from all pairs.  The linked group's representative is
+Candidates come, per other feed, from the incidents sorted by start (a window ends at most
+:data:`MAX_WINDOW` after it starts) and near in space, never from all pairs.  The linked group's representative is
 the member with the best place precision, then the narrowest window, then the most sources; the
 others are listed in its ``linked``, their sources added to its own.
 """
@@ -25,15 +25,19 @@ others are listed in its ``linked``, their sources added to its own.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+
 from ceasefire.compliance.engine import incident_codes
 from ceasefire.geo.zones import EARTH_RADIUS_M, precision_radius_m
 from ceasefire.model.actors import ActorRegistry
 from ceasefire.model.incidents import Axis, Incident, Judgement
+from ceasefire.model.timewindow import micros
 
 __all__ = [
     "LINKABLE",
@@ -162,36 +166,82 @@ def check_pair(a: Incident, b: Incident, registry: ActorRegistry) -> LinkCheck:
     return LinkCheck(a.key, b.key, criteria, detail)
 
 
+# the distance under which a pair is checked: the most two places within MAX_RADIUS_M each can
+# be apart, with room for rounding (check_pair measures it again exactly)
+_PREFILTER_M = 2 * MAX_RADIUS_M + 1.0
+
+
+class _Feed:
+    """One feed's candidates in start order: starts and ends (µs), points (radians), their
+    places in the pool."""
+
+    def __init__(self, members: list[tuple[int, Incident]]) -> None:
+        self.order = np.array([n for n, _ in members], dtype=np.int64)
+        self.starts = [micros(i.window.start) for _, i in members]
+        self.ends = np.array([micros(i.window.end) for _, i in members], dtype=np.int64)
+        self.lat = np.radians(np.array([i.place.lat for _, i in members], dtype=np.float64))
+        self.lon = np.radians(np.array([i.place.lon for _, i in members], dtype=np.float64))
+        self.cos_lat = np.cos(self.lat)
+
+    def distance(self, lat: float, lon: float, lo: int, hi: int) -> Any:
+        """Great-circle distances (m) from the point to members ``lo``–``hi`` (as _distance_m)."""
+        h = (np.sin((self.lat[lo:hi] - lat) / 2) ** 2
+             + math.cos(lat) * self.cos_lat[lo:hi] * np.sin((self.lon[lo:hi] - lon) / 2) ** 2)  # fmt: skip
+        return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
 def find_links(
     incidents: Sequence[Incident], registry: ActorRegistry, only: Iterable[str] | None = None
 ) -> list[LinkCheck]:
     """The pairs that meet every criterion, in key order; ``only``: pairs with one of these keys.
 
-    A sweep over the incidents sorted by start: a pair is checked only when the later one starts
-    before the earlier one ends, and a window longer than :data:`MAX_WINDOW` is never a candidate,
-    so the work grows with the incidents that overlap in time, not with all pairs."""
+    Candidates come per feed from the incidents sorted by start: a pair can link only when the
+    windows overlap and each is at most :data:`MAX_WINDOW` long, so the other one starts less than
+    that before this one does and before this one ends (two bisections); then the cheap
+    criterion, the distance, over those candidates at once; :func:`check_pair` for what is left.
+    The work grows with the incidents of the other feeds near in time (with ``only``: near the
+    wanted ones), never with all pairs."""
     wanted = set(only) if only is not None else None
     pool = sorted(
         (i for i in incidents
-         if i.source_system in LINKABLE and i.window.end - i.window.start <= MAX_WINDOW),
+         if i.source_system in LINKABLE and i.window.end - i.window.start <= MAX_WINDOW
+         and i.place.lat is not None and i.place.lon is not None),
         key=lambda i: (i.window.start, i.key),
     )  # fmt: skip
+    feeds = {
+        name: _Feed([(n, i) for n, i in enumerate(pool) if i.source_system == name])
+        for name in sorted({i.source_system for i in pool})
+    }
+    probes = range(len(pool)) if wanted is None else [
+        n for n, i in enumerate(pool) if i.key in wanted
+    ]  # fmt: skip
+    week = MAX_WINDOW // timedelta(microseconds=1)
     out: list[LinkCheck] = []
-    active: list[Incident] = []
-    for incident in pool:
-        active = [x for x in active if x.window.end > incident.window.start]
-        for other in active:
-            if other.source_system == incident.source_system:
+    seen: set[tuple[int, int]] = set()
+    for n in probes:
+        incident = pool[n]
+        start, end = micros(incident.window.start), micros(incident.window.end)
+        lat, lon = math.radians(incident.place.lat or 0.0), math.radians(incident.place.lon or 0.0)
+        for name, candidates in feeds.items():
+            if name == incident.source_system:
                 continue
-            if wanted is not None and other.key not in wanted and incident.key not in wanted:
+            lo = bisect_right(candidates.starts, start - week)
+            hi = bisect_left(candidates.starts, end)
+            if lo >= hi:
                 continue
-            distance = _distance_m(other, incident)
-            if distance is None or distance > 2 * MAX_RADIUS_M:
-                continue  # the cheap criterion first
-            check = check_pair(other, incident, registry)
-            if check.linked:
-                out.append(check)
-        active.append(incident)
+            near = np.nonzero(
+                (candidates.ends[lo:hi] > start)
+                & (candidates.distance(lat, lon, lo, hi) <= _PREFILTER_M)
+            )[0]
+            for m in near.tolist():
+                other = int(candidates.order[lo + m])
+                pair = (min(n, other), max(n, other))
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                check = check_pair(pool[pair[0]], pool[pair[1]], registry)
+                if check.linked:
+                    out.append(check)
     # an incident that matches two of one other feed's incidents cannot say which it is: neither
     # pair is linked (else two events that feed counts apart would be merged through it)
     matches: dict[tuple[str, str], int] = {}

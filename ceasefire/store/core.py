@@ -18,8 +18,9 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -420,6 +421,50 @@ class Store:
                 except BadField as exc:
                     _skipped("incident", key, exc)
         return out
+
+    def incidents_starting(self, first: datetime, last: datetime) -> list[Incident]:
+        """The stored incidents that start in ``[first, last)``, in start order, read through the
+        index on the start (what a search near in time needs, not the archive)."""
+        margin = timedelta(
+            days=1
+        )  # the stored text orders as the instant does, but for sub-seconds
+        out = []
+        with collector_paused():
+            for key, body in self.conn.execute(
+                "SELECT key, body FROM incidents WHERE start_utc >= ? AND start_utc < ? "
+                "ORDER BY start_utc, key",
+                ((first - margin).astimezone(UTC).isoformat(),
+                 (last + margin).astimezone(UTC).isoformat()),
+            ):  # fmt: skip
+                try:
+                    incident = incident_from_body(body)
+                except BadField as exc:
+                    _skipped("incident", key, exc)
+                    continue
+                if first <= incident.window.start < last:
+                    out.append(incident)
+        return out
+
+    def incident_span(self, keys: Iterable[str]) -> tuple[datetime, datetime] | None:
+        """The earliest start and the latest end among these incidents (``None``: none stored)."""
+        wanted = sorted(set(keys))
+        starts: list[str] = []
+        ends: list[str] = []
+        for n in range(0, len(wanted), 500):
+            chunk = wanted[n : n + 500]
+            row = self.conn.execute(
+                "SELECT min(start_utc), max(end_utc) FROM incidents WHERE key IN "
+                f"({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                starts.append(row[0])
+                ends.append(row[1])
+        if not starts:
+            return None
+        first = min(datetime.fromisoformat(s) for s in starts)
+        last = max(datetime.fromisoformat(e) for e in ends)
+        return first, last
 
     def incident(self, key: str) -> Incident | None:
         """The incident, or ``None`` when there is none (or its body is not in its stored form)."""
