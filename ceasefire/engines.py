@@ -45,6 +45,7 @@ from ceasefire.model.stored import incident_from_body
 __all__ = [
     "ENGINES",
     "FINDING_COLUMNS",
+    "LOCAL_SCHEDULER",
     "PartitionResult",
     "evaluate_partitions",
     "finding_lines",
@@ -61,6 +62,9 @@ FINDINGS_MARKER = "_CEASEFIRE_FINDINGS"  # hidden to Spark/Dask readers (leading
 BATCH_ROWS = 4096  # rows read at a time from a partition: memory stays bounded by the partition
 MERGE_ROWS = 65_536  # findings held at once while merging the partitions' files into one stream
 _PART_DIR = re.compile(r"[^=/]+=[^/]*")
+# a local cluster's scheduler: no dashboard, its HTTP endpoint on a free loopback port (the default,
+# 8787, clashes with any other cluster on the machine)
+LOCAL_SCHEDULER: dict[str, Any] = {"dashboard": False, "dashboard_address": "127.0.0.1:0"}
 SCALE_EXTRA = "pip install 'ceasefire[scale]'"
 
 
@@ -317,7 +321,8 @@ def _run_dask(
     cluster = None
     if scheduler is None:
         # one single-threaded worker process per core: judging is pure Python, held by the GIL
-        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+        cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None,
+                               scheduler_kwargs=LOCAL_SCHEDULER)  # fmt: skip
         client = Client(cluster)
     else:
         try:

@@ -59,9 +59,10 @@ def folder(stored: list[Incident], tmp_path_factory: pytest.TempPathFactory) -> 
 def scheduler() -> Iterator[str]:
     from distributed import LocalCluster
 
-    cluster = LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    )
+    from ceasefire.engines import LOCAL_SCHEDULER
+
+    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                           dashboard_address=None, scheduler_kwargs=LOCAL_SCHEDULER)  # fmt: skip
     yield str(cluster.scheduler_address)
     cluster.close()
 
