@@ -39,7 +39,7 @@ from ceasefire.compliance.phases import decision_effective, phase_windows
 from ceasefire.model.agreement import Agreement, Condition, Coverage
 from ceasefire.model.humanitarian import Convoy
 from ceasefire.model.incidents import Incident
-from ceasefire.model.timewindow import TimeWindow
+from ceasefire.model.timewindow import TimeWindow, from_micros, micros
 
 __all__ = [
     "INDICATOR",
@@ -56,6 +56,7 @@ MET, UNMET, CANNOT, PENDING = "met", "unmet", "cannot_evaluate", "pending"
 INDICATOR = "violence_indicator"
 MAX_DAYS = 20_000
 SHORT = timedelta(days=3)  # windows up to this long are found by their start
+_SHORT_US = SHORT // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -150,13 +151,22 @@ class _ViolenceMetric:
         self.decide_on = decide_on
         self.items = sorted(items, key=lambda item: (item[0].start, item[0].end))
         self.starts = [item[0].start for item in self.items]
+        self.starts_us = [micros(item[0].start) for item in self.items]
+        # per day: when each contribution became known (µs, sorted), and the running sums
         self._days: dict[
-            tuple[datetime, datetime], tuple[list[datetime], list[tuple[float, float, float]]]
+            tuple[datetime, datetime], tuple[NDArray[np.int64], NDArray[np.float64]]
         ] = {}
         self.longest = max((item[0].end - item[0].start for item in self.items), default=DAY)
         self.long = [item for item in self.items if item[0].end - item[0].start > SHORT]
-        self._origin: datetime | None = None
-        self._buckets: dict[int, list[int]] = {}
+        # the items as columns (µs since 1970; see micros), for the per-day sums in bulk
+        self._start_us = np.array([micros(i[0].start) for i in self.items], dtype=np.int64)
+        self._end_us = np.array([micros(i[0].end) for i in self.items], dtype=np.int64)
+        self._when_us = np.array(
+            [micros(i[2] if i[2] is not None else i[0].start) for i in self.items], dtype=np.int64
+        )
+        self._value = np.array([i[1] for i in self.items], dtype=np.float64)
+        self._sure = np.array([i[3] for i in self.items], dtype=np.bool_)
+        self._long_at = np.nonzero(self._end_us - self._start_us > _SHORT_US)[0]
         tz = agreement.timezone
         first = datetime.combine(baseline[0], time(0), tzinfo=tz)
         last = datetime.combine(baseline[1], time(0), tzinfo=tz) + DAY
@@ -195,70 +205,61 @@ class _ViolenceMetric:
                     low += value
         return estimate, low, high
 
-    def _overlapping(self, start: datetime, end: datetime) -> list[Item]:
-        """The items whose window overlaps [start, end).  Short windows are found by their start;
-        the few long ones (a multi-month UCDP event) through an index of the 24-hour steps they
-        cover, built once for the clock's origin."""
-        lo = bisect_left(self.starts, start - SHORT)
-        hi = bisect_left(self.starts, end)
-        found = [
-            item
-            for item in self.items[lo:hi]
-            if item[0].end > start and item[0].end - item[0].start <= SHORT
-        ]
-        if self.long:
-            if self._origin is None:
-                self._origin = start
-                self._buckets = {}
-                for n, item in enumerate(self.long):
-                    first = int((item[0].start - start) // DAY)
-                    last = int((item[0].end - start) // DAY)
-                    for k in range(first, last + 1):
-                        self._buckets.setdefault(k, []).append(n)
-            step = (start - self._origin) / DAY
-            index = int(step)
-            if step == index and end - start == DAY:
-                found.extend(self.long[n] for n in self._buckets.get(index, ()))
-            else:
-                found.extend(i for i in self.long if i[0].end > start and i[0].start < end)
-        return found
+    def _overlapping(self, start: int, end: int) -> NDArray[np.int64]:
+        """The positions of the items whose window overlaps [start, end) (µs): the short ones
+        found by their start, in order, then the few long ones (a multi-month UCDP event)."""
+        lo = bisect_left(self.starts_us, start - _SHORT_US)
+        hi = bisect_left(self.starts_us, end)
+        short = (
+            lo
+            + np.nonzero(
+                (self._end_us[lo:hi] > start)
+                & (self._end_us[lo:hi] - self._start_us[lo:hi] <= _SHORT_US)
+            )[0]
+        )
+        longs = self._long_at
+        longs = longs[(self._end_us[longs] > start) & (self._start_us[longs] < end)]
+        return np.concatenate([short, longs]).astype(np.int64)
 
     def known_count(self, start: datetime, end: datetime, as_of: datetime | None) -> int:
         """How many of the day's contributions were known at ``as_of``."""
         self.day_sums(start, end, None)
         times, _ = self._days[(start, end)]
-        return len(times) if as_of is None else bisect_right(times, as_of)
+        return len(times) if as_of is None else int(np.searchsorted(times, micros(as_of), "right"))
+
+    def last_known(self, start: datetime, end: datetime) -> datetime | None:
+        """When the last contribution to the day [start, end) became known (``None``: none, or
+        the day not summed yet)."""
+        cached = self._days.get((start, end))
+        if cached is None or not len(cached[0]):
+            return None
+        return from_micros(int(cached[0][-1]))
 
     def day_sums(
         self, start: datetime, end: datetime, as_of: datetime | None
     ) -> tuple[float, float, float]:
-        """Like :meth:`sum`, from per-day contributions sorted by when they became known."""
+        """Like :meth:`sum`, from per-day contributions sorted by when they became known (in
+        bulk over the day's items: each share is the overlap over the window's length in
+        seconds, as :meth:`TimeWindow.overlap_seconds` gives it, summed in the same order)."""
         cached = self._days.get((start, end))
         if cached is None:
-            contributions = []
-            for window, value, known, sure in self._overlapping(start, end):
-                if window.end <= start or window.start >= end:
-                    continue
-                share, overlaps, inside = _allocate(window, start, end)
-                when = known if known is not None else window.start
-                contributions.append(
-                    (
-                        when,
-                        value * share if sure else 0.0,
-                        value if inside and sure else 0.0,
-                        value if overlaps else 0.0,
-                    )
-                )
-            contributions.sort(key=lambda c: c[0])
-            times = [c[0] for c in contributions]
-            prefix = [(0.0, 0.0, 0.0)]
-            for _, e, lo_v, hi_v in contributions:
-                pe, pl, ph = prefix[-1]
-                prefix.append((pe + e, pl + lo_v, ph + hi_v))
-            cached = self._days[(start, end)] = (times, prefix)
+            s, e = micros(start), micros(end)
+            at = self._overlapping(s, e)
+            w_start, w_end, sure = self._start_us[at], self._end_us[at], self._sure[at]
+            value = self._value[at]
+            overlap = (np.minimum(w_end, e) - np.maximum(w_start, s)) / 1e6
+            share = np.maximum(overlap, 0.0) / ((w_end - w_start) / 1e6)
+            inside = (w_start >= s) & (w_end <= e)
+            order = np.argsort(self._when_us[at], kind="stable")
+            columns = np.zeros((len(at) + 1, 3), dtype=np.float64)
+            columns[1:, 0] = np.cumsum(np.where(sure, value * share, 0.0)[order])
+            columns[1:, 1] = np.cumsum(np.where(inside & sure, value, 0.0)[order])
+            columns[1:, 2] = np.cumsum(np.where(overlap > 0, value, 0.0)[order])
+            cached = self._days[(start, end)] = (self._when_us[at][order], columns)
         times, prefix = cached
-        count = len(times) if as_of is None else bisect_right(times, as_of)
-        return prefix[count]
+        count = len(times) if as_of is None else int(np.searchsorted(times, micros(as_of), "right"))
+        row = prefix[count]
+        return float(row[0]), float(row[1]), float(row[2])
 
     def day(self, start: datetime, end: datetime, as_of: datetime | None) -> dict[str, Any]:
         estimate, low, high = self.day_sums(start, end, as_of)
@@ -610,9 +611,9 @@ def _own_saturation(day: ClockDay, metrics: Metrics, convoys: Sequence[Convoy],
     known, the convoy events until it ended, the reset decisions that reach it."""
     moments = [day.end]
     for metric in (*metrics.conditions.values(), metrics.indicator):
-        times, _ = metric._days.get((day.start, day.end), ([], []))
-        if times:
-            moments.append(times[-1])
+        last = metric.last_known(day.start, day.end)
+        if last is not None:
+            moments.append(last)
     moments.extend(e.window.start for c in convoys for e in c.events if e.window.start < day.end)
     moments.extend(d.decided_at for d in resets if d.effective < day.end)
     if day.pending:

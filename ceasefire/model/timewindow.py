@@ -26,6 +26,7 @@ __all__ = [
     "Precision",
     "Relation",
     "TimeWindow",
+    "from_micros",
     "instant_in_range",
     "local_day_window",
     "micros",
@@ -119,6 +120,11 @@ def micros(moment: datetime) -> int:
     """An aware instant as whole microseconds since 1970 (UTC): exact (no float rounding), and
     quick to compare, sort and bisect in bulk."""
     return (moment - _EPOCH) // _MICRO
+
+
+def from_micros(value: int) -> datetime:
+    """The instant (UTC) of :func:`micros`'s count."""
+    return _EPOCH + timedelta(microseconds=int(value))
 
 
 def _stated_year(year: int, text: str) -> None:
