@@ -156,8 +156,13 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_PER_SECOND,
                burst: float = RATE_BURST, database_url: str | None = None,
                default_agreement: str = DEFAULT_AGREEMENT) -> FastAPI:  # fmt: skip
+    from ceasefire.dashboard.views import DashboardCache
+
     tz = tz or ZoneInfo("Asia/Damascus")
     buckets = Buckets(rate, burst)
+    # what the dashboard and the daily report show, built once per store state, agreement and
+    # audience (then each report is the day's work only)
+    views = DashboardCache()
     app = FastAPI(
         title="ceasefire", version="0.1.0", description="Ceasefire monitoring and verification API."
     )
@@ -615,7 +620,6 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         from datetime import date as date_type
 
         from ceasefire.reports import render_json
-        from ceasefire.service import replay_from_store
 
         try:
             day = date_type.fromisoformat(date)
@@ -624,9 +628,7 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         with store() as db:
             who = account(db, authorization)
             require("GET /reports/daily", who)
-            replay = replay_from_store(db, catalogue.load(db, agreement),
-                                       audience=audience_of(who))  # fmt: skip
-            data = replay.report(day)
+            data = views.model(db, catalogue.resolve(db, agreement), audience_of(who)).report(day)
         return Response(render_json(data), media_type="application/json")
 
     @app.get("/control/at")
@@ -717,5 +719,5 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
 
     from ceasefire.dashboard import register as register_dashboard
 
-    register_dashboard(app, tz, store, account, require, default_agreement)
+    register_dashboard(app, tz, store, account, require, default_agreement, cache=views)
     return app

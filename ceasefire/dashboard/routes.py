@@ -46,8 +46,11 @@ def register(
     account: Callable[[Store, str | None], Account | None],
     require: Callable[[str, Account | None], None],
     default_agreement: str = "syria-2016-09",
+    cache: Any = None,
 ) -> None:
-    """Add the page, its static files and the dashboard's endpoints to ``app``."""
+    """Add the page, its static files and the dashboard's endpoints to ``app``; ``cache``: the
+    server's :class:`~ceasefire.dashboard.views.DashboardCache` (shared with the API's daily
+    report), else one of its own."""
     from ceasefire.dashboard.views import (
         DashboardCache,
         basemap_layer,
@@ -58,7 +61,7 @@ def register(
     from ceasefire.geo.zone_export import zones_geojson
     from ceasefire.visibility import audience_of
 
-    cache = DashboardCache()
+    cache = cache if cache is not None else DashboardCache()
     opened = default_agreement if default_agreement in bundled_names() else bundled_names()[0]
 
     def caller(db: Store, endpoint: str, authorization: str | None) -> Account | None:

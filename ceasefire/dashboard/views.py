@@ -74,7 +74,8 @@ _MAX_REPORTS = 32  # daily reports kept per model (the days asked most recently)
 def store_state(db: Store) -> tuple[int, ...]:
     """A cheap fingerprint that changes whenever anything the dashboard shows may have changed."""
     row = db.conn.execute(
-        "SELECT (SELECT count(*) FROM incidents), (SELECT coalesce(max(id), 0) FROM batches), "
+        "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM records), "
+        "(SELECT coalesce(max(id), 0) FROM batches), "
         "(SELECT count(*) FROM distribution), "
         "(SELECT count(*) FROM distribution WHERE released_at IS NOT NULL), "
         "(SELECT count(*) FROM decisions), (SELECT count(*) FROM approvals), "
