@@ -152,7 +152,7 @@ def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]
     one event (:mod:`ceasefire.compliance.linking`); ``keys``: only pairs with one of these (the
     incidents an import added or changed).  Returns the new links' ids."""
     from ceasefire.agreements.loader import default_registry
-    from ceasefire.compliance.linking import MAX_WINDOW, find_links
+    from ceasefire.compliance.linking import MAX_WINDOW, find_links, near_box
 
     wanted = None if keys is None else list(keys)
     if wanted == []:
@@ -162,15 +162,19 @@ def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]
     # links between incidents everyone sees among those alone, links of a submission not yet
     # released among those and its own party's submissions.  Else an unreleased submission
     # could undo a link the public sees (and tell the public it exists).
-    # A pair links only when both windows overlap and are at most MAX_WINDOW long: so with keys,
-    # the incidents that start near those keys' windows are all the pairs can involve.
+    # A pair links only when both windows overlap and are at most MAX_WINDOW long, and both
+    # points lie within 2 × MAX_RADIUS_M: so with keys, the incidents that start near those keys'
+    # windows, in a box around their points, are all the pairs can involve.
     if wanted is None:
         everything = store.incidents()
     else:
         span = store.incident_span(wanted)
         if span is None:
             return []
-        everything = store.incidents_starting(span[0] - MAX_WINDOW, span[1])
+        first, last, box = span
+        if box is None:
+            return []  # none with a point: nothing to link
+        everything = store.incidents_starting(first - MAX_WINDOW, last, near_box(box))
     hidden = restrictions(store, PUBLIC).hidden
     party_of = {
         str(k): str(p) for k, p in store.conn.execute("SELECT key, party FROM distribution")

@@ -297,3 +297,64 @@ def test_the_candidate_search_finds_every_link_all_pairs_would(registry: ActorRe
     assert [(c.a, c.b) for c in find_links(pool, registry, wanted)] == _by_definition(
         pool, registry, wanted
     )
+
+
+def test_an_import_links_what_linking_the_whole_store_would(tmp_path: Path) -> None:
+    """The real September rows stored, then other feeds' reports of some of them imported in
+    three batches: the links each import records (read from the store near its incidents in
+    time and place) are those found over the whole store at once."""
+    from ceasefire.intake.ucdp import parse_ucdp
+    from ceasefire.model.batches import Batch
+    from ceasefire.service import link_incidents
+    from ceasefire.store import Store
+
+    rows = parse_ucdp(UCDP_SEPT, TZ).records
+    others = _other_feeds(rows, seed=11)
+
+    def links(store: Store) -> list[tuple[str, str]]:
+        return sorted((str(a), str(b)) for a, b in store.conn.execute(
+            "SELECT a, b FROM incident_links WHERE undone_at IS NULL"))  # fmt: skip
+
+    with Store(tmp_path / "batches") as store:
+        store.import_batch(Batch("ucdp", "rows.csv", list(rows)))
+        for feed in ("report", "acled", "news"):
+            batch = [i for i in others if i.source_system == feed]
+            summary = store.import_batch(Batch(feed, f"{feed}.jsonl", batch))
+            link_incidents(store, summary.changed_incidents)
+        by_import = links(store)
+    with Store(tmp_path / "whole") as store:
+        store.import_batch(Batch("all", "all", [*rows, *others]))
+        link_incidents(store)
+        whole = links(store)
+    assert len(whole) >= 20, "the set exercises linking"
+    assert by_import == whole
+
+
+def test_the_search_box_holds_every_point_close_enough_to_link() -> None:
+    """Points 0–50 km from a box's corners and edges, in every direction, at the latitudes of
+    Syria and far north: each lies in the box the search reads."""
+    import math
+    import random
+
+    from ceasefire.compliance.linking import MAX_RADIUS_M, near_box
+    from ceasefire.geo.zones import EARTH_RADIUS_M
+
+    rng = random.Random(3)
+    for lat0 in (32.3, 36.2, 37.3, 60.0, 75.0):
+        box = (lat0, lat0 + 0.3, 36.0, 36.4)
+        found = near_box(box)
+        assert found is not None
+        south, north, west, east = found
+        for _ in range(2000):
+            lat1 = rng.uniform(box[0], box[1])
+            lon1 = rng.choice([box[2], box[3], rng.uniform(box[2], box[3])])
+            bearing = rng.uniform(0, 2 * math.pi)
+            d = rng.uniform(0.9, 1.0) * 2 * MAX_RADIUS_M / EARTH_RADIUS_M
+            p1, l1 = math.radians(lat1), math.radians(lon1)
+            p2 = math.asin(math.sin(p1) * math.cos(d)
+                           + math.cos(p1) * math.sin(d) * math.cos(bearing))  # fmt: skip
+            l2 = l1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(p1),
+                                 math.cos(d) - math.sin(p1) * math.sin(p2))  # fmt: skip
+            assert south <= math.degrees(p2) <= north
+            assert west <= math.degrees(l2) <= east
+    assert near_box((84.0, 85.0, 0.0, 1.0)) is None  # near a pole a box cannot say it

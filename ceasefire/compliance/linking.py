@@ -47,6 +47,7 @@ __all__ = [
     "apply_links",
     "check_pair",
     "find_links",
+    "near_box",
 ]
 
 LINKABLE = frozenset({"news", "ucdp", "acled", "report"})  # the feeds that report events
@@ -188,6 +189,24 @@ class _Feed:
         h = (np.sin((self.lat[lo:hi] - lat) / 2) ** 2
              + math.cos(lat) * self.cos_lat[lo:hi] * np.sin((self.lon[lo:hi] - lon) / 2) ** 2)  # fmt: skip
         return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def near_box(
+    box: tuple[float, float, float, float],
+) -> tuple[float, float, float, float] | None:
+    """The box (south, north, west, east; degrees) holding every point close enough to link with
+    a point of ``box`` (within 2 × :data:`MAX_RADIUS_M`), with a tenth more room; ``None`` where a
+    box cannot say it (near a pole, across the antimeridian)."""
+    reach = math.degrees(_PREFILTER_M / EARTH_RADIUS_M) * 1.1
+    south, north, west, east = box[0] - reach, box[1] + reach, box[2], box[3]
+    widest = max(abs(south), abs(north))
+    if widest >= 80.0:
+        return None
+    spread = reach / math.cos(math.radians(widest))
+    west, east = west - spread, east + spread
+    if west < -180.0 or east > 180.0:
+        return None
+    return south, north, west, east
 
 
 def find_links(

@@ -17,9 +17,11 @@ from __future__ import annotations
 import csv
 import gc
 import gzip
+import heapq
 import io
 import json
 import threading
+from bisect import insort
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,6 +34,7 @@ from ceasefire.catalogue import Resolved
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
 from ceasefire.errors import ConfigError, NotFoundError
+from ceasefire.geo.control_store import KIND as CONTROL_KIND
 from ceasefire.governance import decision_status
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident, Judgement
@@ -69,6 +72,21 @@ _PUBLIC_FINDING_KEYS = ("incident", "qualification", "codes", "obligations", "be
                         "attribution", "occurrence", "phase", "explanation")  # fmt: skip
 _MAX_CACHED = 8
 _MAX_REPORTS = 32  # daily reports kept per model (the days asked most recently)
+
+
+# positions in store_state's tuple
+_COUNT, _BATCH = 0, 2  # incidents stored; the latest import batch
+_SAME_JUDGE = slice(3, 7)  # restrictions and releases, decisions, approvals: what the judge reads
+_INSERT_ONE_BY_ONE = 1_000  # incidents an import wrote, put in place one by one (else merged)
+
+
+@dataclass(frozen=True)
+class _Delta:
+    """How one state's incidents were read from the state ``before``'s."""
+
+    before: tuple[int, ...]
+    keys: frozenset[str]  # the incidents read anew (added or revised)
+    control: bool  # whether one of them, before or after, is an event the control map reads
 
 
 def store_state(db: Store) -> tuple[int, ...]:
@@ -153,16 +171,55 @@ class DashboardCache:
         self._control: dict[tuple[tuple[int, ...], frozenset[str], date], dict[str, Any]] = {}
         self._control_maps: dict[tuple[tuple[int, ...], frozenset[str]], Any] = {}
         self._incidents: dict[tuple[int, ...], list[Incident]] = {}
+        # how the incidents of a state were read from those of the state before: the keys read
+        # anew, and whether any of them (before or after) is an event the control map reads
+        self._deltas: dict[tuple[int, ...], _Delta] = {}
         self._build_lock = threading.RLock()
 
     def _all_incidents(self, db: Store, state: tuple[int, ...]) -> list[Incident]:
-        """Every stored incident, read once per store state (start order)."""
+        """Every stored incident, once per store state (start order): after an import, the
+        incidents of the state before with those the new batches wrote read anew (the whole
+        store only when that does not add up: a row written outside an import)."""
         if state not in self._incidents:
-            incidents = sorted(db.incidents(), key=lambda i: (i.window.start, i.key))
-            with self._lock:
-                self._incidents.clear()
-                self._incidents[state] = incidents
+            with self._build_lock:
+                if state not in self._incidents:
+                    incidents, delta = self._read_incidents(db, state)
+                    with self._lock:
+                        self._incidents.clear()
+                        self._incidents[state] = incidents
+                        self._deltas.clear()
+                        if delta is not None:
+                            self._deltas[state] = delta
         return self._incidents[state]
+
+    def _read_incidents(
+        self, db: Store, state: tuple[int, ...]
+    ) -> tuple[list[Incident], _Delta | None]:
+        from ceasefire.geo.control_store import affects_control
+
+        def order(i: Incident) -> tuple[Any, str]:
+            return (i.window.start, i.key)
+
+        if self._incidents:
+            ((before, kept),) = self._incidents.items()
+            if state[_BATCH] >= before[_BATCH]:
+                rows = db.incidents_since(before[_BATCH])
+                fresh = {k: i for k, i in rows if i is not None}
+                if len(fresh) == len(rows):
+                    replaced = [i for i in kept if i.key in fresh]
+                    if len(kept) - len(replaced) + len(fresh) == state[_COUNT]:
+                        control = any(affects_control(i) for i in (*replaced, *fresh.values()))
+                        incidents = (
+                            [i for i in kept if i.key not in fresh] if replaced else list(kept)
+                        )
+                        added = sorted(fresh.values(), key=order)
+                        if len(added) <= _INSERT_ONE_BY_ONE:
+                            for incident in added:
+                                insort(incidents, incident, key=order)
+                        else:
+                            incidents = list(heapq.merge(incidents, added, key=order))
+                        return incidents, _Delta(before, frozenset(fresh), control)
+        return sorted(db.incidents(), key=order), None
 
     def _visible(
         self, db: Store, state: tuple[int, ...], who: Audience
@@ -190,14 +247,42 @@ class DashboardCache:
         from ceasefire.service import judge_for
 
         judged = self._all_incidents(db, state) if not unseen else incidents
-        judge = judge_for(db, ref.agreement, judged, audience=who)
-        findings = judge.findings(judged)
-        base = _Base(judge, judged, {f.incident: f for f in findings})
+        base = self._base_after_import(db, ref, state, judged, unseen)
+        if base is None:
+            judge = judge_for(db, ref.agreement, judged, audience=who)
+            findings = judge.findings(judged)
+            base = _Base(judge, judged, {f.incident: f for f in findings})
         with self._lock:
             self._bases[key] = base
             while len(self._bases) > _MAX_CACHED // 2:
                 self._bases.pop(next(iter(self._bases)))
         return base
+
+    def _base_after_import(
+        self, db: Store, ref: Resolved, state: tuple[int, ...], judged: list[Incident],
+        unseen: frozenset[str],
+    ) -> _Base | None:  # fmt: skip
+        """The base of the state before with only the incidents an import wrote judged, when
+        nothing else a finding depends on changed: the same agreement, decisions, approvals and
+        restrictions, no control statement and no territorial event among what was written (so
+        the same judge); a finding depends on the judge and its own incident only.  ``None``:
+        build it whole."""
+        delta = self._deltas.get(state)
+        if delta is None or unseen or delta.control:
+            return None
+        before = self._bases.get((ref.key, delta.before, unseen))
+        if before is None or state[_SAME_JUDGE] != delta.before[_SAME_JUDGE]:
+            return None
+        statements = db.conn.execute(
+            "SELECT count(*) FROM records WHERE kind = ? AND batch_id > ?",
+            (CONTROL_KIND, delta.before[_BATCH]),
+        ).fetchone()[0]
+        if statements:
+            return None
+        fresh = [i for i in judged if i.key in delta.keys]
+        findings = dict(before.findings)
+        findings.update((f.incident, f) for f in before.judge.findings(fresh))
+        return _Base(before.judge, judged, findings)
 
     def model(self, db: Store, ref: Resolved, who: Audience) -> _Model:
         state = store_state(db)

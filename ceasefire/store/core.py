@@ -422,20 +422,41 @@ class Store:
                     _skipped("incident", key, exc)
         return out
 
-    def incidents_starting(self, first: datetime, last: datetime) -> list[Incident]:
-        """The stored incidents that start in ``[first, last)``, in start order, read through the
-        index on the start (what a search near in time needs, not the archive)."""
+    def incidents_since(self, batch: int) -> list[tuple[str, Incident | None]]:
+        """The incidents imports after batch ``batch`` added or revised, as they are now, in start
+        order (``None``: a body not in its stored form, skipped with a warning)."""
+        out: list[tuple[str, Incident | None]] = []
+        with collector_paused():
+            for key, body in self.conn.execute(
+                "SELECT key, body FROM incidents WHERE batch_id > ? ORDER BY start_utc, key",
+                (batch,),
+            ):
+                try:
+                    out.append((str(key), incident_from_body(body)))
+                except BadField as exc:
+                    _skipped("incident", key, exc)
+                    out.append((str(key), None))
+        return out
+
+    def incidents_starting(
+        self, first: datetime, last: datetime,
+        box: tuple[float, float, float, float] | None = None,
+    ) -> list[Incident]:  # fmt: skip
+        """The stored incidents that start in ``[first, last)`` (and, with ``box`` = (south,
+        north, west, east) in degrees, whose point lies in it), in start order, read through the
+        index on the start: what a search near in time and place needs, not the archive."""
         margin = timedelta(
             days=1
         )  # the stored text orders as the instant does, but for sub-seconds
+        sql = "SELECT key, body FROM incidents WHERE start_utc >= ? AND start_utc < ?"
+        args: list[Any] = [(first - margin).astimezone(UTC).isoformat(),
+                           (last + margin).astimezone(UTC).isoformat()]  # fmt: skip
+        if box is not None:
+            sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
+            args.extend(box)
         out = []
         with collector_paused():
-            for key, body in self.conn.execute(
-                "SELECT key, body FROM incidents WHERE start_utc >= ? AND start_utc < ? "
-                "ORDER BY start_utc, key",
-                ((first - margin).astimezone(UTC).isoformat(),
-                 (last + margin).astimezone(UTC).isoformat()),
-            ):  # fmt: skip
+            for key, body in self.conn.execute(sql + " ORDER BY start_utc, key", tuple(args)):
                 try:
                     incident = incident_from_body(body)
                 except BadField as exc:
@@ -445,26 +466,36 @@ class Store:
                     out.append(incident)
         return out
 
-    def incident_span(self, keys: Iterable[str]) -> tuple[datetime, datetime] | None:
-        """The earliest start and the latest end among these incidents (``None``: none stored)."""
+    def incident_span(
+        self, keys: Iterable[str]
+    ) -> tuple[datetime, datetime, tuple[float, float, float, float] | None] | None:
+        """The earliest start and the latest end among these incidents, and the box (south,
+        north, west, east) of their points (``None``: none has one); ``None``: none stored."""
         wanted = sorted(set(keys))
         starts: list[str] = []
         ends: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
         for n in range(0, len(wanted), 500):
             chunk = wanted[n : n + 500]
             row = self.conn.execute(
-                "SELECT min(start_utc), max(end_utc) FROM incidents WHERE key IN "
-                f"({', '.join('?' * len(chunk))})",
+                "SELECT min(start_utc), max(end_utc), min(lat), max(lat), min(lon), max(lon) "
+                f"FROM incidents WHERE key IN ({', '.join('?' * len(chunk))})",
                 tuple(chunk),
             ).fetchone()
             if row is not None and row[0] is not None:
                 starts.append(row[0])
                 ends.append(row[1])
+                if row[2] is not None:
+                    boxes.append((float(row[2]), float(row[3]), float(row[4]), float(row[5])))
         if not starts:
             return None
         first = min(datetime.fromisoformat(s) for s in starts)
         last = max(datetime.fromisoformat(e) for e in ends)
-        return first, last
+        box = None
+        if boxes:
+            box = (min(b[0] for b in boxes), max(b[1] for b in boxes),
+                   min(b[2] for b in boxes), max(b[3] for b in boxes))  # fmt: skip
+        return first, last, box
 
     def incident(self, key: str) -> Incident | None:
         """The incident, or ``None`` when there is none (or its body is not in its stored form)."""

@@ -345,4 +345,6 @@ MIGRATIONS: tuple[str | dict[str, str], ...] = (
     # 12: the audit covers news_sources and news_lines (the boilerplate later runs drop); no
     # schema change: the upgrade seals the rows then present (ceasefire.store.core)
     "",
+    # 13: the incidents an import wrote (a view cache reads only what changed since it was built)
+    "CREATE INDEX incidents_batch ON incidents(batch_id)",
 )
