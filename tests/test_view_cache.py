@@ -53,5 +53,6 @@ def test_after_an_import_the_views_are_those_of_a_fresh_cache(tmp_path: Path) ->
             assert after == _views(DashboardCache(), db)
             assert after != before  # the report is in them
             before = after
-        keys = [json.loads(k)["incident"] for k in before[f"findings {PUBLIC.scope}"]]  # type: ignore[union-attr]
-        assert any(k.endswith("r-cache") for k in keys)
+        public = before[f"findings {PUBLIC.scope}"]
+        assert isinstance(public, list)
+        assert any(json.loads(k)["incident"].endswith("r-cache") for k in public)
