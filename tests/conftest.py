@@ -41,6 +41,15 @@ def sept_incidents() -> list[Incident]:
     return batch.records
 
 
+# a monitor's report of shelling in Aleppo city on 15 Sept 2016, written for these tests
+MONITOR_REPORT: dict[str, object] = {
+    "id": "r-1", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
+    "reporter": {"name": "monitor team 2", "type": "monitor"}, "time": {"at": "2016-09-15"},
+    "place": {"name": "Aleppo", "lat": 36.2, "lon": 37.15, "admin1": "Aleppo Governorate"},
+    "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
+}  # fmt: skip
+
+
 # The whole suite runs on SQLite and, with CEASEFIRE_TEST_POSTGRES set to a PostgreSQL/PostGIS
 # database URL (scripts/postgres starts one; .ci/run does both runs), on PostgreSQL: the library,
 # and any server or CLI subprocess a test starts, then read CEASEFIRE_DATABASE_URL with

@@ -17,19 +17,14 @@ from ceasefire.intake.common import Batch
 from ceasefire.pipeline.evidence import NewsStory
 from ceasefire.service import import_file
 from ceasefire.store import Store
-from tests.conftest import TZ, UCDP_SEPT
+from tests.conftest import MONITOR_REPORT, TZ, UCDP_SEPT
 from tests.guarantor_keys import register
 from tests.test_catalogue import registrable_agreement
 
 ROLES = ("admin", "guarantor", "party", "monitor", "public")  # "other_party" is a second party cell
 KEYS: dict[str, PrivateKey] = {}  # the guarantors' keys, made and registered by the fixture
 TOKENS: dict[str, str] = {}
-REPORT = {
-    "id": "r-1", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
-    "reporter": {"name": "monitor team 2", "type": "monitor"}, "time": {"at": "2016-09-15"},
-    "place": {"name": "Aleppo", "lat": 36.2, "lon": 37.15, "admin1": "Aleppo Governorate"},
-    "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
-}  # fmt: skip
+REPORT = MONITOR_REPORT
 # a stored news story written for these tests (ingest stores them: tests/test_news_briefs.py)
 STORY = NewsStory("story-n1", {
     "documents": [{"id": "n1", "outlet": "paper-one", "published": "2016-09-14T12:00:00+03:00",

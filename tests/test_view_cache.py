@@ -14,15 +14,10 @@ from ceasefire.reports import render_json
 from ceasefire.service import bundled_data, import_file
 from ceasefire.store import Store
 from ceasefire.visibility import OPERATOR, PUBLIC
-from tests.conftest import TZ, UCDP_SEPT
+from tests.conftest import MONITOR_REPORT, TZ, UCDP_SEPT
 
 DAY = date(2016, 9, 15)
-REPORT = {
-    "id": "r-cache", "kind": "incident", "reported_at": "2016-09-15T10:00+03:00",
-    "reporter": {"name": "monitor team 2", "type": "monitor"}, "time": {"at": "2016-09-15"},
-    "place": {"name": "Aleppo", "lat": 36.2, "lon": 37.15, "admin1": "Aleppo Governorate"},
-    "actors": [{"name": "Government of Syria", "role": "perpetrator"}], "category": "ATK.IND",
-}  # fmt: skip
+REPORT = {**MONITOR_REPORT, "id": "r-cache"}
 
 
 def _views(cache: DashboardCache, db: Store) -> dict[str, object]:

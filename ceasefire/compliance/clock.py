@@ -151,7 +151,6 @@ class _ViolenceMetric:
         self.decide_on = decide_on
         self.items = sorted(items, key=lambda item: (item[0].start, item[0].end))
         self.starts = [item[0].start for item in self.items]
-        self.starts_us = [micros(item[0].start) for item in self.items]
         # per day: when each contribution became known (µs, sorted), and the running sums
         self._days: dict[
             tuple[datetime, datetime], tuple[NDArray[np.int64], NDArray[np.float64]]
@@ -208,8 +207,8 @@ class _ViolenceMetric:
     def _overlapping(self, start: int, end: int) -> NDArray[np.int64]:
         """The positions of the items whose window overlaps [start, end) (µs): the short ones
         found by their start, in order, then the few long ones (a multi-month UCDP event)."""
-        lo = bisect_left(self.starts_us, start - _SHORT_US)
-        hi = bisect_left(self.starts_us, end)
+        lo = int(np.searchsorted(self._start_us, start - _SHORT_US, "left"))
+        hi = int(np.searchsorted(self._start_us, end, "left"))
         short = (
             lo
             + np.nonzero(

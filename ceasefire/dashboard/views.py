@@ -35,6 +35,7 @@ from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
 from ceasefire.errors import ConfigError, NotFoundError
 from ceasefire.geo.control_store import KIND as CONTROL_KIND
+from ceasefire.geo.control_store import affects_control
 from ceasefire.governance import decision_status
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Incident, Judgement
@@ -195,8 +196,6 @@ class DashboardCache:
     def _read_incidents(
         self, db: Store, state: tuple[int, ...]
     ) -> tuple[list[Incident], _Delta | None]:
-        from ceasefire.geo.control_store import affects_control
-
         def order(i: Incident) -> tuple[Any, str]:
             return (i.window.start, i.key)
 
@@ -226,8 +225,6 @@ class DashboardCache:
     ) -> tuple[Restrictions, list[Incident], frozenset[str]]:
         """The incidents ``who`` may see (reporters withheld where due), and the keys of those it
         may not see that would change the control map (scopes hiding none share one judge)."""
-        from ceasefire.geo.control_store import affects_control
-
         everything = self._all_incidents(db, state)
         r = restrictions(db, who)
         unseen = frozenset(i.key for i in everything if not r.may_see(i.key) and affects_control(i))

@@ -408,35 +408,32 @@ class Store:
         return outcome
 
     # -- reading -----------------------------------------------------------------------
-    def incidents(self) -> list[Incident]:
-        """Every stored incident, in start order (read with the cyclic collector paused: see
-        ``ceasefire._gc``); a body not in its stored form is skipped with a warning."""
-        out = []
-        with collector_paused():
-            for key, body in self.conn.execute(
-                "SELECT key, body FROM incidents ORDER BY start_utc, key"
-            ):
-                try:
-                    out.append(incident_from_body(body))
-                except BadField as exc:
-                    _skipped("incident", key, exc)
-        return out
-
-    def incidents_since(self, batch: int) -> list[tuple[str, Incident | None]]:
-        """The incidents imports after batch ``batch`` added or revised, as they are now, in start
-        order (``None``: a body not in its stored form, skipped with a warning)."""
+    def _decoded(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[str, Incident | None]]:
+        """Rows ``(key, body)`` of ``sql`` as incidents (read with the cyclic collector paused:
+        see ``ceasefire._gc``); ``None`` for a body not in its stored form, skipped with a
+        warning."""
         out: list[tuple[str, Incident | None]] = []
         with collector_paused():
-            for key, body in self.conn.execute(
-                "SELECT key, body FROM incidents WHERE batch_id > ? ORDER BY start_utc, key",
-                (batch,),
-            ):
+            for key, body in self.conn.execute(sql, args):
                 try:
                     out.append((str(key), incident_from_body(body)))
                 except BadField as exc:
                     _skipped("incident", key, exc)
                     out.append((str(key), None))
         return out
+
+    def incidents(self) -> list[Incident]:
+        """Every stored incident, in start order; a body not in its stored form is skipped with a
+        warning."""
+        rows = self._decoded("SELECT key, body FROM incidents ORDER BY start_utc, key")
+        return [i for _, i in rows if i is not None]
+
+    def incidents_since(self, batch: int) -> list[tuple[str, Incident | None]]:
+        """The incidents imports after batch ``batch`` added or revised, as they are now, in start
+        order (``None``: a body not in its stored form, skipped with a warning)."""
+        return self._decoded(
+            "SELECT key, body FROM incidents WHERE batch_id > ? ORDER BY start_utc, key", (batch,)
+        )
 
     def incidents_starting(
         self, first: datetime, last: datetime,
@@ -454,17 +451,8 @@ class Store:
         if box is not None:
             sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
             args.extend(box)
-        out = []
-        with collector_paused():
-            for key, body in self.conn.execute(sql + " ORDER BY start_utc, key", tuple(args)):
-                try:
-                    incident = incident_from_body(body)
-                except BadField as exc:
-                    _skipped("incident", key, exc)
-                    continue
-                if first <= incident.window.start < last:
-                    out.append(incident)
-        return out
+        rows = self._decoded(sql + " ORDER BY start_utc, key", tuple(args))
+        return [i for _, i in rows if i is not None and first <= i.window.start < last]
 
     def incident_span(
         self, keys: Iterable[str]
