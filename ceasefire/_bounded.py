@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["BoundedMemo"]
+__all__ = ["BoundedMemo", "IdentityMemo"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -63,3 +63,38 @@ class BoundedMemo(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+class IdentityMemo(Generic[K, V]):
+    """Values derived from objects, found by the object itself (its identity, not its equality:
+    an incident compares by every field, which costs more than deriving).  The memo holds each
+    object it answers for, so an id cannot be reused while its entry lives; past ``limit``
+    entries it starts again empty.  Shared by the states of a cache that keep the same objects
+    (the incidents an import did not touch), so what was derived once is not derived again."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}.")
+        self.limit = limit
+        self._items: dict[int, tuple[K, V]] = {}
+
+    def get(self, obj: K) -> V | None:
+        hit = self._items.get(id(obj))
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def get_many(self, objs: Iterable[K]) -> list[V | None]:
+        """:meth:`get` for each object, in order (one call for a whole archive's incidents)."""
+        items = self._items
+        return [
+            hit[1] if (hit := items.get(id(obj))) is not None and hit[0] is obj else None
+            for obj in objs
+        ]
+
+    def put(self, obj: K, value: V) -> V:
+        if len(self._items) >= self.limit:
+            self._items = {}  # a fresh table: a reader holding the old one still finds its own
+        self._items[id(obj)] = (obj, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -208,10 +208,14 @@ def links_for(store: Store, incidents: list[Incident]) -> list[dict[str, Any]]:
     from ceasefire.agreements.loader import default_registry
     from ceasefire.compliance.linking import check_pair
 
-    by_key = {i.key: i for i in incidents}
+    links = store.links()
+    if not links:
+        return []
+    wanted = {k for link in links for k in (link["a"], link["b"])}
+    by_key = {i.key: i for i in incidents if i.key in wanted}
     registry = None
     out = []
-    for link in store.links():
+    for link in links:
         a, b = by_key.get(link["a"]), by_key.get(link["b"])
         if a is None or b is None:
             continue

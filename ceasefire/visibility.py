@@ -153,8 +153,9 @@ def restrictions(store: Store, audience: Audience) -> Restrictions:
 def visible_incidents(incidents: Iterable[Incident], r: Restrictions) -> list[Incident]:
     """The incidents ``r``'s audience may see, reporter identities withheld where it may not."""
     out = []
+    hidden = r.hidden
     for incident in incidents:
-        if not r.may_see(incident.key):
+        if incident.key in hidden:  # r.may_see, inline: called for every incident of the archive
             continue
         if incident.source_system == "report" and not r.sees_reporter(incident.key):
             incident = withhold_reporter(incident)

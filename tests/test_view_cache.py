@@ -1,6 +1,8 @@
 """The server's view cache after an import (issue 15: incremental): the dashboard and the daily
 report are rebuilt from the state before with only what the import wrote read and judged, and
-they say exactly what a cache built from nothing says — findings, the map layer, the report."""
+they say exactly what a cache built from nothing says — findings, the map layer, the party cards,
+the control map, the report (as the API sends it); and an import that changes the ground redraws
+the control map."""
 
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ def _views(cache: DashboardCache, db: Store) -> dict[str, object]:
         )
         out[f"layer {who.scope}"] = cache.layer(db, ref, who)
         out[f"report {who.scope}"] = render_json(model.report(DAY))
+        out[f"report bytes {who.scope}"] = model.report_json(DAY)
+        out[f"cards {who.scope}"] = cache.scorecards(db, ref, who)
+        out[f"control {who.scope}"] = cache.control_map(db, DAY, TZ, who)
     return out
 
 
@@ -51,3 +56,37 @@ def test_after_an_import_the_views_are_those_of_a_fresh_cache(tmp_path: Path) ->
         public = before[f"findings {PUBLIC.scope}"]
         assert isinstance(public, list)
         assert any(json.loads(k)["incident"].endswith("r-cache") for k in public)
+
+
+def _held(collection: dict[str, object], area: str) -> object:
+    features = collection["features"]
+    assert isinstance(features, list)
+    return next(f["properties"]["actors"] for f in features if f["id"] == area)
+
+
+def test_an_import_that_changes_the_ground_redraws_the_control_map(tmp_path: Path) -> None:
+    """A synthetic ACLED row (written for this test): the army regains Haydariyeh (N0122) on
+    22 Nov 2016.  The view cache must not lend the control map of the state before."""
+    from ceasefire.geo.control import packaged_areas
+    from ceasefire.intake.acled import ACLED_COLUMNS
+
+    point = packaged_areas("neighbourhood")["N0122"][1].representative_point()
+    row = dict.fromkeys(ACLED_COLUMNS, "")
+    row.update({
+        "event_id_cnty": "SYRTEST1", "event_date": "2016-11-22", "year": "2016", "time_precision": "1",
+        "disorder_type": "Political violence", "event_type": "Battles",
+        "sub_event_type": "Government regains territory", "actor1": "Military Forces of Syria (2000-)",
+        "country": "Syria", "admin1": "Aleppo", "location": "Aleppo - Haydariyeh",
+        "latitude": f"{point.y:.6f}", "longitude": f"{point.x:.6f}", "geo_precision": "1",
+        "source": "test source", "fatalities": "0",
+    })  # fmt: skip
+    acled = tmp_path / "acled.csv"
+    acled.write_text(",".join(ACLED_COLUMNS) + "\n" + ",".join(row[c] for c in ACLED_COLUMNS) + "\n",
+                     encoding="utf-8")  # fmt: skip
+    day = date(2016, 11, 25)
+    with Store(tmp_path / "ws") as db:
+        import_file(db, "ucdp", UCDP_SEPT, TZ)
+        cache = DashboardCache()
+        assert _held(cache.control_map(db, day, TZ, PUBLIC), "N0122") == ["SYR_INSURGENTS"]
+        import_file(db, "acled", acled, TZ)
+        assert _held(cache.control_map(db, day, TZ, PUBLIC), "N0122") == ["SYR_GOV"]

@@ -256,8 +256,12 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         with store() as db:
             who = account(db, authorization)
             require("GET /findings", who)
-            pairs = evaluate_store(db, catalogue.load(db, agreement), when,
-                                   audience=audience_of(who))  # fmt: skip
+            if when is None:  # as known now: the findings the server keeps per store state
+                model = views.model(db, catalogue.resolve(db, agreement), audience_of(who))
+                pairs = [(i, model.finding(i.key)) for i in model.incidents]
+            else:
+                pairs = evaluate_store(db, catalogue.load(db, agreement), when,
+                                       audience=audience_of(who))  # fmt: skip
         return [f.to_json() for _, f in sorted(pairs, key=lambda p: p[0].key)]
 
     writer = IntakeWriter(store)
@@ -619,8 +623,6 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
     def daily(agreement: str, date: str, authorization: str | None = Header(default=None)) -> Any:
         from datetime import date as date_type
 
-        from ceasefire.reports import render_json
-
         try:
             day = date_type.fromisoformat(date)
         except ValueError:
@@ -628,8 +630,8 @@ def create_app(workspace: Path, tz: ZoneInfo | None = None, rate: float = RATE_P
         with store() as db:
             who = account(db, authorization)
             require("GET /reports/daily", who)
-            data = views.model(db, catalogue.resolve(db, agreement), audience_of(who)).report(day)
-        return Response(render_json(data), media_type="application/json")
+            model = views.model(db, catalogue.resolve(db, agreement), audience_of(who))
+        return Response(model.report_json(day), media_type="application/json")
 
     @app.get("/control/at")
     def control_at(

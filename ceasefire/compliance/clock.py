@@ -24,7 +24,7 @@ A day that is not over at the moment asked about, or that ends after the last da
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ceasefire._bounded import IdentityMemo
 from ceasefire.compliance.coverage import incident_sides
 from ceasefire.compliance.phases import decision_effective, phase_windows
 from ceasefire.model.agreement import Agreement, Condition, Coverage
@@ -57,6 +58,8 @@ INDICATOR = "violence_indicator"
 MAX_DAYS = 20_000
 SHORT = timedelta(days=3)  # windows up to this long are found by their start
 _SHORT_US = SHORT // timedelta(microseconds=1)
+_DAY_US = DAY // timedelta(microseconds=1)
+_ITEMS_KEPT = 2_000_000  # incidents whose metric items are kept for the next preparation
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def _allocate(window: TimeWindow, start: datetime, end: datetime) -> tuple[float
 
 
 Item = tuple[TimeWindow, float, datetime | None, bool]  # window, value, known from, surely in area
+# an item with its window's start, end and when it became known (µs since 1970; see micros)
+Row = tuple[Item, tuple[int, int, int]]
 
 
 class _ViolenceMetric:
@@ -141,7 +146,7 @@ class _ViolenceMetric:
         self,
         agreement: Agreement,
         metric: str,
-        items: list[Item],
+        items: list[Row],
         baseline: tuple[date, date],
         ratio: float | None,
         decide_on: str,
@@ -149,23 +154,27 @@ class _ViolenceMetric:
         self.metric = metric
         self.ratio = ratio
         self.decide_on = decide_on
-        self.items = sorted(items, key=lambda item: (item[0].start, item[0].end))
-        self.starts = [item[0].start for item in self.items]
+        # the items as columns (µs since 1970; see micros), sorted by window start then end as a
+        # stable sort of the incidents' order would (numpy's lexsort is stable)
+        at = np.array([r for _, r in items], dtype=np.int64).reshape(len(items), 3)
+        order = np.lexsort((at[:, 1], at[:, 0]))
+        self.items = [items[i][0] for i in order.tolist()]
+        at = at[order]
+        self._start_us, self._end_us, self._when_us = (
+            at[:, 0].copy(),
+            at[:, 1].copy(),
+            at[:, 2].copy(),
+        )
         # per day: when each contribution became known (µs, sorted), and the running sums
         self._days: dict[
             tuple[datetime, datetime], tuple[NDArray[np.int64], NDArray[np.float64]]
         ] = {}
-        self.longest = max((item[0].end - item[0].start for item in self.items), default=DAY)
-        self.long = [item for item in self.items if item[0].end - item[0].start > SHORT]
-        # the items as columns (µs since 1970; see micros), for the per-day sums in bulk
-        self._start_us = np.array([micros(i[0].start) for i in self.items], dtype=np.int64)
-        self._end_us = np.array([micros(i[0].end) for i in self.items], dtype=np.int64)
-        self._when_us = np.array(
-            [micros(i[2] if i[2] is not None else i[0].start) for i in self.items], dtype=np.int64
-        )
+        spans = self._end_us - self._start_us
+        self._longest_us = int(spans.max()) if len(spans) else _DAY_US
         self._value = np.array([i[1] for i in self.items], dtype=np.float64)
         self._sure = np.array([i[3] for i in self.items], dtype=np.bool_)
-        self._long_at = np.nonzero(self._end_us - self._start_us > _SHORT_US)[0]
+        self._known = np.array([i[2] is not None for i in self.items], dtype=np.bool_)
+        self._long_at = np.nonzero(spans > _SHORT_US)[0]
         tz = agreement.timezone
         first = datetime.combine(baseline[0], time(0), tzinfo=tz)
         last = datetime.combine(baseline[1], time(0), tzinfo=tz) + DAY
@@ -188,8 +197,8 @@ class _ViolenceMetric:
         self, start: datetime, end: datetime, as_of: datetime | None
     ) -> tuple[float, float, float]:
         estimate = low = high = 0.0
-        lo = bisect_left(self.starts, start - self.longest)
-        hi = bisect_left(self.starts, end)
+        lo = int(np.searchsorted(self._start_us, micros(start) - self._longest_us, "left"))
+        hi = int(np.searchsorted(self._start_us, micros(end), "left"))
         for window, value, known, sure in self.items[lo:hi]:
             if window.end <= start:
                 continue
@@ -219,6 +228,12 @@ class _ViolenceMetric:
         longs = self._long_at
         longs = longs[(self._end_us[longs] > start) & (self._start_us[longs] < end)]
         return np.concatenate([short, longs]).astype(np.int64)
+
+    def latest_known(self, before: datetime) -> datetime | None:
+        """When the last contribution known from a stated moment became known, among the items
+        whose window starts before ``before`` (``None``: none)."""
+        mask = self._known & (self._start_us < micros(before))
+        return from_micros(int(self._when_us[mask].max())) if mask.any() else None
 
     def known_count(self, start: datetime, end: datetime, as_of: datetime | None) -> int:
         """How many of the day's contributions were known at ``as_of``."""
@@ -302,32 +317,50 @@ def _area_zones(agreement: Agreement) -> tuple[str, ...] | None:
 
 def _scope_items(
     agreement: Agreement, incidents: Sequence[Incident], metric: str, scope: str
-) -> list[Item]:
+) -> list[Row]:
+    """The metric's items over the incidents in scope, with their instants in µs.  An item
+    depends on the agreement and its incident only, so the agreement keeps each incident's for the
+    next preparation over the same incidents (a replay after an import derives only the new
+    incidents')."""
+    memo: IdentityMemo[Incident, Row | bool] = agreement.cache.setdefault(
+        ("metric items", metric, scope), IdentityMemo(_ITEMS_KEPT)
+    )
+    found = memo.get_many(incidents)
+    missing = [n for n, row in enumerate(found) if row is None]
     zones = _area_zones(agreement)
-    if zones is not None:
+    if zones is not None and missing:
         from ceasefire.geo.areas import prime
 
-        prime(agreement, (i.place for i in incidents))
-    items: list[Item] = []
-    for i in incidents:
-        if i.source_system == "humanitarian" or i.continuing:
-            continue
-        if scope != "all":
-            actors = [a for s in incident_sides(agreement, i) for a in s.actors]
-            if any(a.coverage is Coverage.EXCLUDED for a in actors):
-                continue
-            if not any(
-                a.coverage in (Coverage.COVERED, Coverage.UNKNOWN) and a.actor_id for a in actors
-            ):
-                continue
-        sure = True
-        if zones is not None:
-            where = _in_area(agreement, i, zones)
-            if where is None:
-                continue
-            sure = where
-        items.append((i.window, _metric_value(i, metric), i.known_from, sure))
-    return items
+        prime(agreement, (incidents[n].place for n in missing))
+    for n in missing:
+        i = incidents[n]
+        found[n] = memo.put(i, _scope_item(agreement, i, metric, scope, zones) or False)
+    return [row for row in found if row]  # type: ignore[misc]
+
+
+def _scope_item(
+    agreement: Agreement, i: Incident, metric: str, scope: str, zones: tuple[str, ...] | None
+) -> Row | None:
+    if i.source_system == "humanitarian" or i.continuing:
+        return None
+    if scope != "all":
+        actors = [a for s in incident_sides(agreement, i) for a in s.actors]
+        if any(a.coverage is Coverage.EXCLUDED for a in actors):
+            return None
+        if not any(
+            a.coverage in (Coverage.COVERED, Coverage.UNKNOWN) and a.actor_id for a in actors
+        ):
+            return None
+    sure = True
+    if zones is not None:
+        where = _in_area(agreement, i, zones)
+        if where is None:
+            return None
+        sure = where
+    w = i.window
+    start = micros(w.start)
+    when = micros(i.known_from) if i.known_from is not None else start
+    return (w, _metric_value(i, metric), i.known_from, sure), (start, micros(w.end), when)
 
 
 def _in_area(agreement: Agreement, incident: Incident, zones: tuple[str, ...]) -> bool | None:
@@ -354,9 +387,9 @@ def _in_area(agreement: Agreement, incident: Incident, zones: tuple[str, ...]) -
 def prepare_metrics(agreement: Agreement, incidents: Iterable[Incident]) -> Metrics:
     """The violence metrics of the agreement (its indicator and its reduced-violence conditions)."""
     incidents = list(incidents)
-    by_scope: dict[tuple[str, str], list[Item]] = {}
+    by_scope: dict[tuple[str, str], list[Row]] = {}
 
-    def items(metric: str, scope: str) -> list[Item]:
+    def items(metric: str, scope: str) -> list[Row]:
         if (metric, scope) not in by_scope:
             by_scope[(metric, scope)] = _scope_items(agreement, incidents, metric, scope)
         return by_scope[(metric, scope)]

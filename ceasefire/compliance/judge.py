@@ -60,7 +60,7 @@ class Judge:
         out: list[Finding | None] = []
         misses: list[tuple[int, Incident, tuple[int, int, int]]] = []
         for incident in incidents:
-            known = sum(1 for j in incident.judgements if j.known_from <= as_of)
+            known = bisect_right(incident.judgement_times, as_of)  # judgements known by then
             key = (id(incident), level, known)
             hit = self._memo.get(key)
             if hit is None or hit[0] is not incident:

@@ -22,14 +22,15 @@ import io
 import json
 import threading
 from bisect import insort
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ceasefire._bounded import BoundedMemo
+from ceasefire._bounded import BoundedMemo, IdentityMemo
 from ceasefire.catalogue import Resolved
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
@@ -72,6 +73,7 @@ QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
 _PUBLIC_FINDING_KEYS = ("incident", "qualification", "codes", "obligations", "bearers", "parties",
                         "attribution", "occurrence", "phase", "explanation")  # fmt: skip
 _MAX_CACHED = 8
+_POINTS_KEPT = 2_000_000  # incidents whose map points an agreement keeps
 _MAX_REPORTS = 32  # daily reports kept per model (the days asked most recently)
 
 
@@ -145,6 +147,7 @@ class _Model:
     reports: BoundedMemo[date, dict[str, Any]] = field(
         default_factory=lambda: BoundedMemo(_MAX_REPORTS)
     )
+    rendered: BoundedMemo[date, bytes] = field(default_factory=lambda: BoundedMemo(_MAX_REPORTS))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def finding(self, key: str) -> Finding:
@@ -160,6 +163,12 @@ class _Model:
 
     def report(self, day: date) -> dict[str, Any]:
         return self.reports.get_or_make(day, lambda: self.get_replay().report(day))
+
+    def report_json(self, day: date) -> bytes:
+        """The daily report as ``GET /reports/daily`` sends it, rendered once per day asked."""
+        from ceasefire.reports import render_json
+
+        return self.rendered.get_or_make(day, lambda: render_json(self.report(day)).encode())
 
 
 class DashboardCache:
@@ -227,7 +236,7 @@ class DashboardCache:
         may not see that would change the control map (scopes hiding none share one judge)."""
         everything = self._all_incidents(db, state)
         r = restrictions(db, who)
-        unseen = frozenset(i.key for i in everything if not r.may_see(i.key) and affects_control(i))
+        unseen = frozenset(i.key for i in everything if affects_control(i) and not r.may_see(i.key))
         # one event reported by several feeds is one incident here too, as in every report
         return r, with_links(db, visible_incidents(everything, r)), unseen
 
@@ -264,22 +273,31 @@ class DashboardCache:
         restrictions, no control statement and no territorial event among what was written (so
         the same judge); a finding depends on the judge and its own incident only.  ``None``:
         build it whole."""
-        delta = self._deltas.get(state)
-        if delta is None or unseen or delta.control:
+        if unseen:
             return None
-        before = self._bases.get((ref.key, delta.before, unseen))
-        if before is None or state[_SAME_JUDGE] != delta.before[_SAME_JUDGE]:
+        before_state = self._same_ground(db, state)
+        before = self._bases.get((ref.key, before_state, unseen)) if before_state else None
+        if before is None:
+            return None
+        delta = self._deltas[state]
+        fresh = [i for i in judged if i.key in delta.keys]
+        findings = dict(before.findings)
+        findings.update((f.incident, f) for f in before.judge.findings(fresh))
+        return _Base(before.judge, judged, findings)
+
+    def _same_ground(self, db: Store, state: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The state before ``state``, when what came between can change neither the judge nor
+        the control map: only incidents were written, none an event the control map reads and
+        no control statement; the same decisions, approvals, restrictions and releases.
+        ``None``: something else changed (or the state before is not known)."""
+        delta = self._deltas.get(state)
+        if delta is None or delta.control or state[_SAME_JUDGE] != delta.before[_SAME_JUDGE]:
             return None
         statements = db.conn.execute(
             "SELECT count(*) FROM records WHERE kind = ? AND batch_id > ?",
             (CONTROL_KIND, delta.before[_BATCH]),
         ).fetchone()[0]
-        if statements:
-            return None
-        fresh = [i for i in judged if i.key in delta.keys]
-        findings = dict(before.findings)
-        findings.update((f.incident, f) for f in before.judge.findings(fresh))
-        return _Base(before.judge, judged, findings)
+        return None if statements else delta.before
 
     def model(self, db: Store, ref: Resolved, who: Audience) -> _Model:
         state = store_state(db)
@@ -326,7 +344,10 @@ class DashboardCache:
             return self._control[key]
         with self._build_lock:
             if (state, unseen) not in self._control_maps:
-                control = workspace_control(db, tz, incidents)
+                before = self._same_ground(db, state)
+                control = self._control_maps.get((before, unseen)) if before else None
+                if control is None:
+                    control = workspace_control(db, tz, incidents)
                 self._control_maps.clear()
                 self._control_maps[(state, unseen)] = control
             collection: dict[str, Any] = self._control_maps[(state, unseen)].to_geojson(day)
@@ -345,31 +366,37 @@ class DashboardCache:
         agreement = model.base.agreement
         tz = agreement.timezone
         first = agreement.start.instant.astimezone(tz).date()
-        keys: list[str] = []
-        lat: list[float] = []
-        lon: list[float] = []
-        qual: list[int] = []
-        day: list[int] = []
-        fatalities: list[int] = []
-        place_index: list[int] = []
-        places: dict[str, int] = {}
-        unlocated = 0
         codes = {q: n for n, q in enumerate(QUALIFICATIONS)}
-        for incident in model.incidents:
+        # an incident's point depends on it, its finding and the agreement only: the agreement
+        # keeps each, so the layer after an import draws only the new incidents' points anew
+        memo: IdentityMemo[Incident, tuple[Finding, tuple[Any, ...]]] = agreement.cache.setdefault(
+            "layer points", IdentityMemo(_POINTS_KEPT)
+        )
+        points: list[tuple[Any, ...]] = []
+        unlocated = 0
+        own, shared = model.own_findings, model.base.findings
+        for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
             place = incident.place
             if place.lat is None or place.lon is None:
                 unlocated += 1
                 continue
-            finding = model.finding(incident.key)
-            keys.append(incident.key)
-            lat.append(round(place.lat, 5))
-            lon.append(round(place.lon, 5))
-            qual.append(codes.get(finding.qualification, 3))
-            day.append((_local_day(incident, tz) - first).days)
-            fatalities.append(
-                incident.fatalities.best if incident.fatalities.best is not None else -1
-            )
-            place_index.append(places.setdefault(place.name, len(places)))
+            finding = own.get(incident.key) or shared[incident.key]  # as model.finding
+            if hit is None or hit[0] is not finding:
+                point = (
+                    incident.key, round(place.lat, 5), round(place.lon, 5),
+                    codes.get(finding.qualification, 3), (_local_day(incident, tz) - first).days,
+                    incident.fatalities.best if incident.fatalities.best is not None else -1,
+                    place.name,
+                )  # fmt: skip
+                memo.put(incident, (finding, point))
+            else:
+                point = hit[1]
+            points.append(point)
+        places: dict[str, int] = {}
+        place_index = [places.setdefault(p[6], len(places)) for p in points]
+        keys, lat, lon, qual, day, fatalities = (
+            [list(c) for c in zip(*points, strict=True)][:6] if points else [[] for _ in range(6)]
+        )
         data = {
             "agreement": agreement.id, "day0": first.isoformat(), "qualifications": list(QUALIFICATIONS),
             "count": len(keys), "unlocated": unlocated, "keys": keys, "lat": lat, "lon": lon,
@@ -390,19 +417,31 @@ class DashboardCache:
             return model.scorecards
         agreement = model.base.agreement
         tz = agreement.timezone
+        # what each incident counts, (party, day, column) once per count: it depends on the
+        # incident and its finding only, so the agreement keeps it for the next state's cards
+        memo: IdentityMemo[Incident, tuple[Finding, tuple[tuple[str, str, str], ...]]] = (
+            agreement.cache.setdefault("scorecard marks", IdentityMemo(_POINTS_KEPT))
+        )
+        own, shared = model.own_findings, model.base.findings
+        marks: list[tuple[tuple[str, str, str], ...]] = []
+        for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
+            finding = own.get(incident.key) or shared[incident.key]  # as model.finding
+            if hit is None or hit[0] is not finding:
+                day = _local_day(incident, tz).isoformat()
+                mine = [(party, day, "incidents") for party in finding.parties]
+                if finding.qualification == "undetermined":
+                    mine.extend((party, day, "undetermined") for party in finding.parties)
+                if finding.qualification == "violation":
+                    mine.extend(
+                        (p, day, "violation") for p in finding.bearers or ("not identified",)
+                    )
+                hit = memo.put(incident, (finding, tuple(mine)))
+            marks.append(hit[1])
         counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: {"violation": 0, "undetermined": 0, "incidents": 0})
         )
-        for incident in model.incidents:
-            finding = model.finding(incident.key)
-            day = _local_day(incident, tz).isoformat()
-            for party in finding.parties:
-                counts[party][day]["incidents"] += 1
-                if finding.qualification == "undetermined":
-                    counts[party][day]["undetermined"] += 1
-            if finding.qualification == "violation":
-                for party in finding.bearers or ("not identified",):
-                    counts[party][day]["violation"] += 1
+        for (party, day, column), n in Counter(chain.from_iterable(marks)).items():
+            counts[party][day][column] = n
         days = sorted({d for per in counts.values() for d in per})
         names = actors_table()
         parties = []

@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from ceasefire.model.timewindow import TimeWindow
@@ -180,9 +181,15 @@ class Incident:
     # stored: links live in their own table, see ceasefire.compliance.linking)
     linked: tuple[str, ...] = ()
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # asked for often (sorting, memos, links): made once per incident
         return f"{self.source_system}:{self.source_id}"
+
+    @cached_property
+    def judgement_times(self) -> tuple[datetime, ...]:
+        """When each of its judgements became known, in order (how many were known at a moment
+        is a bisection: ``bisect_right(incident.judgement_times, at)``)."""
+        return tuple(sorted(j.known_from for j in self.judgements))
 
     def known_by(self, at: datetime) -> bool:
         """Whether the centre could have known of the incident by ``at`` (unknown: yes)."""

@@ -14,7 +14,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
+
 from ceasefire import __version__
+from ceasefire._bounded import IdentityMemo
 from ceasefire._gc import collector_paused
 from ceasefire.compliance.clock import Clock, build_clock, prepare_metrics, status_at
 from ceasefire.compliance.deadlines import Deadlines
@@ -24,11 +27,14 @@ from ceasefire.intake.jsonlines import Claim
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.humanitarian import Convoy
 from ceasefire.model.incidents import Incident
+from ceasefire.model.timewindow import micros
 
 __all__ = ["QUALIFICATIONS", "Replay", "daily_report"]
 
 QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
 SERIOUS_FATALITIES = 10
+_NEVER = np.iinfo(np.int64).min  # µs: an incident whose first moment known is not stated
+_KEPT = 2_000_000  # incidents whose local days and report rows an agreement keeps
 CLOCK_DAYS = 7  # agreement days shown in a daily report  # a violation with at least this many deaths is listed as serious
 
 
@@ -76,15 +82,26 @@ class Replay:
         self.convoys = list(convoys)
         self.claims = sorted(claims, key=lambda c: (c.reported_at, c.id))
         self.metrics = prepare_metrics(agreement, self.incidents)
-        self._by_day: dict[date, list[int]] = defaultdict(list)
-        for index, incident in enumerate(self.incidents):
-            first = incident.window.start.astimezone(self.tz).date()
-            last = (incident.window.end - timedelta(microseconds=1)).astimezone(self.tz).date()
-            for n in range((last - first).days + 1):
-                self._by_day[first + timedelta(days=n)].append(index)
+        # the incidents' windows and when each became known, as columns (µs since 1970; see
+        # micros; never known: the earliest), to find a period's incidents in bulk.  They depend
+        # on the incident only: the agreement keeps them for the next replay (after an import)
+        memo: IdentityMemo[Incident, tuple[int, int, int]] = agreement.cache.setdefault(
+            "instants", IdentityMemo(_KEPT)
+        )
+        found = memo.get_many(self.incidents)
+        for n, at in enumerate(found):
+            if at is None:
+                i = self.incidents[n]
+                known = micros(i.known_from) if i.known_from is not None else _NEVER
+                found[n] = memo.put(i, (micros(i.window.start), micros(i.window.end), known))
+        columns = np.array(found, dtype=np.int64).reshape(len(found), 3)
+        self._start_us, self._end_us, self._known_us = (columns[:, k].copy() for k in range(3))
         self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
         self.deadlines = Deadlines(judge, self.incidents)
-        self.rows: dict[int, tuple[Incident, dict[str, Any]]] = {}  # what a row says of an incident
+        # what a row says of an incident (kept by the agreement, as its local days)
+        self.rows: IdentityMemo[Incident, dict[str, Any]] = agreement.cache.setdefault(
+            "report rows", IdentityMemo(_KEPT)
+        )
         self._saturated = self._saturation()
         self._clocks: dict[datetime, Clock] = {}
 
@@ -99,7 +116,9 @@ class Replay:
         moments.extend(d.at for d in self.agreement.declarations)
         for metric in (*self.metrics.conditions.values(), self.metrics.indicator):
             # only incidents that can change the clock: those before the end of its window
-            moments.extend(k for w, _, k, _ in metric.items if k is not None and w.start < end)
+            latest = metric.latest_known(end)
+            if latest is not None:
+                moments.append(latest)
         moments.extend(e.window.start for c in self.convoys for e in c.events)
         if self.metrics.horizon is not None and self.metrics.horizon < end:
             return None  # days still waiting for data: each moment sees a different clock
@@ -122,18 +141,17 @@ class Replay:
             )
         return self._clocks[as_of]
 
-    def overlapping(self, start: datetime, end: datetime) -> list[Incident]:
-        """Incidents whose window overlaps [start, end), in start order (via a local-day index)."""
-        first = start.astimezone(self.tz).date()
-        last = (end - timedelta(microseconds=1)).astimezone(self.tz).date()
-        hits: set[int] = set()
-        for n in range((last - first).days + 1):
-            hits.update(self._by_day.get(first + timedelta(days=n), ()))
-        return [
-            self.incidents[i]
-            for i in sorted(hits)
-            if self.incidents[i].window.end > start and self.incidents[i].window.start < end
-        ]
+    def overlapping(
+        self, start: datetime, end: datetime, known_by: datetime | None = None
+    ) -> list[Incident]:
+        """Incidents whose window overlaps [start, end) (and, with ``known_by``, that were known
+        by then: :meth:`Incident.known_by`), in start order."""
+        hi = int(np.searchsorted(self._start_us, micros(end), "left"))
+        hit = self._end_us[:hi] > micros(start)
+        if known_by is not None:
+            hit &= self._known_us[:hi] <= micros(known_by)
+        incidents = self.incidents
+        return [incidents[n] for n in np.flatnonzero(hit).tolist()]
 
     def cutoff(self, day: date) -> datetime:
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.tz)
@@ -147,15 +165,13 @@ class Replay:
 
 def _incident_row(
     incident: Incident, finding: Finding, tz: Any, period: tuple[datetime, datetime],
-    memo: dict[int, tuple[Incident, dict[str, Any]]] | None = None,
+    memo: IdentityMemo[Incident, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     w = incident.window
     best = incident.fatalities.best
     share = w.overlap_seconds(*period) / w.seconds
-    hit = memo.get(id(incident)) if memo is not None else None
-    if hit is not None and hit[0] is incident:
-        base = hit[1]
-    else:
+    base = memo.get(incident) if memo is not None else None
+    if base is None:
         base = {
             "incident": incident.key,
             "start": w.start.astimezone(tz).isoformat(),
@@ -173,7 +189,7 @@ def _incident_row(
             "sources": sorted({s.name for s in incident.sources}),
         }
         if memo is not None:
-            memo[id(incident)] = (incident, base)
+            memo.put(incident, base)
     return {
         **base,
         # a multi-day event's toll apportioned to the report's day, never counted whole on each
@@ -217,14 +233,14 @@ def daily_report(replay: Replay, day: date) -> dict[str, Any]:
     tz = replay.tz
     period_start = datetime.combine(day, time(0), tzinfo=tz)
     as_of = replay.cutoff(day)
-    known = [i for i in replay.overlapping(period_start, as_of) if i.known_by(as_of)]
+    known = replay.overlapping(period_start, as_of, known_by=as_of)
     findings = replay.judge.findings(known, as_of, stamped=False)
     rows = [
         _incident_row(i, f, tz, (period_start, as_of), replay.rows)
         for i, f in zip(known, findings, strict=True)
     ]
     previous_start = period_start - timedelta(days=1)
-    prev_known = [i for i in replay.overlapping(previous_start, period_start) if i.known_by(as_of)]
+    prev_known = replay.overlapping(previous_start, period_start, known_by=as_of)
     prev_rows = [
         _incident_row(i, f, tz, (previous_start, period_start), replay.rows)
         for i, f in zip(
@@ -521,8 +537,8 @@ def _claims(replay: Replay, day: date, as_of: datetime) -> list[dict[str, Any]]:
             "note": claim.note,
         }
         if start is not None and end is not None:
-            held = [i for i in replay.overlapping(start, end) if i.known_by(as_of)]
-            found = replay.judge.findings(held, as_of)
+            held = replay.overlapping(start, end, known_by=as_of)
+            found = replay.judge.findings(held, as_of, stamped=False)  # counted, not shown
             counted = Counter(f.qualification for f in found)
             deaths = sum(i.fatalities.best or 0 for i in held)
             record["centre_records"] = {
