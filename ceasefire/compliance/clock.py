@@ -23,8 +23,9 @@ A day that is not over at the moment asked about, or that ends after the last da
 
 from __future__ import annotations
 
+import copy
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -40,14 +41,18 @@ from ceasefire.compliance.phases import decision_effective, phase_windows
 from ceasefire.model.agreement import Agreement, Condition, Coverage
 from ceasefire.model.humanitarian import Convoy
 from ceasefire.model.incidents import Incident
-from ceasefire.model.timewindow import TimeWindow, from_micros, micros
+from ceasefire.model.timewindow import from_micros, micros
 
 __all__ = [
     "INDICATOR",
+    "NEVER",
     "Clock",
     "ClockDay",
     "Metrics",
     "build_clock",
+    "grow_metrics",
+    "horizon",
+    "incident_instants",
     "prepare_metrics",
     "status_at",
 ]
@@ -59,6 +64,7 @@ MAX_DAYS = 20_000
 SHORT = timedelta(days=3)  # windows up to this long are found by their start
 _SHORT_US = SHORT // timedelta(microseconds=1)
 _DAY_US = DAY // timedelta(microseconds=1)
+NEVER = int(np.iinfo(np.int64).min)  # µs: when an incident's first moment known is not stated
 _ITEMS_KEPT = 2_000_000  # incidents whose metric items are kept for the next preparation
 
 
@@ -128,15 +134,10 @@ def _metric_value(incident: Incident, metric: str) -> float:
     return float(incident.fatalities.best or 0)
 
 
-def _allocate(window: TimeWindow, start: datetime, end: datetime) -> tuple[float, bool, bool]:
-    """(share of the window inside [start, end), overlaps?, entirely inside?)."""
-    overlap = window.overlap_seconds(start, end)
-    return overlap / window.seconds, overlap > 0, window.start >= start and window.end <= end
-
-
-Item = tuple[TimeWindow, float, datetime | None, bool]  # window, value, known from, surely in area
-# an item with its window's start, end and when it became known (µs since 1970; see micros)
-Row = tuple[Item, tuple[int, int, int]]
+# one incident's contribution to a metric: its key, its window's start and end and when it became
+# known (µs since 1970, see micros; not stated: the start), the value, whether it is surely in
+# the area (else counted in the high bound only), whether when it became known was stated
+Row = tuple[str, int, int, int, float, bool, bool]
 
 
 class _ViolenceMetric:
@@ -154,64 +155,99 @@ class _ViolenceMetric:
         self.metric = metric
         self.ratio = ratio
         self.decide_on = decide_on
-        # the items as columns (µs since 1970; see micros), sorted by window start then end as a
-        # stable sort of the incidents' order would (numpy's lexsort is stable)
-        at = np.array([r for _, r in items], dtype=np.int64).reshape(len(items), 3)
+        tz = agreement.timezone
+        self._baseline_days = baseline
+        self._baseline_from = datetime.combine(baseline[0], time(0), tzinfo=tz)
+        self._baseline_to = datetime.combine(baseline[1], time(0), tzinfo=tz) + DAY
+        # the items as columns, sorted by window start then end, ties in the incidents' order
+        # (a stable sort: numpy's lexsort is one)
+        at = np.array([r[1:4] for r in items], dtype=np.int64).reshape(len(items), 3)
         order = np.lexsort((at[:, 1], at[:, 0]))
-        self.items = [items[i][0] for i in order.tolist()]
         at = at[order]
-        self._start_us, self._end_us, self._when_us = (
-            at[:, 0].copy(),
-            at[:, 1].copy(),
-            at[:, 2].copy(),
-        )
+        listed = order.tolist()
+        self._keys = [items[n][0] for n in listed]
+        self._start_us, self._end_us, self._when_us = (at[:, k].copy() for k in range(3))
+        self._value = np.array([items[n][4] for n in listed], dtype=np.float64)
+        self._sure = np.array([items[n][5] for n in listed], dtype=np.bool_)
+        self._known = np.array([items[n][6] for n in listed], dtype=np.bool_)
         # per day: when each contribution became known (µs, sorted), and the running sums
         self._days: dict[
             tuple[datetime, datetime], tuple[NDArray[np.int64], NDArray[np.float64]]
         ] = {}
+        self._settle()
+
+    def _settle(self) -> None:
+        """What follows from the columns: the longest window, the long ones, the baseline."""
         spans = self._end_us - self._start_us
         self._longest_us = int(spans.max()) if len(spans) else _DAY_US
-        self._value = np.array([i[1] for i in self.items], dtype=np.float64)
-        self._sure = np.array([i[3] for i in self.items], dtype=np.bool_)
-        self._known = np.array([i[2] is not None for i in self.items], dtype=np.bool_)
         self._long_at = np.nonzero(spans > _SHORT_US)[0]
-        tz = agreement.timezone
-        first = datetime.combine(baseline[0], time(0), tzinfo=tz)
-        last = datetime.combine(baseline[1], time(0), tzinfo=tz) + DAY
+        first, last = self._baseline_from, self._baseline_to
         self.base_days = max(1, (last - first).days)
-        estimate, _low, _high = self.sum(first, last, None)
+        estimate = self.estimate(first, last)
         self.baseline = estimate / self.base_days
+        ratio = self.ratio
         self.threshold = self.baseline * ratio if ratio is not None else None
         self.base_json: dict[str, Any] = {
-            "from": baseline[0].isoformat(),
-            "to": baseline[1].isoformat(),
+            "from": self._baseline_days[0].isoformat(),
+            "to": self._baseline_days[1].isoformat(),
             "days": self.base_days,
             "total": round(estimate, 2),
             "daily_mean": round(self.baseline, 2),
-            "metric": metric,
+            "metric": self.metric,
         }
         if self.threshold is not None:
             self.base_json["threshold"] = round(self.threshold, 2)
 
-    def sum(
-        self, start: datetime, end: datetime, as_of: datetime | None
-    ) -> tuple[float, float, float]:
-        estimate = low = high = 0.0
-        lo = int(np.searchsorted(self._start_us, micros(start) - self._longest_us, "left"))
-        hi = int(np.searchsorted(self._start_us, micros(end), "left"))
-        for window, value, known, sure in self.items[lo:hi]:
-            if window.end <= start:
-                continue
-            if as_of is not None and known is not None and known > as_of:
-                continue
-            share, overlaps, inside = _allocate(window, start, end)
-            if overlaps:
-                high += value
-            if sure:
-                estimate += value * share
-                if inside:
-                    low += value
-        return estimate, low, high
+    def grown(self, rows: Sequence[Row]) -> _ViolenceMetric:
+        """This metric with the contributions of new incidents (none of them among its own)
+        inserted where a metric built over all of them would hold them: what it says of a day
+        is then the same.  Its per-day sums are kept for the days no new window touches."""
+        new = copy.copy(self)
+        if not rows:
+            return new
+        # the incidents' order breaks ties of start and end: start, then key
+        rows = sorted(rows, key=lambda r: (r[1], r[2], r[0]))
+        at: list[int] = []
+        for key, start, end, *_ in rows:
+            lo = int(np.searchsorted(self._start_us, start, "left"))
+            hi = int(np.searchsorted(self._start_us, start, "right"))
+            lo += int(np.searchsorted(self._end_us[lo:hi], end, "left"))
+            hi = lo + int(np.searchsorted(self._end_us[lo:hi], end, "right"))
+            at.append(bisect_left(self._keys, key, lo, hi))
+        new._keys = list(self._keys)
+        for position, row in sorted(zip(at, rows, strict=True), key=lambda p: p[0], reverse=True):
+            new._keys.insert(position, row[0])
+        new._start_us = np.insert(self._start_us, at, [r[1] for r in rows])
+        new._end_us = np.insert(self._end_us, at, [r[2] for r in rows])
+        new._when_us = np.insert(self._when_us, at, [r[3] for r in rows])
+        new._value = np.insert(self._value, at, [r[4] for r in rows])
+        new._sure = np.insert(self._sure, at, [r[5] for r in rows])
+        new._known = np.insert(self._known, at, [r[6] for r in rows])
+        days = list(self._days)
+        if days:
+            d_start = np.array([micros(d[0]) for d in days], dtype=np.int64)
+            d_end = np.array([micros(d[1]) for d in days], dtype=np.int64)
+            touched = np.zeros(len(days), dtype=np.bool_)
+            for _, start, end, *_ in rows:
+                touched |= (d_start < end) & (d_end > start)
+            new._days = {
+                d: self._days[d] for d, t in zip(days, touched.tolist(), strict=True) if not t
+            }
+        new._settle()
+        return new
+
+    def estimate(self, start: datetime, end: datetime) -> float:
+        """The best estimate over [start, end) with everything known: each sure item's value
+        times the share of its window inside, added in item order (a running sum, as a loop
+        over the items would add them)."""
+        s, e = micros(start), micros(end)
+        lo = int(np.searchsorted(self._start_us, s - self._longest_us, "left"))
+        hi = int(np.searchsorted(self._start_us, e, "left"))
+        w_start, w_end = self._start_us[lo:hi], self._end_us[lo:hi]
+        overlap = np.maximum((np.minimum(w_end, e) - np.maximum(w_start, s)) / 1e6, 0.0)
+        share = overlap / ((w_end - w_start) / 1e6)
+        added = np.where(self._sure[lo:hi] & (w_end > s), self._value[lo:hi] * share, 0.0)
+        return float(np.cumsum(added)[-1]) if len(added) else 0.0
 
     def _overlapping(self, start: int, end: int) -> NDArray[np.int64]:
         """The positions of the items whose window overlaps [start, end) (µs): the short ones
@@ -357,10 +393,10 @@ def _scope_item(
         if where is None:
             return None
         sure = where
-    w = i.window
-    start = micros(w.start)
+    start, end = micros(i.window.start), micros(i.window.end)
+    known = i.known_from is not None
     when = micros(i.known_from) if i.known_from is not None else start
-    return (w, _metric_value(i, metric), i.known_from, sure), (start, micros(w.end), when)
+    return (i.key, start, end, when, _metric_value(i, metric), sure, known)
 
 
 def _in_area(agreement: Agreement, incident: Incident, zones: tuple[str, ...]) -> bool | None:
@@ -384,8 +420,11 @@ def _in_area(agreement: Agreement, incident: Incident, zones: tuple[str, ...]) -
     return None
 
 
-def prepare_metrics(agreement: Agreement, incidents: Iterable[Incident]) -> Metrics:
-    """The violence metrics of the agreement (its indicator and its reduced-violence conditions)."""
+def prepare_metrics(
+    agreement: Agreement, incidents: Iterable[Incident], at: NDArray[np.int64] | None = None
+) -> Metrics:
+    """The violence metrics of the agreement (its indicator and its reduced-violence conditions)
+    (``at``: the incidents' :func:`incident_instants`, when the caller has them)."""
     incidents = list(incidents)
     by_scope: dict[tuple[str, str], list[Row]] = {}
 
@@ -420,8 +459,63 @@ def prepare_metrics(agreement: Agreement, incidents: Iterable[Incident]) -> Metr
     indicator = _ViolenceMetric(
         agreement, ind.metric, items(ind.metric, "parties_not_excluded"), base, None, "estimate"
     )
-    ends = [i.known_from or i.window.end for i in incidents if i.source_system != "humanitarian"]
-    return Metrics(conditions, indicator, max(ends) if ends else None)
+    return Metrics(
+        conditions, indicator, horizon(incidents, incident_instants(agreement, incidents))
+    )
+
+
+def grow_metrics(
+    agreement: Agreement, before: Metrics, added: Sequence[Incident], incidents: Sequence[Incident],
+    at: NDArray[np.int64],
+) -> Metrics:  # fmt: skip
+    """What :func:`prepare_metrics` gives over ``incidents`` (with their instants ``at``), from
+    ``before`` (the metrics over them without ``added``, incidents none of them held): only the
+    new incidents' contributions are derived.  The clock days made before are kept unless a
+    baseline moved (every day compares with it)."""
+
+    def rows(metric: _ViolenceMetric, scope: str) -> list[Row]:
+        return _scope_items(agreement, added, metric.metric, scope)
+
+    conditions = {}
+    for c in agreement.conditions:
+        if c.type == "reduced_violence":
+            conditions[c.id] = before.conditions[c.id].grown(
+                rows(before.conditions[c.id], str(c.params["scope"]))
+            )
+    indicator = before.indicator.grown(rows(before.indicator, "parties_not_excluded"))
+    pairs = [(before.conditions[k], m) for k, m in conditions.items()]
+    pairs.append((before.indicator, indicator))
+    same_base = all(o.baseline == n.baseline and o.threshold == n.threshold for o, n in pairs)
+    return Metrics(conditions, indicator, horizon(incidents, at),
+                   dict(before.days) if same_base else {})  # fmt: skip
+
+
+def horizon(incidents: Sequence[Incident], at: NDArray[np.int64]) -> datetime | None:
+    """The last moment the incidents reach: the latest first known (or end) of any but the
+    humanitarian log's, as that incident states it (the first such in order, as max picks)."""
+    reach = np.where(at[:, 2] != NEVER, at[:, 2], at[:, 1])
+    reach[at[:, 3] == 1] = NEVER
+    if not len(reach) or reach.max() == NEVER:
+        return None
+    last = incidents[int(np.argmax(reach))]
+    return last.known_from or last.window.end
+
+
+def incident_instants(agreement: Agreement, incidents: Sequence[Incident]) -> NDArray[np.int64]:
+    """Per incident, in order: its window's start and end, when it became known (:data:`NEVER`
+    when not stated), all in µs since 1970 (see micros), and 1 for the humanitarian log's
+    entries — an (n, 4) array.  These depend on the incident only, so the agreement keeps each
+    for the next call over the same incidents (a replay after an import)."""
+    memo: IdentityMemo[Incident, tuple[int, int, int, int]] = agreement.cache.setdefault(
+        "instants", IdentityMemo(_ITEMS_KEPT)
+    )
+    found = memo.get_many(incidents)
+    for n in [n for n, at in enumerate(found) if at is None]:
+        i = incidents[n]
+        known = micros(i.known_from) if i.known_from is not None else NEVER
+        found[n] = memo.put(i, (micros(i.window.start), micros(i.window.end), known,
+                                int(i.source_system == "humanitarian")))  # fmt: skip
+    return np.array(found, dtype=np.int64).reshape(len(found), 4)
 
 
 def _delivered(

@@ -14,7 +14,8 @@ Before the due instant a deadline is *pending*.  Evidence is named incident by i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,22 @@ class Deadlines:
 
     def at(self, at: datetime) -> list[dict[str, Any]]:
         return [_state(self.agreement, t, self.evidence[t.id], at) for t in self.terms]
+
+    def grown(self, added: Sequence[Incident]) -> Deadlines:
+        """These deadlines with the evidence of new incidents (none of them among those
+        gathered) added: what gathering over all of them gives."""
+        new = copy.copy(self)
+        listed = list(added) if self.terms else []
+        new.evidence = {
+            t.id: sorted(
+                [*self.evidence[t.id], *_evidence(self.agreement, t, listed)],
+                key=lambda e: e[1]["incident"],
+            )
+            if t.requirement and t.requirement.zone
+            else []
+            for t in self.terms
+        }
+        return new
 
 
 def deadline_states(

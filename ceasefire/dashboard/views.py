@@ -79,6 +79,7 @@ _MAX_REPORTS = 32  # daily reports kept per model (the days asked most recently)
 
 # positions in store_state's tuple
 _COUNT, _BATCH = 0, 2  # incidents stored; the latest import batch
+_LINKS = slice(7, 9)  # links recorded, links undone
 _SAME_JUDGE = slice(3, 7)  # restrictions and releases, decisions, approvals: what the judge reads
 _INSERT_ONE_BY_ONE = 1_000  # incidents an import wrote, put in place one by one (else merged)
 
@@ -90,6 +91,8 @@ class _Delta:
     before: tuple[int, ...]
     keys: frozenset[str]  # the incidents read anew (added or revised)
     control: bool  # whether one of them, before or after, is an event the control map reads
+    fresh: tuple[Incident, ...] = ()  # those incidents as read, in start order
+    revised: frozenset[str] = frozenset()  # the keys among them that were stored before
 
 
 def store_state(db: Store) -> tuple[int, ...]:
@@ -104,6 +107,19 @@ def store_state(db: Store) -> tuple[int, ...]:
         "(SELECT count(*) FROM incident_links WHERE undone_at IS NOT NULL)"
     ).fetchone()
     return tuple(int(v) for v in row)
+
+
+def _order(incident: Incident) -> tuple[Any, str]:
+    return (incident.window.start, incident.key)
+
+
+def _own_findings(judge: Judge, incidents: list[Incident], r: Restrictions) -> dict[str, Finding]:
+    """The findings judged again for what one audience sees: an incident whose reporter is
+    withheld (a finding names its sources), and one linked with others (it carries their
+    sources and corroboration)."""
+    withheld = [i for i in incidents if i.linked or (
+        i.source_system == "report" and not r.sees_reporter(i.key))]  # fmt: skip
+    return {f.incident: f for f in judge.findings(withheld)}
 
 
 def _local_day(incident: Incident, tz: ZoneInfo) -> date:
@@ -140,6 +156,8 @@ class _Model:
     stories: list[dict[str, Any]] = field(default_factory=list)  # news stories it may see
     # findings judged again on incidents whose reporter is withheld (a finding names its sources)
     own_findings: dict[str, Finding] = field(default_factory=dict)
+    # the keys of events it may not see that would change the control map (see _visible)
+    unseen: frozenset[str] = frozenset()
     layer_bytes: bytes | None = None
     scorecards: dict[str, Any] | None = None
     replay: Replay | None = None
@@ -184,6 +202,10 @@ class DashboardCache:
         # how the incidents of a state were read from those of the state before: the keys read
         # anew, and whether any of them (before or after) is an event the control map reads
         self._deltas: dict[tuple[int, ...], _Delta] = {}
+        self._keys: frozenset[str] = frozenset()  # the keys of the incidents of that state
+        # per state and scope: what _visible gives (the latest state only)
+        self._seen: dict[tuple[tuple[int, ...], str], tuple[Restrictions, list[Incident],
+                                                          frozenset[str]]] = {}  # fmt: skip
         self._build_lock = threading.RLock()
 
     def _all_incidents(self, db: Store, state: tuple[int, ...]) -> list[Incident]:
@@ -193,10 +215,11 @@ class DashboardCache:
         if state not in self._incidents:
             with self._build_lock:
                 if state not in self._incidents:
-                    incidents, delta = self._read_incidents(db, state)
+                    incidents, delta, keys = self._read_incidents(db, state)
                     with self._lock:
                         self._incidents.clear()
                         self._incidents[state] = incidents
+                        self._keys = keys
                         self._deltas.clear()
                         if delta is not None:
                             self._deltas[state] = delta
@@ -204,7 +227,7 @@ class DashboardCache:
 
     def _read_incidents(
         self, db: Store, state: tuple[int, ...]
-    ) -> tuple[list[Incident], _Delta | None]:
+    ) -> tuple[list[Incident], _Delta | None, frozenset[str]]:
         def order(i: Incident) -> tuple[Any, str]:
             return (i.window.start, i.key)
 
@@ -214,11 +237,12 @@ class DashboardCache:
                 rows = db.incidents_since(before[_BATCH])
                 fresh = {k: i for k, i in rows if i is not None}
                 if len(fresh) == len(rows):
-                    replaced = [i for i in kept if i.key in fresh]
-                    if len(kept) - len(replaced) + len(fresh) == state[_COUNT]:
+                    revised = frozenset(fresh.keys() & self._keys)
+                    if len(kept) - len(revised) + len(fresh) == state[_COUNT]:
+                        replaced = [i for i in kept if i.key in revised] if revised else []
                         control = any(affects_control(i) for i in (*replaced, *fresh.values()))
                         incidents = (
-                            [i for i in kept if i.key not in fresh] if replaced else list(kept)
+                            [i for i in kept if i.key not in revised] if revised else list(kept)
                         )
                         added = sorted(fresh.values(), key=order)
                         if len(added) <= _INSERT_ONE_BY_ONE:
@@ -226,19 +250,34 @@ class DashboardCache:
                                 insort(incidents, incident, key=order)
                         else:
                             incidents = list(heapq.merge(incidents, added, key=order))
-                        return incidents, _Delta(before, frozenset(fresh), control)
-        return sorted(db.incidents(), key=order), None
+                        delta = _Delta(before, frozenset(fresh), control, tuple(added), revised)
+                        return incidents, delta, self._keys | fresh.keys()
+        everything = sorted(db.incidents(), key=order)
+        return everything, None, frozenset(i.key for i in everything)
 
     def _visible(
         self, db: Store, state: tuple[int, ...], who: Audience
     ) -> tuple[Restrictions, list[Incident], frozenset[str]]:
         """The incidents ``who`` may see (reporters withheld where due), and the keys of those it
         may not see that would change the control map (scopes hiding none share one judge)."""
+        found = self._seen.get((state, who.scope))
+        if found is not None:
+            return found
         everything = self._all_incidents(db, state)
         r = restrictions(db, who)
         unseen = frozenset(i.key for i in everything if affects_control(i) and not r.may_see(i.key))
         # one event reported by several feeds is one incident here too, as in every report
-        return r, with_links(db, visible_incidents(everything, r)), unseen
+        return self._saw(state, who, (r, with_links(db, visible_incidents(everything, r)), unseen))
+
+    def _saw(
+        self, state: tuple[int, ...], who: Audience,
+        seen: tuple[Restrictions, list[Incident], frozenset[str]],
+    ) -> tuple[Restrictions, list[Incident], frozenset[str]]:  # fmt: skip
+        with self._lock:
+            if any(k[0] != state for k in self._seen):
+                self._seen.clear()
+            self._seen[(state, who.scope)] = seen
+        return seen
 
     def _base(
         self, db: Store, ref: Resolved, state: tuple[int, ...], who: Audience,
@@ -280,7 +319,7 @@ class DashboardCache:
         if before is None:
             return None
         delta = self._deltas[state]
-        fresh = [i for i in judged if i.key in delta.keys]
+        fresh = list(delta.fresh)  # the incidents read anew (all of them: no event is unseen)
         findings = dict(before.findings)
         findings.update((f.incident, f) for f in before.judge.findings(fresh))
         return _Base(before.judge, judged, findings)
@@ -309,19 +348,15 @@ class DashboardCache:
             found = self._models.get(key)
             if found is not None:
                 return found
-            r, incidents, unseen = self._visible(db, state, who)
-            base = self._base(db, ref, state, who, incidents, unseen)
-            # an incident whose reporter is withheld is judged again (a finding names its sources),
-            # and so is one linked with others (it carries their sources and corroboration)
-            withheld = [i for i in incidents if i.linked or (
-                i.source_system == "report" and not r.sees_reporter(i.key))]  # fmt: skip
-            control = base.judge.control
-            claims = claims_from_store(db, audience=who)
-            model = _Model(base, incidents, convoys_from_store(db), claims, control,
-                           distribution=who.distribution,
-                           stories=stories_for(db, audience=who))  # fmt: skip
-            rejudged = base.judge.findings(withheld)
-            model.own_findings = {f.incident: f for f in rejudged}
+            model = self._model_after_import(db, ref, state, who)
+            if model is None:
+                r, incidents, unseen = self._visible(db, state, who)
+                base = self._base(db, ref, state, who, incidents, unseen)
+                model = _Model(base, incidents, convoys_from_store(db),
+                               claims_from_store(db, audience=who), base.judge.control,
+                               distribution=who.distribution,
+                               stories=stories_for(db, audience=who), unseen=unseen)  # fmt: skip
+                model.own_findings = _own_findings(base.judge, incidents, r)
             with self._lock:
                 self._models[key] = model
                 while len(self._models) > _MAX_CACHED:
@@ -330,6 +365,40 @@ class DashboardCache:
             # later request (with 100,000 incidents a full collection takes about a second)
             gc.freeze()
             return model
+
+    def _model_after_import(
+        self, db: Store, ref: Resolved, state: tuple[int, ...], who: Audience
+    ) -> _Model | None:
+        """The model of the state before, with the incidents an import added: when only new
+        incidents came (no revision, no new link, the same ground, decisions and restrictions),
+        what ``who`` sees is what it saw with the new incidents it may see put in their place,
+        only they are judged, and the replay grows from the one before.  ``None``: build it."""
+        self._all_incidents(db, state)  # read from the state before's, where it can be
+        before = self._same_ground(db, state)
+        if before is None or state[_LINKS] != before[_LINKS]:
+            return None
+        prev = self._models.get((ref.key, before, who.scope))
+        delta = self._deltas.get(state)
+        if prev is None or delta is None or delta.revised or prev.unseen:
+            return None
+        r = restrictions(db, who)
+        added = visible_incidents(delta.fresh, r)  # none is linked yet: no new link was recorded
+        incidents = list(prev.incidents)
+        for incident in added:
+            insort(incidents, incident, key=_order)
+        self._saw(state, who, (r, incidents, prev.unseen))
+        base = self._base(db, ref, state, who, incidents, prev.unseen)
+        if base.judge is not prev.base.judge:
+            return None
+        model = _Model(base, incidents, convoys_from_store(db), claims_from_store(db, audience=who),
+                       base.judge.control, distribution=who.distribution,
+                       stories=stories_for(db, audience=who), unseen=prev.unseen)  # fmt: skip
+        model.own_findings = {**prev.own_findings, **_own_findings(base.judge, added, r)}
+        if prev.replay is not None:
+            model.replay = Replay.grown(prev.replay, incidents, added, model.db_convoys,
+                                        model.db_claims, distribution=model.distribution,
+                                        stories=model.stories)  # fmt: skip
+        return model
 
     def control_map(self, db: Store, day: date, tz: ZoneInfo, who: Audience) -> dict[str, Any]:
         """Areas and who held them on the day, as ``who`` may know it (what

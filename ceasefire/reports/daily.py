@@ -15,11 +15,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ceasefire import __version__
 from ceasefire._bounded import IdentityMemo
 from ceasefire._gc import collector_paused
-from ceasefire.compliance.clock import Clock, build_clock, prepare_metrics, status_at
+from ceasefire.compliance.clock import (
+    Clock,
+    Metrics,
+    build_clock,
+    grow_metrics,
+    incident_instants,
+    prepare_metrics,
+    status_at,
+)
 from ceasefire.compliance.deadlines import Deadlines
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
@@ -46,6 +55,21 @@ def _governorate(incident: Incident) -> str:
 class Replay:
     """Everything a series of reports needs, prepared once: incidents by day, metrics, clock."""
 
+    judge: Judge  # the one judgement path: agreement with decisions, control map
+    agreement: Agreement
+    control: Any
+    tz: Any
+    incidents: list[Incident]  # in start order (then key)
+    convoys: list[Convoy]
+    claims: list[Claim]
+    metrics: Metrics
+    deadlines: Deadlines
+    rows: IdentityMemo[Incident, dict[str, Any]]  # what a row says of an incident
+    _at: NDArray[np.int64]  # per incident: start, end, known, humanitarian? (incident_instants)
+    _full_clock: Clock
+    _saturated: datetime | None
+    _clocks: dict[datetime, Clock]
+
     def __init__(
         self,
         judge: Judge,
@@ -67,6 +91,69 @@ class Replay:
         with collector_paused():
             self._prepare(judge, incidents, convoys, claims)
 
+    @classmethod
+    def grown(
+        cls,
+        before: Replay,
+        incidents: list[Incident],
+        added: Sequence[Incident],
+        convoys: Sequence[Convoy] = (),
+        claims: Sequence[Claim] = (),
+        distribution: str = "UNMARKED",
+        stories: Sequence[dict[str, Any]] = (),
+    ) -> Replay:
+        """The replay over ``incidents`` (in start order): ``before``'s incidents with ``added``
+        (new ones, none of them ``before``'s).  Only the new incidents' contributions to the
+        metrics, the deadlines and the columns are derived; the rest of ``before`` is lent.
+        The same as ``Replay(before.judge, incidents, ...)`` — built that way when the incidents
+        are not ``before``'s with ``added`` in order."""
+        replay = cls.__new__(cls)
+        replay.distribution = distribution
+        replay.stories = {s["key"]: s for s in stories}
+        replay.story_of = defaultdict(list)
+        for key in sorted(replay.stories):
+            for incident in replay.stories[key]["incidents"]:
+                replay.story_of[incident].append(key)
+        with collector_paused():
+            if not replay._grow(before, incidents, added, convoys, claims):
+                replay._prepare(before.judge, incidents, convoys, claims)
+        return replay
+
+    def _grow(
+        self,
+        before: Replay,
+        incidents: list[Incident],
+        added: Sequence[Incident],
+        convoys: Sequence[Convoy],
+        claims: Sequence[Claim],
+    ) -> bool:
+        self.judge = judge = before.judge
+        self.agreement = agreement = judge.agreement
+        self.control = judge.control
+        self.tz = agreement.timezone
+        new = incident_instants(agreement, added)
+        order = sorted(range(len(added)), key=lambda n: (int(new[n, 0]), added[n].key))
+        at: list[int] = []  # where each goes among before's incidents
+        for n in order:
+            lo = int(np.searchsorted(before._at[:, 0], new[n, 0], "left"))
+            hi = int(np.searchsorted(before._at[:, 0], new[n, 0], "right"))
+            at.append(bisect_left(before.incidents, added[n].key, lo, hi, key=_key))
+        if len(incidents) != len(before.incidents) + len(added) or any(
+            incidents[p + k] is not added[n] for k, (p, n) in enumerate(zip(at, order, strict=True))
+        ):
+            return False
+        self.incidents = incidents
+        self._at = np.insert(before._at, at, new[order], axis=0)
+        self.convoys = list(convoys)
+        self.claims = sorted(claims, key=lambda c: (c.reported_at, c.id))
+        self.metrics = grow_metrics(agreement, before.metrics, added, incidents, self._at)
+        self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
+        self.deadlines = before.deadlines.grown(added)
+        self.rows = before.rows
+        self._saturated = self._saturation()
+        self._clocks = {}
+        return True
+
     def _prepare(
         self,
         judge: Judge,
@@ -74,36 +161,28 @@ class Replay:
         convoys: Sequence[Convoy],
         claims: Sequence[Claim],
     ) -> None:
-        self.judge = judge  # the one judgement path: agreement with decisions, control map
+        self.judge = judge
         self.agreement = agreement = judge.agreement
         self.control = judge.control
         self.tz = agreement.timezone
-        self.incidents = sorted(incidents, key=lambda i: (i.window.start, i.key))
+        self.incidents = list(incidents)
+        # the incidents' windows and when each became known, as columns (µs; see
+        # incident_instants), to find a period's incidents in bulk
+        at = incident_instants(agreement, self.incidents)
+        order = _start_order(self.incidents, at[:, 0])
+        if order is not None:
+            self.incidents = [self.incidents[n] for n in order]
+            at = at[order]
+        self._at = at
         self.convoys = list(convoys)
         self.claims = sorted(claims, key=lambda c: (c.reported_at, c.id))
-        self.metrics = prepare_metrics(agreement, self.incidents)
-        # the incidents' windows and when each became known, as columns (µs since 1970; see
-        # micros; never known: the earliest), to find a period's incidents in bulk.  They depend
-        # on the incident only: the agreement keeps them for the next replay (after an import)
-        memo: IdentityMemo[Incident, tuple[int, int, int]] = agreement.cache.setdefault(
-            "instants", IdentityMemo(_KEPT)
-        )
-        found = memo.get_many(self.incidents)
-        for n, at in enumerate(found):
-            if at is None:
-                i = self.incidents[n]
-                known = micros(i.known_from) if i.known_from is not None else _NEVER
-                found[n] = memo.put(i, (micros(i.window.start), micros(i.window.end), known))
-        columns = np.array(found, dtype=np.int64).reshape(len(found), 3)
-        self._start_us, self._end_us, self._known_us = (columns[:, k].copy() for k in range(3))
+        self.metrics = prepare_metrics(agreement, self.incidents, at)
         self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
         self.deadlines = Deadlines(judge, self.incidents)
         # what a row says of an incident (kept by the agreement, as its local days)
-        self.rows: IdentityMemo[Incident, dict[str, Any]] = agreement.cache.setdefault(
-            "report rows", IdentityMemo(_KEPT)
-        )
+        self.rows = agreement.cache.setdefault("report rows", IdentityMemo(_KEPT))
         self._saturated = self._saturation()
-        self._clocks: dict[datetime, Clock] = {}
+        self._clocks = {}
 
     def _saturation(self) -> datetime | None:
         """From this instant on, the clock as known equals the clock with everything known
@@ -146,10 +225,10 @@ class Replay:
     ) -> list[Incident]:
         """Incidents whose window overlaps [start, end) (and, with ``known_by``, that were known
         by then: :meth:`Incident.known_by`), in start order."""
-        hi = int(np.searchsorted(self._start_us, micros(end), "left"))
-        hit = self._end_us[:hi] > micros(start)
+        hi = int(np.searchsorted(self._at[:, 0], micros(end), "left"))
+        hit = self._at[:hi, 1] > micros(start)
         if known_by is not None:
-            hit &= self._known_us[:hi] <= micros(known_by)
+            hit &= self._at[:hi, 2] <= micros(known_by)
         incidents = self.incidents
         return [incidents[n] for n in np.flatnonzero(hit).tolist()]
 
@@ -161,6 +240,22 @@ class Replay:
         # archive otherwise spends a third of its time in the cyclic collector)
         with collector_paused():
             return daily_report(self, day)
+
+
+def _key(incident: Incident) -> str:
+    return incident.key
+
+
+def _start_order(incidents: list[Incident], starts: NDArray[np.int64]) -> list[int] | None:
+    """The positions of ``incidents`` in start order (then key), or ``None`` when they are in it
+    already (a cache hands them over sorted: checked in bulk, not sorted again)."""
+    steps = np.diff(starts)
+    if not (steps < 0).any():
+        ties = np.flatnonzero(steps == 0).tolist()
+        if all(incidents[t].key < incidents[t + 1].key for t in ties):
+            return None
+    listed = starts.tolist()
+    return sorted(range(len(incidents)), key=lambda n: (listed[n], incidents[n].key))
 
 
 def _incident_row(
