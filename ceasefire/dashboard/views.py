@@ -21,7 +21,7 @@ import heapq
 import io
 import json
 import threading
-from bisect import insort
+from bisect import bisect_right, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -109,6 +109,34 @@ def store_state(db: Store) -> tuple[int, ...]:
     return tuple(int(v) for v in row)
 
 
+# an incident on the map: key, lat, lon, qualification (its index), agreement day, deaths (-1:
+# unknown), the place's name
+_Point = tuple[str, float, float, int, int, int, str]
+_Marks = tuple[tuple[str, str, str], ...]  # (party, local day, column) once per count
+_CODES = {q: n for n, q in enumerate(QUALIFICATIONS)}
+
+
+def _point(incident: Incident, finding: Finding, tz: ZoneInfo, first: date) -> _Point | None:
+    """``first``: the agreement's first local day (the map's day 0)."""
+    place = incident.place
+    if place.lat is None or place.lon is None:
+        return None
+    best = incident.fatalities.best
+    return (incident.key, round(place.lat, 5), round(place.lon, 5),
+            _CODES.get(finding.qualification, 3), (_local_day(incident, tz) - first).days,
+            best if best is not None else -1, place.name)  # fmt: skip
+
+
+def _marks(incident: Incident, finding: Finding, tz: ZoneInfo) -> _Marks:
+    day = _local_day(incident, tz).isoformat()
+    mine = [(party, day, "incidents") for party in finding.parties]
+    if finding.qualification == "undetermined":
+        mine.extend((party, day, "undetermined") for party in finding.parties)
+    if finding.qualification == "violation":
+        mine.extend((p, day, "violation") for p in finding.bearers or ("not identified",))
+    return tuple(mine)
+
+
 def _order(incident: Incident) -> tuple[Any, str]:
     return (incident.window.start, incident.key)
 
@@ -158,6 +186,11 @@ class _Model:
     own_findings: dict[str, Finding] = field(default_factory=dict)
     # the keys of events it may not see that would change the control map (see _visible)
     unseen: frozenset[str] = frozenset()
+    # per incident, in order: its point on the map (None: no coordinates), what it counts on
+    # the party cards (made when first asked; a model after an import takes them from the one
+    # before with the new incidents' put in place)
+    points: list[_Point | None] | None = None
+    marks: list[_Marks] | None = None
     layer_bytes: bytes | None = None
     scorecards: dict[str, Any] | None = None
     replay: Replay | None = None
@@ -384,8 +417,11 @@ class DashboardCache:
         r = restrictions(db, who)
         added = visible_incidents(delta.fresh, r)  # none is linked yet: no new link was recorded
         incidents = list(prev.incidents)
+        placed: list[tuple[int, Incident]] = []  # where each new one went, in turn
         for incident in added:
-            insort(incidents, incident, key=_order)
+            at = bisect_right(incidents, _order(incident), key=_order)
+            incidents.insert(at, incident)
+            placed.append((at, incident))
         self._saw(state, who, (r, incidents, prev.unseen))
         base = self._base(db, ref, state, who, incidents, prev.unseen)
         if base.judge is not prev.base.judge:
@@ -394,6 +430,20 @@ class DashboardCache:
                        base.judge.control, distribution=who.distribution,
                        stories=stories_for(db, audience=who), unseen=prev.unseen)  # fmt: skip
         model.own_findings = {**prev.own_findings, **_own_findings(base.judge, added, r)}
+        tz = base.agreement.timezone
+        if prev.points is not None:
+            first = base.agreement.start.instant.astimezone(tz).date()
+            points = list(prev.points)
+            for at, incident in placed:
+                points.insert(at, _point(incident, model.finding(incident.key), tz, first))
+            model.points = points
+        if prev.marks is not None:
+            marks = list(prev.marks)
+            for at, incident in placed:
+                marks.insert(
+                    at, _marks(incident, model.finding(incident.key), base.agreement.timezone)
+                )
+            model.marks = marks
         if prev.replay is not None:
             model.replay = Replay.grown(prev.replay, incidents, added, model.db_convoys,
                                         model.db_claims, distribution=model.distribution,
@@ -435,32 +485,22 @@ class DashboardCache:
         agreement = model.base.agreement
         tz = agreement.timezone
         first = agreement.start.instant.astimezone(tz).date()
-        codes = {q: n for n, q in enumerate(QUALIFICATIONS)}
-        # an incident's point depends on it, its finding and the agreement only: the agreement
-        # keeps each, so the layer after an import draws only the new incidents' points anew
-        memo: IdentityMemo[Incident, tuple[Finding, tuple[Any, ...]]] = agreement.cache.setdefault(
-            "layer points", IdentityMemo(_POINTS_KEPT)
-        )
-        points: list[tuple[Any, ...]] = []
-        unlocated = 0
-        own, shared = model.own_findings, model.base.findings
-        for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
-            place = incident.place
-            if place.lat is None or place.lon is None:
-                unlocated += 1
-                continue
-            finding = own.get(incident.key) or shared[incident.key]  # as model.finding
-            if hit is None or hit[0] is not finding:
-                point = (
-                    incident.key, round(place.lat, 5), round(place.lon, 5),
-                    codes.get(finding.qualification, 3), (_local_day(incident, tz) - first).days,
-                    incident.fatalities.best if incident.fatalities.best is not None else -1,
-                    place.name,
-                )  # fmt: skip
-                memo.put(incident, (finding, point))
-            else:
-                point = hit[1]
-            points.append(point)
+        if model.points is None:
+            # an incident's point depends on it, its finding and the agreement only: the
+            # agreement keeps each (a model built anew after a revision draws only what changed)
+            memo: IdentityMemo[Incident, tuple[Finding, _Point | None]] = (
+                agreement.cache.setdefault("layer points", IdentityMemo(_POINTS_KEPT))
+            )
+            drawn: list[_Point | None] = []
+            for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
+                finding = model.finding(incident.key)
+                if hit is None or hit[0] is not finding:
+                    hit = memo.put(incident, (finding, _point(incident, finding, tz, first)))
+                drawn.append(hit[1])
+            with model.lock:
+                model.points = drawn
+        points = [p for p in model.points if p is not None]
+        unlocated = len(model.points) - len(points)
         places: dict[str, int] = {}
         place_index = [places.setdefault(p[6], len(places)) for p in points]
         keys, lat, lon, qual, day, fatalities = (
@@ -486,30 +526,24 @@ class DashboardCache:
             return model.scorecards
         agreement = model.base.agreement
         tz = agreement.timezone
-        # what each incident counts, (party, day, column) once per count: it depends on the
-        # incident and its finding only, so the agreement keeps it for the next state's cards
-        memo: IdentityMemo[Incident, tuple[Finding, tuple[tuple[str, str, str], ...]]] = (
-            agreement.cache.setdefault("scorecard marks", IdentityMemo(_POINTS_KEPT))
-        )
-        own, shared = model.own_findings, model.base.findings
-        marks: list[tuple[tuple[str, str, str], ...]] = []
-        for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
-            finding = own.get(incident.key) or shared[incident.key]  # as model.finding
-            if hit is None or hit[0] is not finding:
-                day = _local_day(incident, tz).isoformat()
-                mine = [(party, day, "incidents") for party in finding.parties]
-                if finding.qualification == "undetermined":
-                    mine.extend((party, day, "undetermined") for party in finding.parties)
-                if finding.qualification == "violation":
-                    mine.extend(
-                        (p, day, "violation") for p in finding.bearers or ("not identified",)
-                    )
-                hit = memo.put(incident, (finding, tuple(mine)))
-            marks.append(hit[1])
+        if model.marks is None:
+            # what each incident counts depends on it and its finding only: the agreement keeps
+            # it (a model built anew after a revision counts only what changed)
+            memo: IdentityMemo[Incident, tuple[Finding, _Marks]] = agreement.cache.setdefault(
+                "scorecard marks", IdentityMemo(_POINTS_KEPT)
+            )
+            marks: list[_Marks] = []
+            for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
+                finding = model.finding(incident.key)
+                if hit is None or hit[0] is not finding:
+                    hit = memo.put(incident, (finding, _marks(incident, finding, tz)))
+                marks.append(hit[1])
+            with model.lock:
+                model.marks = marks
         counts: dict[str, dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: {"violation": 0, "undetermined": 0, "incidents": 0})
         )
-        for (party, day, column), n in Counter(chain.from_iterable(marks)).items():
+        for (party, day, column), n in Counter(chain.from_iterable(model.marks)).items():
             counts[party][day][column] = n
         days = sorted({d for per in counts.values() for d in per})
         names = actors_table()
