@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ceasefire._bounded import BoundedMemo, IdentityMemo
+from ceasefire._gc import collector_paused
 from ceasefire.catalogue import Resolved
 from ceasefire.compliance.engine import Finding
 from ceasefire.compliance.judge import Judge
@@ -377,7 +378,9 @@ class DashboardCache:
         found = self._models.get(key)
         if found is not None:
             return found
-        with self._build_lock:  # one build at a time; a second caller waits, then reuses it
+        # one build at a time (a second caller waits, then reuses it); many objects and no
+        # cycles: the collector would walk the archive's incidents for nothing (ceasefire._gc)
+        with self._build_lock, collector_paused():
             found = self._models.get(key)
             if found is not None:
                 return found
@@ -482,6 +485,10 @@ class DashboardCache:
         model = self.model(db, ref, who)
         if model.layer_bytes is not None:
             return model.layer_bytes
+        with collector_paused():  # many objects, no cycles (ceasefire._gc)
+            return self._layer(model)
+
+    def _layer(self, model: _Model) -> bytes:
         agreement = model.base.agreement
         tz = agreement.timezone
         first = agreement.start.instant.astimezone(tz).date()
@@ -524,6 +531,10 @@ class DashboardCache:
         model = self.model(db, ref, who)
         if model.scorecards is not None:
             return model.scorecards
+        with collector_paused():  # many objects, no cycles (ceasefire._gc)
+            return self._scorecards(model)
+
+    def _scorecards(self, model: _Model) -> dict[str, Any]:
         agreement = model.base.agreement
         tz = agreement.timezone
         if model.marks is None:
