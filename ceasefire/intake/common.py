@@ -114,9 +114,10 @@ def coded_occurrence(n_sources: int, known_from: datetime, by: str, note: str) -
     )
 
 
-def check_record(record: Any) -> None:
-    """Raise :class:`BadField` unless the record's JSON is in its stored form: what the store will
-    accept and every reader can read.  Records without a stored form pass."""
+def check_record(record: Any) -> str:
+    """The record's JSON text, as the store keeps it; :class:`BadField` unless it is in its stored
+    form: what the store will accept and every reader can read.  Records without a stored form
+    pass."""
     kind = "incident" if isinstance(record, Incident) else getattr(record, "kind", "")
     try:
         body = json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False, allow_nan=False)
@@ -124,6 +125,7 @@ def check_record(record: Any) -> None:
     except ValueError as exc:  # NaN or infinity; a lone surrogate (UnicodeEncodeError)
         raise BadField("(record)", f"cannot be stored as JSON text ({exc})") from None
     check_body(kind, body)
+    return body
 
 
 def parse_csv_batch(
@@ -143,7 +145,7 @@ def parse_csv_batch(
             continue
         try:
             record = convert(row)
-            check_record(record)
+            body = check_record(record)
         except BadField as exc:
             raw = ",".join(row.values())[:2000]
             batch.problems.append(RowProblem(str(path), line, exc.field, str(exc), raw))
@@ -153,7 +155,7 @@ def parse_csv_batch(
             batch.problems.append(RowProblem(str(path), line, id_field, reason))
             continue
         seen[record.source_id] = line
-        batch.records.append(record)
+        batch.add(record, body)
     return batch
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +75,11 @@ class Table:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
+
+    @property
+    def key_kinds(self) -> tuple[str, ...]:
+        kinds = dict(self.columns)
+        return tuple(kinds[c] for c in self.key)
 
     def select(self) -> str:
         # table and column names come from COVERED (code), never from input
@@ -198,23 +203,29 @@ def _digest(seq: int, at: str, actor: str, action: str, subject: str, detail: st
 
 
 def append(conn: Database, actor: str, action: str, subject: str, detail: dict[str, Any],
-           rows: Iterable[tuple[str, Sequence[Any]]] = ()) -> int:  # fmt: skip
+           rows: Iterable[tuple[str, Sequence[Any]]] = (),
+           contents: Mapping[tuple[str, tuple[Any, ...]], Sequence[Any]] | None = None) -> int:  # fmt: skip
     """Append one entry inside the caller's transaction; returns its sequence number.
 
     ``rows`` names every row this write made, changed or removed, as ``(table, key values)``;
-    each is read back now and its hash recorded with the entry."""
-    listed: dict[tuple[str, tuple[Any, ...]], None] = {}
+    each is read back now and its hash recorded with the entry — except those ``contents`` gives,
+    keyed like ``rows``: the row as the write left it (every column of :data:`COVERED`, in
+    order), hashed as given (the caller wrote those very values)."""
+    listed: dict[tuple[str, tuple[Any, ...]], Sequence[Any] | None] = {}
+    given = contents or {}
+    key_kinds = {name: table.key_kinds for name, table in COVERED.items()}
     for table_name, key in rows:
-        table = COVERED[table_name]
-        listed[(table_name, tuple(_value(dict(table.columns)[c], v)
-                                  for c, v in zip(table.key, key, strict=True)))] = None  # fmt: skip
+        kinds = key_kinds[table_name]
+        wanted = (table_name, tuple(_value(k, v) for k, v in zip(kinds, key, strict=True)))
+        listed[wanted] = given.get((table_name, tuple(key)))  # the last content given wins
     by_table: dict[str, list[tuple[Any, ...]]] = {}
-    for table_name, key in listed:
-        by_table.setdefault(table_name, []).append(key)
+    for (table_name, key), content in listed.items():
+        if content is None:
+            by_table.setdefault(table_name, []).append(key)
     current = {name: _read_rows(conn, COVERED[name], keys) for name, keys in by_table.items()}
     lines: list[tuple[str, str, str]] = []
-    for table_name, key in listed:
-        row = current[table_name].get(key)
+    for (table_name, key), content in listed.items():
+        row = content if content is not None else current[table_name].get(key)
         digest = row_hash(COVERED[table_name], row) if row is not None else REMOVED
         lines.append((table_name, _key_text(key), digest))
     row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
