@@ -18,8 +18,8 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ class ImportSummary:
     quarantined: int
     problems: tuple[RowProblem, ...] = ()
     changed_incidents: tuple[str, ...] = ()  # keys of incidents added or revised, in file order
+    # those incidents as this import stored them: key → (incident, hash of its stored body)
+    stored: Mapping[str, tuple[Incident, str]] = field(default_factory=dict, repr=False,
+                                                       compare=False)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -334,6 +337,7 @@ class Store:
         conn = self.conn
         added = revised = unchanged = 0
         changed: list[str] = []
+        stored: dict[str, tuple[Incident, str]] = {}
         writes = _Writes()  # every row this import made or changed, with its content
         now = datetime.now(UTC).isoformat(timespec="seconds")
         sha256 = _file_hash(batch.file) if not batch.file.startswith("api:") else ""
@@ -376,6 +380,7 @@ class Store:
             if is_incident:
                 writes.incident(record, revision, digest, body, batch_id)
                 changed.append(record.key)
+                stored[record.key] = (record, digest)
             else:
                 writes.record(record.kind, record.id, revision, digest, body, batch_id)
             if head is None:
@@ -426,7 +431,7 @@ class Store:
                       "quarantined": len(problems)},
                      writes.rows, writes.contents)  # fmt: skip
         return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
-                             len(problems), tuple(problems), tuple(changed))  # fmt: skip
+                             len(problems), tuple(problems), tuple(changed), stored)  # fmt: skip
 
     def _submitters(self, keys: list[str]) -> dict[str, str]:
         """The recorded submitter (``distribution.party``) of each of these keys that has one."""
@@ -471,15 +476,19 @@ class Store:
         """Rows ``(key, body)`` of ``sql`` as incidents (read with the cyclic collector paused:
         see ``ceasefire._gc``); ``None`` for a body not in its stored form, skipped with a
         warning."""
-        out: list[tuple[str, Incident | None]] = []
         with collector_paused():
-            for key, body in self.conn.execute(sql, args):
-                try:
-                    out.append((str(key), incident_from_body(body)))
-                except BadField as exc:
-                    _skipped("incident", key, exc)
-                    out.append((str(key), None))
-        return out
+            return [(str(key), self._incident_from(str(key), body))
+                    for key, body in self.conn.execute(sql, args)]  # fmt: skip
+
+    @staticmethod
+    def _incident_from(key: str, body: str) -> Incident | None:
+        """The incident of a stored body; ``None`` (with a warning) when it is not in its stored
+        form."""
+        try:
+            return incident_from_body(body)
+        except BadField as exc:
+            _skipped("incident", key, exc)
+            return None
 
     def incidents(self) -> list[Incident]:
         """Every stored incident, in start order; a body not in its stored form is skipped with a
@@ -497,21 +506,35 @@ class Store:
     def incidents_starting(
         self, first: datetime, last: datetime,
         box: tuple[float, float, float, float] | None = None,
+        known: Mapping[str, tuple[Incident, str]] | None = None,
     ) -> list[Incident]:  # fmt: skip
         """The stored incidents that start in ``[first, last)`` (and, with ``box`` = (south,
         north, west, east) in degrees, whose point lies in it), in start order, read through the
-        index on the start: what a search near in time and place needs, not the archive."""
+        index on the start: what a search near in time and place needs, not the archive.
+
+        ``known``: incidents as an import just stored them (:attr:`ImportSummary.stored`); one
+        whose stored hash is still that one is taken as it is, not decoded from its body again."""
         margin = timedelta(
             days=1
         )  # the stored text orders as the instant does, but for sub-seconds
-        sql = "SELECT key, body FROM incidents WHERE start_utc >= ? AND start_utc < ?"
+        sql = "SELECT key, hash, body FROM incidents WHERE start_utc >= ? AND start_utc < ?"
         args: list[Any] = [(first - margin).astimezone(UTC).isoformat(),
                            (last + margin).astimezone(UTC).isoformat()]  # fmt: skip
         if box is not None:
             sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
             args.extend(box)
-        rows = self._decoded(sql + " ORDER BY start_utc, key", tuple(args))
-        return [i for _, i in rows if i is not None and first <= i.window.start < last]
+        known = known or {}
+        out: list[Incident] = []
+        with collector_paused():
+            for key, digest, body in self.conn.execute(sql + " ORDER BY start_utc, key", args):
+                mine = known.get(key)
+                if mine is not None and mine[1] == digest:
+                    incident: Incident | None = mine[0]
+                else:
+                    incident = self._incident_from(str(key), body)
+                if incident is not None and first <= incident.window.start < last:
+                    out.append(incident)
+        return out
 
     def incident_span(
         self, keys: Iterable[str]
