@@ -46,6 +46,7 @@ MAX_GZIP_RATIO = 100  # decompressed bytes per compressed byte; CSV and JSON lin
 MIN_GZIP_ALLOWANCE = 64 << 20  # a small archive may always expand to this much
 _WHOLE = re.compile(r"[+-]?\d{1,15}(?:\.0+)?")  # "12", "12.0": larger is not a count
 _NUMBER_TEXT = 64  # characters: a longer cell is not a coordinate
+_CONTROL = re.compile(r"[\x00-\x1f]")  # a character below " ": a name is one line
 
 
 def int_field(row: dict[str, str], name: str, lo: int | None = None, hi: int | None = None,
@@ -53,6 +54,10 @@ def int_field(row: dict[str, str], name: str, lo: int | None = None, hi: int | N
     """A whole number from a CSV cell ("12" or "12.0"), within [lo, hi] (hi defaults to
     :data:`~ceasefire.model.stored.MAX_COUNT`)."""
     text = row.get(name, "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 15:  # the usual "12": what _WHOLE takes
+        value = int(text)
+        if (lo is None or value >= lo) and value <= (MAX_COUNT if hi is None else hi):
+            return value
     if not text:
         if optional:
             return None
@@ -98,7 +103,7 @@ def name_field(text: str, field: str) -> str:
     name = text.strip()
     if len(name) > 300:
         raise BadField(field, f"is {len(name)} characters long; a name has at most 300")
-    if not any(ch.isalnum() for ch in name) or any(ch < " " for ch in name):
+    if not any(ch.isalnum() for ch in name) or _CONTROL.search(name):
         raise BadField(field, f"{name!r} is not a name (it needs a letter or a digit, on one line)")
     return name
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from ceasefire.store.db import Database
@@ -157,9 +159,22 @@ def _normalised(table: Table, row: Sequence[Any]) -> list[Any]:
     return [_value(kind, v) for (_, kind), v in zip(table.columns, row, strict=True)]
 
 
+def _scalar_json(value: Any) -> str:
+    """A normalised column value as :func:`canonical_json` writes it inside a list."""
+    if isinstance(value, str):
+        return encode_basestring(value)  # the escaper json.dumps uses with ensure_ascii=False
+    if value is None:
+        return "null"
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return repr(value)
+    return canonical_json(value)
+
+
 def row_hash(table: Table, row: Sequence[Any]) -> str:
-    """The hash of one row's content (``row`` holds the table's columns in declared order)."""
-    return _sha256(canonical_json([table.name, _normalised(table, row)]))
+    """The hash of one row's content (``row`` holds the table's columns in declared order): of
+    ``canonical_json([table, [every value]])``, written here value by value (the same text)."""
+    values = ",".join(map(_scalar_json, _normalised(table, row)))
+    return _sha256(f"[{encode_basestring(table.name)},[{values}]]")
 
 
 def _key_of(table: Table, row: Sequence[Any]) -> tuple[Any, ...]:
