@@ -49,7 +49,7 @@ class Batch:
     restricted: dict[str, str] = field(default_factory=dict)
     # id(record) → (record, the JSON text it was checked as at the door): the store writes and
     # hashes that text instead of serialising and checking the record again (see :meth:`add`)
-    checked: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
+    checked: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, record: Any, body: str) -> None:
         """Add a record (immutable: a frozen dataclass) with ``body``, the JSON text of its
