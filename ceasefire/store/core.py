@@ -112,7 +112,7 @@ def _skipped(table: str, key: str, problem: BadField) -> None:
 _CHUNK = 500  # keys per IN list
 
 
-def _other_submitter(key: str, recorded: bool, before: str | None, party: str | None,
+def _other_submitter(recorded: bool, before: str | None, party: str | None,
                      stored: bool) -> str | None:  # fmt: skip
     """Why a record may not revise the one stored under its key (None: it may): a party's
     submission revises only that party's own submissions, and a record that is nobody's
@@ -356,7 +356,7 @@ class Store:
         for record, key in zip(batch.records, keys, strict=True):
             is_incident = isinstance(record, Incident)
             kind = "incident" if is_incident else record.kind
-            other = _other_submitter(key, key in parties, parties.get(key),
+            other = _other_submitter(key in parties, parties.get(key),
                                      batch.restricted.get(key), key in heads)  # fmt: skip
             if other is not None:
                 problems.append(RowProblem(batch.file, 0, "id", f"{key}: {other}"))
