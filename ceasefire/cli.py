@@ -690,7 +690,7 @@ def ingest_news_cmd(
         with settings.store() as db:
             summary = db.import_batch(batch)
             evidence["store"] = summary.to_json()
-            link_incidents(db, summary.changed_incidents)
+            link_incidents(db, summary.changed_incidents, summary.stored)
             merged = {i.key: i.linked for i in incidents_for(db, audience=OPERATOR)}
             into = {m: k for k, ms in merged.items() for m in ms}  # a member → its representative
         for inc in evidence["incidents"]:

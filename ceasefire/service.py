@@ -9,7 +9,7 @@ computed: what a caller may not see cannot reach a count, a clock day, a finding
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from functools import partial
 from importlib import resources
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ceasefire._gc import collector_paused
 from ceasefire.compliance.clock import status_at
 from ceasefire.compliance.deadlines import deadline_states
 from ceasefire.compliance.engine import Finding
@@ -87,14 +88,16 @@ def import_file(
         raise ConfigError(
             f"Unknown import kind {kind!r}; use one of {', '.join(sorted(IMPORTERS))}."
         )
-    if submitted_by is not None:
-        if kind != "reports":
-            raise ConfigError("Only reports are a party's submissions (--submitted-by).")
-        batch = parse_reports(path, tz, submitted_by)
-    else:
-        batch = IMPORTERS[kind](path, tz)
-    summary = store.import_batch(batch)
-    link_incidents(store, summary.changed_incidents)
+    if submitted_by is not None and kind != "reports":
+        raise ConfigError("Only reports are a party's submissions (--submitted-by).")
+    # many records, none in a cycle: the collector paused while they are read, stored and linked
+    with collector_paused():
+        if submitted_by is not None:
+            batch = parse_reports(path, tz, submitted_by)
+        else:
+            batch = IMPORTERS[kind](path, tz)
+        summary = store.import_batch(batch)
+        link_incidents(store, summary.changed_incidents, summary.stored)
     if summary.changed_incidents or summary.added or summary.revised:
         from ceasefire.alerts import after_change
 
@@ -147,10 +150,12 @@ def incidents_for(store: Store, *, audience: Audience) -> list[Incident]:
     return with_links(store, visible_incidents(store.incidents(), restrictions(store, audience)))
 
 
-def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]:
+def link_incidents(store: Store, keys: Iterable[str] | None = None,
+                   known: Mapping[str, tuple[Incident, str]] | None = None) -> list[int]:  # fmt: skip
     """Find and record (audited) the links between stored incidents of different feeds that are
     one event (:mod:`ceasefire.compliance.linking`); ``keys``: only pairs with one of these (the
-    incidents an import added or changed).  Returns the new links' ids."""
+    incidents an import added or changed); ``known``: those incidents as the import stored them
+    (:attr:`ImportSummary.stored`: not read back).  Returns the new links' ids."""
     from ceasefire.agreements.loader import default_registry
     from ceasefire.compliance.linking import MAX_WINDOW, find_links, near_box
 
@@ -174,7 +179,7 @@ def link_incidents(store: Store, keys: Iterable[str] | None = None) -> list[int]
         first, last, box = span
         if box is None:
             return []  # none with a point: nothing to link
-        everything = store.incidents_starting(first - MAX_WINDOW, last, near_box(box))
+        everything = store.incidents_starting(first - MAX_WINDOW, last, near_box(box), known)
     hidden = restrictions(store, PUBLIC).hidden
     party_of = {
         str(k): str(p) for k, p in store.conn.execute("SELECT key, party FROM distribution")

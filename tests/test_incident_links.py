@@ -330,6 +330,51 @@ def test_an_import_links_what_linking_the_whole_store_would(tmp_path: Path) -> N
     assert by_import == whole
 
 
+def test_an_import_links_from_what_it_stored_as_from_the_store(tmp_path: Path) -> None:
+    """Other feeds' reports stored first, then the real September rows imported: the import
+    links from the incidents it has just stored (not decoded back from their bodies), and finds
+    the links found over the whole store at once; a row revised since is read from the store."""
+    from dataclasses import replace
+
+    from ceasefire.intake.ucdp import parse_ucdp
+    from ceasefire.model.batches import Batch
+    from ceasefire.service import link_incidents
+    from ceasefire.store import Store
+
+    rows = parse_ucdp(UCDP_SEPT, TZ).records
+    others = _other_feeds(rows, seed=11)
+
+    def links(store: Store) -> list[tuple[str, str]]:
+        return sorted((str(a), str(b)) for a, b in store.conn.execute(
+            "SELECT a, b FROM incident_links WHERE undone_at IS NULL"))  # fmt: skip
+
+    with Store(tmp_path / "whole") as store:
+        store.import_batch(Batch("all", "all", [*rows, *others]))
+        link_incidents(store)
+        whole = links(store)
+    assert len(whole) >= 20, "the set exercises linking"
+    with Store(tmp_path / "import") as store:
+        summary = store.import_batch(Batch("others", "others.jsonl", list(others)))
+        link_incidents(store, summary.changed_incidents)
+        summary = store.import_batch(Batch("ucdp", "rows.csv", list(rows)))
+        assert sorted(summary.stored) == sorted(i.key for i in rows)
+        link_incidents(store, summary.changed_incidents, summary.stored)
+        assert links(store) == whole
+    assert any(b.startswith("ucdp:") for _, b in whole)
+    # what an import stored but another revised since (moved 300 km north): read from the store
+    found = []
+    for name, known in (("known", True), ("read", False)):
+        with Store(tmp_path / name) as store:
+            store.import_batch(Batch("others", "others.jsonl", list(others)))
+            summary = store.import_batch(Batch("ucdp", "rows.csv", list(rows)))
+            moved = [replace(i, place=replace(i.place, lat=(i.place.lat or 0) + 3)) for i in rows]
+            store.import_batch(Batch("ucdp", "moved.csv", moved))
+            link_incidents(store, summary.changed_incidents, summary.stored if known else None)
+            found.append(links(store))
+    assert found[0] == found[1]
+    assert not set(found[0]) & set(whole)
+
+
 def test_the_search_box_holds_every_point_close_enough_to_link() -> None:
     """Points 0–50 km from a box's corners and edges, in every direction, at the latitudes of
     Syria and far north: each lies in the box the search reads."""

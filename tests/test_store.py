@@ -120,3 +120,48 @@ def test_a_file_that_is_not_a_database_is_refused(
     (ws / "ceasefire.sqlite").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a usable ceasefire database"):
         Store(ws).count_incidents()
+
+
+def test_a_record_replaced_after_it_was_read_is_checked_again(store: Store) -> None:
+    """The store writes the body checked when the file was read only for that very record: one
+    put in its place afterwards (here a place name over 300 characters) is checked again and
+    quarantined, and nothing of it is stored."""
+    from dataclasses import replace
+
+    from ceasefire.intake.ucdp import parse_ucdp
+
+    batch = parse_ucdp(UCDP_SEPT, TZ)
+    first = batch.records[0]
+    batch.records[0] = replace(first, place=replace(first.place, admin1="A" * 301))
+    summary = store.import_batch(batch)
+    assert (summary.added, summary.quarantined) == (312, 1)
+    assert summary.problems[0].field == "place.admin1"
+    assert first.key in summary.problems[0].reason
+    assert store.incident(first.key) is None
+
+
+def test_revisions_and_quarantine_are_vouched_for_by_the_audit(
+    tmp_path: Path, store: Store, sept_rows: list[dict[str, str]]
+) -> None:
+    """An import that adds, revises and quarantines: the audit's entry commits to exactly the rows
+    as stored (verify finds nothing), and an edit of a revised body afterwards is named."""
+    from ceasefire.store import audit
+
+    rows = [dict(r) for r in sept_rows[:20]]
+    import_file(store, "ucdp", write_csv(tmp_path / "a.csv", rows), TZ)
+    rows[3]["best"] = str(int(rows[3]["best"]) + 2)
+    rows[3]["high"] = str(max(int(rows[3]["high"]), int(rows[3]["best"])))
+    rows[7]["latitude"] = "north"
+    rows.append(dict(sept_rows[20]))
+    summary = import_file(store, "ucdp", write_csv(tmp_path / "b.csv", rows), TZ)
+    assert (summary.added, summary.revised, summary.unchanged, summary.quarantined) == (1, 1, 18, 1)
+    assert audit.verify(store.conn) == []
+    key = f"ucdp:{rows[3]['id']}"
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE incident_revisions SET body = replace(body, 'UCDP', 'ucdp') "
+            "WHERE key = ? AND revision = 2",
+            (key,),
+        )
+    named = [p.row for p in audit.verify(store.conn)]
+    assert named == [f"incident_revisions(key={key}, revision=2)"]

@@ -198,7 +198,7 @@ def acled_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         sources=sources,
         known_from=known_from,
         judgements=(occurrence,),
-        native=tuple((k, row[k]) for k in row),
+        native=tuple(row.items()),
     )
 
 

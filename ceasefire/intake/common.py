@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ceasefire._gc import collector_paused
 from ceasefire.errors import IntakeError
 from ceasefire.model.batches import BadField, Batch, RowProblem
 from ceasefire.model.incidents import Axis, Incident, Judgement
@@ -45,6 +46,7 @@ MAX_GZIP_RATIO = 100  # decompressed bytes per compressed byte; CSV and JSON lin
 MIN_GZIP_ALLOWANCE = 64 << 20  # a small archive may always expand to this much
 _WHOLE = re.compile(r"[+-]?\d{1,15}(?:\.0+)?")  # "12", "12.0": larger is not a count
 _NUMBER_TEXT = 64  # characters: a longer cell is not a coordinate
+_CONTROL = re.compile(r"[\x00-\x1f]")  # a character below " ": a name is one line
 
 
 def int_field(row: dict[str, str], name: str, lo: int | None = None, hi: int | None = None,
@@ -52,6 +54,10 @@ def int_field(row: dict[str, str], name: str, lo: int | None = None, hi: int | N
     """A whole number from a CSV cell ("12" or "12.0"), within [lo, hi] (hi defaults to
     :data:`~ceasefire.model.stored.MAX_COUNT`)."""
     text = row.get(name, "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 15:  # the usual "12": what _WHOLE takes
+        value = int(text)
+        if (lo is None or value >= lo) and value <= (MAX_COUNT if hi is None else hi):
+            return value
     if not text:
         if optional:
             return None
@@ -97,7 +103,7 @@ def name_field(text: str, field: str) -> str:
     name = text.strip()
     if len(name) > 300:
         raise BadField(field, f"is {len(name)} characters long; a name has at most 300")
-    if not any(ch.isalnum() for ch in name) or any(ch < " " for ch in name):
+    if not any(ch.isalnum() for ch in name) or _CONTROL.search(name):
         raise BadField(field, f"{name!r} is not a name (it needs a letter or a digit, on one line)")
     return name
 
@@ -114,9 +120,10 @@ def coded_occurrence(n_sources: int, known_from: datetime, by: str, note: str) -
     )
 
 
-def check_record(record: Any) -> None:
-    """Raise :class:`BadField` unless the record's JSON is in its stored form: what the store will
-    accept and every reader can read.  Records without a stored form pass."""
+def check_record(record: Any) -> str:
+    """The record's JSON text, as the store keeps it; :class:`BadField` unless it is in its stored
+    form: what the store will accept and every reader can read.  Records without a stored form
+    pass."""
     kind = "incident" if isinstance(record, Incident) else getattr(record, "kind", "")
     try:
         body = json.dumps(record.to_json(), sort_keys=True, ensure_ascii=False, allow_nan=False)
@@ -124,6 +131,7 @@ def check_record(record: Any) -> None:
     except ValueError as exc:  # NaN or infinity; a lone surrogate (UnicodeEncodeError)
         raise BadField("(record)", f"cannot be stored as JSON text ({exc})") from None
     check_body(kind, body)
+    return body
 
 
 def parse_csv_batch(
@@ -137,23 +145,24 @@ def parse_csv_batch(
     """Convert every row; bad rows and repeated ids go to the batch's problems with their line."""
     batch = Batch(kind=kind, file=str(path))
     seen: dict[str, int] = {}
-    for line, row in read_csv_rows(path, required, what):
-        if "__error__" in row:
-            batch.problems.append(RowProblem(str(path), line, "(row)", row["__error__"]))
-            continue
-        try:
-            record = convert(row)
-            check_record(record)
-        except BadField as exc:
-            raw = ",".join(row.values())[:2000]
-            batch.problems.append(RowProblem(str(path), line, exc.field, str(exc), raw))
-            continue
-        if record.source_id in seen:
-            reason = f"{id_field} {record.source_id} repeats line {seen[record.source_id]}"
-            batch.problems.append(RowProblem(str(path), line, id_field, reason))
-            continue
-        seen[record.source_id] = line
-        batch.records.append(record)
+    with collector_paused():  # many records, none in a cycle: see ceasefire._gc
+        for line, row in read_csv_rows(path, required, what):
+            if "__error__" in row:
+                batch.problems.append(RowProblem(str(path), line, "(row)", row["__error__"]))
+                continue
+            try:
+                record = convert(row)
+                body = check_record(record)
+            except BadField as exc:
+                raw = ",".join(row.values())[:2000]
+                batch.problems.append(RowProblem(str(path), line, exc.field, str(exc), raw))
+                continue
+            if record.source_id in seen:
+                reason = f"{id_field} {record.source_id} repeats line {seen[record.source_id]}"
+                batch.problems.append(RowProblem(str(path), line, id_field, reason))
+                continue
+            seen[record.source_id] = line
+            batch.add(record, body)
     return batch
 
 

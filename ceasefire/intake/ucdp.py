@@ -210,7 +210,7 @@ def ucdp_row_to_incident(row: dict[str, str], tz: ZoneInfo) -> Incident:
         notes=("data quality: " + "; ".join(quality)) if quality else "",
         known_from=known_from,
         judgements=(occurrence,),
-        native=tuple((k, row[k]) for k in row),
+        native=tuple(row.items()),
     )
 
 

@@ -47,6 +47,21 @@ class Batch:
     # until a guarantor releases it (``ceasefire.visibility``); "" when the submitting cell is not
     # named (then only the guarantors, monitors and admins see it)
     restricted: dict[str, str] = field(default_factory=dict)
+    # id(record) → (record, the JSON text it was checked as at the door): the store writes and
+    # hashes that text instead of serialising and checking the record again (see :meth:`add`)
+    checked: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def add(self, record: Any, body: str) -> None:
+        """Add a record (immutable: a frozen dataclass) with ``body``, the JSON text of its
+        stored form that was checked against it (:func:`ceasefire.model.stored.check_body`)."""
+        self.records.append(record)
+        self.checked[id(record)] = (record, body)
+
+    def checked_body(self, record: Any) -> str | None:
+        """The body ``record`` was checked as when it was added, or ``None`` (a record added to
+        :attr:`records` directly, or a different object now under the same id)."""
+        entry = self.checked.get(id(record))
+        return entry[1] if entry is not None and entry[0] is record else None
 
 
 def record_key(record: Any) -> str:

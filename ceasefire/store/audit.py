@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from ceasefire.store.db import Database
@@ -75,6 +77,11 @@ class Table:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
+
+    @property
+    def key_kinds(self) -> tuple[str, ...]:
+        kinds = dict(self.columns)
+        return tuple(kinds[c] for c in self.key)
 
     def select(self) -> str:
         # table and column names come from COVERED (code), never from input
@@ -152,9 +159,22 @@ def _normalised(table: Table, row: Sequence[Any]) -> list[Any]:
     return [_value(kind, v) for (_, kind), v in zip(table.columns, row, strict=True)]
 
 
+def _scalar_json(value: Any) -> str:
+    """A normalised column value as :func:`canonical_json` writes it inside a list."""
+    if isinstance(value, str):
+        return encode_basestring(value)  # the escaper json.dumps uses with ensure_ascii=False
+    if value is None:
+        return "null"
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return repr(value)
+    return canonical_json(value)
+
+
 def row_hash(table: Table, row: Sequence[Any]) -> str:
-    """The hash of one row's content (``row`` holds the table's columns in declared order)."""
-    return _sha256(canonical_json([table.name, _normalised(table, row)]))
+    """The hash of one row's content (``row`` holds the table's columns in declared order): of
+    ``canonical_json([table, [every value]])``, written here value by value (the same text)."""
+    values = ",".join(map(_scalar_json, _normalised(table, row)))
+    return _sha256(f"[{encode_basestring(table.name)},[{values}]]")
 
 
 def _key_of(table: Table, row: Sequence[Any]) -> tuple[Any, ...]:
@@ -198,23 +218,29 @@ def _digest(seq: int, at: str, actor: str, action: str, subject: str, detail: st
 
 
 def append(conn: Database, actor: str, action: str, subject: str, detail: dict[str, Any],
-           rows: Iterable[tuple[str, Sequence[Any]]] = ()) -> int:  # fmt: skip
+           rows: Iterable[tuple[str, Sequence[Any]]] = (),
+           contents: Mapping[tuple[str, tuple[Any, ...]], Sequence[Any]] | None = None) -> int:  # fmt: skip
     """Append one entry inside the caller's transaction; returns its sequence number.
 
     ``rows`` names every row this write made, changed or removed, as ``(table, key values)``;
-    each is read back now and its hash recorded with the entry."""
-    listed: dict[tuple[str, tuple[Any, ...]], None] = {}
+    each is read back now and its hash recorded with the entry — except those ``contents`` gives,
+    keyed like ``rows``: the row as the write left it (every column of :data:`COVERED`, in
+    order), hashed as given (the caller wrote those very values)."""
+    listed: dict[tuple[str, tuple[Any, ...]], Sequence[Any] | None] = {}
+    given = contents or {}
+    key_kinds = {name: table.key_kinds for name, table in COVERED.items()}
     for table_name, key in rows:
-        table = COVERED[table_name]
-        listed[(table_name, tuple(_value(dict(table.columns)[c], v)
-                                  for c, v in zip(table.key, key, strict=True)))] = None  # fmt: skip
+        kinds = key_kinds[table_name]
+        wanted = (table_name, tuple(_value(k, v) for k, v in zip(kinds, key, strict=True)))
+        listed[wanted] = given.get((table_name, tuple(key)))  # the last content given wins
     by_table: dict[str, list[tuple[Any, ...]]] = {}
-    for table_name, key in listed:
-        by_table.setdefault(table_name, []).append(key)
+    for (table_name, key), content in listed.items():
+        if content is None:
+            by_table.setdefault(table_name, []).append(key)
     current = {name: _read_rows(conn, COVERED[name], keys) for name, keys in by_table.items()}
     lines: list[tuple[str, str, str]] = []
-    for table_name, key in listed:
-        row = current[table_name].get(key)
+    for (table_name, key), content in listed.items():
+        row = content if content is not None else current[table_name].get(key)
         digest = row_hash(COVERED[table_name], row) if row is not None else REMOVED
         lines.append((table_name, _key_text(key), digest))
     row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()

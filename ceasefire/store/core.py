@@ -18,8 +18,8 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,9 @@ class ImportSummary:
     quarantined: int
     problems: tuple[RowProblem, ...] = ()
     changed_incidents: tuple[str, ...] = ()  # keys of incidents added or revised, in file order
+    # those incidents as this import stored them: key → (incident, hash of its stored body)
+    stored: Mapping[str, tuple[Incident, str]] = field(default_factory=dict, repr=False,
+                                                       compare=False)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +107,116 @@ def _skipped(table: str, key: str, problem: BadField) -> None:
         "edited in the database; re-import it or remove it)",
         table, key, problem.field, problem,
     )  # fmt: skip
+
+
+_CHUNK = 500  # keys per IN list
+
+
+def _other_submitter(recorded: bool, before: str | None, party: str | None,
+                     stored: bool) -> str | None:  # fmt: skip
+    """Why a record may not revise the one stored under its key (None: it may): a party's
+    submission revises only that party's own submissions, and a record that is nobody's
+    submission never revises one (else a file could rewrite, or hide from the public, a
+    record someone else sent — report ids are each sender's own numbering).  ``recorded``:
+    the key has a submitter recorded (``before``); ``stored``: a record is stored under it."""
+    if before == party or not (recorded or stored):
+        return None
+
+    def whose(p: str | None) -> str:
+        return (
+            "a record that is nobody's submission"
+            if p is None
+            else f"a submission of {p or 'an unnamed party cell'}"
+        )
+
+    return (
+        f"is stored already as {whose(before)}; {whose(party)} may not revise it "
+        "(give it an id of its own)"
+    )
+
+
+class _Writes:
+    """The rows an import makes or changes, in the order it makes them, each with its content as
+    written (every column the audit covers): written in bulk by :meth:`flush`, and audited
+    without reading them back."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, tuple[Any, ...]]] = []
+        self.contents: dict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = {}
+        self._sql: dict[str, list[tuple[Any, ...]]] = {}
+
+    def row(self, table: str, key: tuple[Any, ...], content: tuple[Any, ...] | None = None) -> None:
+        self.rows.append((table, key))
+        if content is not None:
+            self.contents[(table, key)] = content
+
+    def incident(self, incident: Incident, revision: int, digest: str, body: str,
+                 batch_id: int) -> None:  # fmt: skip
+        key, place = incident.key, incident.place
+        start = incident.window.start.astimezone(UTC).isoformat()
+        end = incident.window.end.astimezone(UTC).isoformat()
+        if revision == 1:
+            row = (key, incident.source_system, incident.source_id, revision, digest, start, end,
+                   body, batch_id, place.lat, place.lon)  # fmt: skip
+            self._sql.setdefault(_INSERT_INCIDENT, []).append(row)
+        else:
+            self._sql.setdefault(_UPDATE_INCIDENT, []).append(
+                (revision, digest, start, end, body, batch_id, place.lat, place.lon, key)
+            )
+        self._sql.setdefault(_INSERT_INCIDENT_REVISION, []).append(
+            (key, revision, digest, body, batch_id)
+        )
+        self.row("incidents", (key,), (key, incident.source_system, incident.source_id, revision,
+                                       digest, start, end, body, batch_id, place.lat, place.lon))  # fmt: skip
+        self.row("incident_revisions", (key, revision), (key, revision, digest, body, batch_id))
+
+    def record(self, kind: str, record_id: str, revision: int, digest: str, body: str,
+               batch_id: int) -> None:  # fmt: skip
+        if revision == 1:
+            self._sql.setdefault(_INSERT_RECORD, []).append(
+                (kind, record_id, revision, digest, body, batch_id)
+            )
+        else:
+            self._sql.setdefault(_UPDATE_RECORD, []).append(
+                (revision, digest, body, batch_id, kind, record_id)
+            )
+        self._sql.setdefault(_INSERT_RECORD_REVISION, []).append(
+            (kind, record_id, revision, digest, body, batch_id)
+        )
+        content = (kind, record_id, revision, digest, body, batch_id)
+        self.row("records", (kind, record_id), content)
+        self.row("record_revisions", (kind, record_id, revision), content)
+
+    def flush(self, conn: Database) -> None:
+        """Write the collected rows: each statement once over its rows, in the order they came
+        (a key inserted and revised within one batch is inserted first)."""
+        for sql in _WRITE_ORDER:
+            rows = self._sql.pop(sql, None)
+            if rows:
+                conn.executemany(sql, rows)
+
+
+_INSERT_INCIDENT = (
+    "INSERT INTO incidents(key, source_system, source_id, revision, hash, start_utc, end_utc, "
+    "body, batch_id, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_INCIDENT = (
+    "UPDATE incidents SET revision=?, hash=?, start_utc=?, end_utc=?, body=?, batch_id=?, lat=?, "
+    "lon=? WHERE key=?"
+)
+_INSERT_INCIDENT_REVISION = (
+    "INSERT INTO incident_revisions(key, revision, hash, body, batch_id) VALUES (?, ?, ?, ?, ?)"
+)
+_INSERT_RECORD = (
+    "INSERT INTO records(kind, id, revision, hash, body, batch_id) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_RECORD = "UPDATE records SET revision=?, hash=?, body=?, batch_id=? WHERE kind=? AND id=?"
+_INSERT_RECORD_REVISION = (
+    "INSERT INTO record_revisions(kind, id, revision, hash, body, batch_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_WRITE_ORDER = (_INSERT_INCIDENT, _UPDATE_INCIDENT, _INSERT_INCIDENT_REVISION, _INSERT_RECORD,
+                _UPDATE_RECORD, _INSERT_RECORD_REVISION)  # fmt: skip
 
 
 class Store:
@@ -216,11 +329,16 @@ class Store:
             return self.import_in_transaction(batch)
 
     def import_in_transaction(self, batch: Batch) -> ImportSummary:
-        """Import a batch inside the caller's open transaction (see :meth:`transaction`)."""
+        """Import a batch inside the caller's open transaction (see :meth:`transaction`).
+
+        The stored revisions and submitters of the batch's keys are read at once, and the rows
+        written in bulk, in the batch's order; each record's body is the one checked at the door
+        (:meth:`Batch.checked_body`), else it is serialised and checked here."""
         conn = self.conn
         added = revised = unchanged = 0
         changed: list[str] = []
-        written: list[tuple[str, tuple[Any, ...]]] = []  # every row this import made or changed
+        stored: dict[str, tuple[Incident, str]] = {}
+        writes = _Writes()  # every row this import made or changed, with its content
         now = datetime.now(UTC).isoformat(timespec="seconds")
         sha256 = _file_hash(batch.file) if not batch.file.startswith("api:") else ""
         (batch_id,) = conn.execute(
@@ -228,39 +346,50 @@ class Store:
             "quarantined) VALUES (?, ?, ?, ?, 0, 0, 0, 0) RETURNING id",
             (batch.kind, batch.file, sha256, now),
         ).fetchone()
+        writes.row("batches", (batch_id,))  # its counts are set below: read back when audited
         problems = list(batch.problems)
         not_stored: set[str] = set()
         reopened: set[str] = set()  # released submissions this batch revises
-        for record in batch.records:
+        keys = [record_key(record) for record in batch.records]
+        parties = self._submitters(keys)
+        heads = self._heads(batch.records, keys)
+        for record, key in zip(batch.records, keys, strict=True):
             is_incident = isinstance(record, Incident)
             kind = "incident" if is_incident else record.kind
-            key = record_key(record)
-            other = self._other_submitter(kind, record.id if not is_incident else "", key,
-                                          batch.restricted.get(key))  # fmt: skip
+            other = _other_submitter(key in parties, parties.get(key),
+                                     batch.restricted.get(key), key in heads)  # fmt: skip
             if other is not None:
                 problems.append(RowProblem(batch.file, 0, "id", f"{key}: {other}"))
                 not_stored.add(key)
                 continue
-            try:
-                body = _stored_body(kind, record.to_json())
-            except BadField as exc:
-                problems.append(RowProblem(batch.file, 0, exc.field, f"{key}: {exc}"))
-                not_stored.add(key)
+            body = batch.checked_body(record)
+            if body is None:
+                try:
+                    body = _stored_body(kind, record.to_json())
+                except BadField as exc:
+                    problems.append(RowProblem(batch.file, 0, exc.field, f"{key}: {exc}"))
+                    not_stored.add(key)
+                    continue
+            digest = _doc_hash(body)
+            head = heads.get(key)
+            if head is not None and head[1] == digest:
+                unchanged += 1
                 continue
+            revision = 1 if head is None else head[0] + 1
+            heads[key] = (revision, digest)
             if is_incident:
-                outcome = self._put_incident(record, batch_id, body, written)
-                if outcome != "unchanged":
-                    changed.append(record.key)
+                writes.incident(record, revision, digest, body, batch_id)
+                changed.append(record.key)
+                stored[record.key] = (record, digest)
             else:
-                outcome = self._put_record(record.kind, record.id, body, batch_id, written)
-            if outcome == "added":
+                writes.record(record.kind, record.id, revision, digest, body, batch_id)
+            if head is None:
                 added += 1
-            elif outcome == "revised":
+            else:
                 revised += 1
                 if key in batch.restricted:
                     reopened.add(key)
-            else:
-                unchanged += 1
+        writes.flush(conn)
         for key, party in sorted(batch.restricted.items()):
             if key in not_stored:
                 continue
@@ -282,21 +411,16 @@ class Store:
                 ).rowcount
             )
             if inserted or reclosed:
-                written.append(("distribution", (key,)))
+                writes.row("distribution", (key,))
         for problem in problems:
+            values = (batch_id, _text(problem.file), problem.line, _text(problem.field),
+                      _text(problem.reason), _text(problem.raw))  # fmt: skip
             (quarantine_id,) = conn.execute(
                 "INSERT INTO quarantine(batch_id, file, line, field, reason, raw) "
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    batch_id,
-                    _text(problem.file),
-                    problem.line,
-                    _text(problem.field),
-                    _text(problem.reason),
-                    _text(problem.raw),
-                ),
+                values,
             ).fetchone()
-            written.append(("quarantine", (quarantine_id,)))
+            writes.row("quarantine", (quarantine_id,), (quarantine_id, *values))
         conn.execute(
             "UPDATE batches SET added=?, revised=?, unchanged=?, quarantined=? WHERE id=?",
             (added, revised, unchanged, len(problems), batch_id),
@@ -305,107 +429,47 @@ class Store:
                      {"batch": batch_id, "sha256": sha256, "added": added,
                       "revised": revised, "unchanged": unchanged,
                       "quarantined": len(problems)},
-                     [("batches", (batch_id,)), *written])  # fmt: skip
+                     writes.rows, writes.contents)  # fmt: skip
         return ImportSummary(batch.kind, batch.file, added, revised, unchanged,
-                             len(problems), tuple(problems), tuple(changed))  # fmt: skip
+                             len(problems), tuple(problems), tuple(changed), stored)  # fmt: skip
 
-    def _other_submitter(
-        self, kind: str, record_id: str, key: str, party: str | None
-    ) -> str | None:
-        """Why a record may not revise the one stored under its key (None: it may): a party's
-        submission revises only that party's own submissions, and a record that is nobody's
-        submission never revises one (else a file could rewrite, or hide from the public, a
-        record someone else sent — report ids are each sender's own numbering)."""
-        row = self.conn.execute("SELECT party FROM distribution WHERE key = ?", (key,)).fetchone()
-        before = None if row is None else str(row[0])
-        if before == party:
-            return None
-        if row is None:
-            sql, params = (("SELECT 1 FROM incidents WHERE key = ?", (key,)) if kind == "incident"
-                           else ("SELECT 1 FROM records WHERE kind = ? AND id = ?", (kind, record_id)))  # fmt: skip
-            if self.conn.execute(sql, params).fetchone() is None:
-                return None
+    def _submitters(self, keys: list[str]) -> dict[str, str]:
+        """The recorded submitter (``distribution.party``) of each of these keys that has one."""
+        out: dict[str, str] = {}
+        wanted = sorted(set(keys))
+        for n in range(0, len(wanted), _CHUNK):
+            chunk = wanted[n : n + _CHUNK]
+            marks = ", ".join("?" * len(chunk))  # the query holds only parameter marks
+            sql = f"SELECT key, party FROM distribution WHERE key IN ({marks})"  # nosec B608
+            for key, party in self.conn.execute(sql, tuple(chunk)):
+                out[str(key)] = str(party)
+        return out
 
-        def whose(p: str | None) -> str:
-            return (
-                "a record that is nobody's submission"
-                if p is None
-                else f"a submission of {p or 'an unnamed party cell'}"
-            )
-
-        return (
-            f"is stored already as {whose(before)}; {whose(party)} may not revise it "
-            "(give it an id of its own)"
-        )
-
-    def _put_incident(
-        self, incident: Incident, batch_id: int, body: str,
-        written: list[tuple[str, tuple[Any, ...]]],
-    ) -> str:  # fmt: skip
-        digest = _doc_hash(body)
-        row = self.conn.execute(
-            "SELECT revision, hash FROM incidents WHERE key=?", (incident.key,)
-        ).fetchone()
-        start = incident.window.start.astimezone(UTC).isoformat()
-        end = incident.window.end.astimezone(UTC).isoformat()
-        if row is None:
-            revision, outcome = 1, "added"
-            self.conn.execute(
-                "INSERT INTO incidents(key, source_system, source_id, revision, hash, start_utc, "
-                "end_utc, body, batch_id, lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (incident.key, incident.source_system, incident.source_id, revision, digest,
-                 start, end, body, batch_id, incident.place.lat, incident.place.lon),
-            )  # fmt: skip
-        elif row[1] == digest:
-            return "unchanged"
-        else:
-            revision, outcome = row[0] + 1, "revised"
-            self.conn.execute(
-                "UPDATE incidents SET revision=?, hash=?, start_utc=?, end_utc=?, body=?, "
-                "batch_id=?, lat=?, lon=? WHERE key=?",
-                (revision, digest, start, end, body, batch_id, incident.place.lat,
-                 incident.place.lon, incident.key),
-            )  # fmt: skip
-        self.conn.execute(
-            "INSERT INTO incident_revisions(key, revision, hash, body, batch_id) VALUES (?, ?, ?, ?, ?)",
-            (incident.key, revision, digest, body, batch_id),
-        )
-        written += [
-            ("incidents", (incident.key,)),
-            ("incident_revisions", (incident.key, revision)),
-        ]
-        return outcome
-
-    def _put_record(self, kind: str, record_id: str, body: str, batch_id: int,
-                    written: list[tuple[str, tuple[Any, ...]]]) -> str:  # fmt: skip
-        digest = _doc_hash(body)
-        row = self.conn.execute(
-            "SELECT revision, hash FROM records WHERE kind=? AND id=?", (kind, record_id)
-        ).fetchone()
-        if row is None:
-            revision, outcome = 1, "added"
-            self.conn.execute(
-                "INSERT INTO records(kind, id, revision, hash, body, batch_id) VALUES (?, ?, ?, ?, ?, ?)",
-                (kind, record_id, revision, digest, body, batch_id),
-            )
-        elif row[1] == digest:
-            return "unchanged"
-        else:
-            revision, outcome = row[0] + 1, "revised"
-            self.conn.execute(
-                "UPDATE records SET revision=?, hash=?, body=?, batch_id=? WHERE kind=? AND id=?",
-                (revision, digest, body, batch_id, kind, record_id),
-            )
-        self.conn.execute(
-            "INSERT INTO record_revisions(kind, id, revision, hash, body, batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (kind, record_id, revision, digest, body, batch_id),
-        )
-        written += [
-            ("records", (kind, record_id)),
-            ("record_revisions", (kind, record_id, revision)),
-        ]
-        return outcome
+    def _heads(self, records: list[Any], keys: list[str]) -> dict[str, tuple[int, str]]:
+        """The stored revision and hash of each of these records that is stored, by key."""
+        out: dict[str, tuple[int, str]] = {}
+        incident_keys = sorted({k for r, k in zip(records, keys, strict=True)
+                                if isinstance(r, Incident)})  # fmt: skip
+        for n in range(0, len(incident_keys), _CHUNK):
+            chunk = incident_keys[n : n + _CHUNK]
+            marks = ", ".join("?" * len(chunk))  # the query holds only parameter marks
+            sql = f"SELECT key, revision, hash FROM incidents WHERE key IN ({marks})"  # nosec B608
+            for key, revision, digest in self.conn.execute(sql, tuple(chunk)):
+                out[str(key)] = (int(revision), str(digest))
+        by_kind: dict[str, dict[str, str]] = {}  # kind → id → key
+        for record, key in zip(records, keys, strict=True):
+            if not isinstance(record, Incident):
+                by_kind.setdefault(record.kind, {})[record.id] = key
+        for kind, ids in sorted(by_kind.items()):
+            wanted = sorted(ids)
+            for n in range(0, len(wanted), _CHUNK):
+                chunk = wanted[n : n + _CHUNK]
+                marks = ", ".join("?" * len(chunk))  # the query holds only parameter marks
+                sql = (f"SELECT id, revision, hash FROM records WHERE kind = ? "  # nosec B608
+                       f"AND id IN ({marks})")  # fmt: skip
+                for record_id, revision, digest in self.conn.execute(sql, (kind, *chunk)):
+                    out[ids[str(record_id)]] = (int(revision), str(digest))
+        return out
 
     # -- reading -----------------------------------------------------------------------
     def _decoded(
@@ -414,15 +478,19 @@ class Store:
         """Rows ``(key, body)`` of ``sql`` (or ``rows`` already read) as incidents (read with the
         cyclic collector paused: see ``ceasefire._gc``); ``None`` for a body not in its stored
         form, skipped with a warning."""
-        out: list[tuple[str, Incident | None]] = []
         with collector_paused():
-            for key, body in self.conn.execute(sql, args) if rows is None else rows:
-                try:
-                    out.append((str(key), incident_from_body(body)))
-                except BadField as exc:
-                    _skipped("incident", key, exc)
-                    out.append((str(key), None))
-        return out
+            found = self.conn.execute(sql, args) if rows is None else rows
+            return [(str(key), self._incident_from(str(key), body)) for key, body in found]
+
+    @staticmethod
+    def _incident_from(key: str, body: str) -> Incident | None:
+        """The incident of a stored body; ``None`` (with a warning) when it is not in its stored
+        form."""
+        try:
+            return incident_from_body(body)
+        except BadField as exc:
+            _skipped("incident", key, exc)
+            return None
 
     def incidents(self) -> list[Incident]:
         """Every stored incident, in start order; a body not in its stored form is skipped with a
@@ -444,21 +512,35 @@ class Store:
     def incidents_starting(
         self, first: datetime, last: datetime,
         box: tuple[float, float, float, float] | None = None,
+        known: Mapping[str, tuple[Incident, str]] | None = None,
     ) -> list[Incident]:  # fmt: skip
         """The stored incidents that start in ``[first, last)`` (and, with ``box`` = (south,
         north, west, east) in degrees, whose point lies in it), in start order, read through the
-        index on the start: what a search near in time and place needs, not the archive."""
+        index on the start: what a search near in time and place needs, not the archive.
+
+        ``known``: incidents as an import just stored them (:attr:`ImportSummary.stored`); one
+        whose stored hash is still that one is taken as it is, not decoded from its body again."""
         margin = timedelta(
             days=1
         )  # the stored text orders as the instant does, but for sub-seconds
-        sql = "SELECT key, body FROM incidents WHERE start_utc >= ? AND start_utc < ?"
+        sql = "SELECT key, hash, body FROM incidents WHERE start_utc >= ? AND start_utc < ?"
         args: list[Any] = [(first - margin).astimezone(UTC).isoformat(),
                            (last + margin).astimezone(UTC).isoformat()]  # fmt: skip
         if box is not None:
             sql += " AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
             args.extend(box)
-        rows = self._decoded(sql + " ORDER BY start_utc, key", tuple(args))
-        return [i for _, i in rows if i is not None and first <= i.window.start < last]
+        known = known or {}
+        out: list[Incident] = []
+        with collector_paused():
+            for key, digest, body in self.conn.execute(sql + " ORDER BY start_utc, key", args):
+                mine = known.get(key)
+                if mine is not None and mine[1] == digest:
+                    incident: Incident | None = mine[0]
+                else:
+                    incident = self._incident_from(str(key), body)
+                if incident is not None and first <= incident.window.start < last:
+                    out.append(incident)
+        return out
 
     def incident_span(
         self, keys: Iterable[str]
