@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import chain
+from itertools import chain, count
 from operator import attrgetter
 from typing import Any
 
@@ -67,6 +67,8 @@ _FIELDS = attrgetter("key", "source_system", "category", "sub_category", "notes"
                      "self_defence_claims", "judgements", "actors", "sources", "window", "place")  # fmt: skip
 _PLACE = attrgetter("lat", "lon", "radius_m", "precision")
 _WINDOW = attrgetter("start", "end", "precision")
+_NAME = attrgetter("name")
+_ROLE = attrgetter("role")
 
 
 def group(
@@ -83,28 +85,30 @@ def group(
     (keys, systems, categories, subs, notes, continuing, claims, judgements, actor_lists,
      source_lists, windows, places) = zip(*map(_FIELDS, incidents), strict=True)  # fmt: skip
     occurrence = Axis.OCCURRENCE
-    judged = [js[0].value if len(js) == 1 and js[0].axis is occurrence else js for js in judgements]
-    words, _ = _codes(list(zip(systems, categories, subs, notes, continuing, claims, judged,
-                                    strict=True)), n)  # fmt: skip
+    judged = (js[0].value if len(js) == 1 and js[0].axis is occurrence else js for js in judgements)
+    words, met = _codes(
+        zip(systems, categories, subs, notes, continuing, claims, judged, strict=True), n
+    )
     # whether the kind is a reported position, asked of the first incident of each code
-    first_of = _firsts(words)
-    position = np.array([reported_position(incidents[k]) for k in first_of], dtype=np.bool_)
+    position = np.zeros(n, dtype=np.bool_)
+    for k in met.values():
+        position[k] = reported_position(incidents[k])
     cast = list(chain.from_iterable(actor_lists))
-    names, _ = _codes(list(map(attrgetter("name"), cast)), len(cast))
-    roles, role_values = _codes(list(map(attrgetter("role"), cast)), len(cast))
-    actors = _sequences(actor_lists, names * len(role_values) + roles)
-    cited = list(map(attrgetter("name"), chain.from_iterable(source_lists)))
-    sources = _sequences(source_lists, _codes(cited, len(cited))[0])
+    names, _ = _codes(map(_NAME, cast), len(cast))
+    roles, _ = _codes(map(_ROLE, cast), len(cast))
+    actors = _sequences(actor_lists, names * len(cast) + roles)
+    cited = list(chain.from_iterable(source_lists))
+    sources = _sequences(source_lists, _codes(map(_NAME, cited), len(cited))[0])
 
     lats, lons, radii, place_precisions = zip(*map(_PLACE, places), strict=True)
-    shape, shapes = _codes(list(zip(radii, place_precisions, strict=True)), n)
+    shape, shapes = _codes(zip(radii, place_precisions, strict=True), n)
     far = _far(ctx, lons, lats, shape, shapes) if spatial else np.zeros(n, dtype=np.bool_)
     timed = far & ~position[words]
     exact = np.flatnonzero(~timed)
 
     starts, ends, precisions = zip(*map(_WINDOW, windows), strict=True)
     start_us, end_us = _micros(starts), _micros(ends)
-    precision, _ = _codes(list(precisions), n)
+    precision, _ = _codes(precisions, n)
     moments = np.asarray(instants(ctx), dtype=np.int64)
     when = [np.searchsorted(moments, start_us, "left"), np.searchsorted(moments, start_us, "right"),
             np.searchsorted(moments, end_us, "left"), np.searchsorted(moments, end_us, "right"),
@@ -115,12 +119,13 @@ def group(
     for column in when:
         column[exact] = -1
     # the others keep their window and place as they are
+    picked = exact.tolist()
     exact_window = np.full(n, -1, dtype=np.int64)
-    exact_window[exact] = _codes([windows[k] for k in exact.tolist()], len(exact))[0]
+    exact_window[exact] = _codes(map(windows.__getitem__, picked), len(picked))[0]
     where = shape.copy()
     where[exact] = -1
     exact_place = np.full(n, -1, dtype=np.int64)
-    exact_place[exact] = _codes([places[k] for k in exact.tolist()], len(exact))[0]
+    exact_place[exact] = _codes(map(places.__getitem__, picked), len(picked))[0]
 
     columns = [words, actors, sources, *when, exact_window, where, exact_place]
     determined = ctx.determinations
@@ -154,14 +159,16 @@ def _far(
     lons: tuple[float | None, ...],
     lats: tuple[float | None, ...],
     shape: NDArray[np.int64],
-    shapes: list[tuple[float | None, int | None]],
+    shapes: dict[tuple[float | None, int | None], int],
 ) -> NDArray[np.bool_]:
     """Per place: whether it is a disc that certainly misses every mapped zone the terms name
     and every area of the control map (decided for the batch at once).  ``shape``: per place, a
-    code of its stated radius and precision (``shapes``), which alone decide its disc's radius."""
-    disc = np.full(len(shapes), np.inf)
-    ground = np.full(len(shapes), np.inf)
-    for k, (stated, precision) in enumerate(shapes):
+    code of its stated radius and precision (``shapes``: each pair's code), which alone decide
+    its disc's radius."""
+    n = len(shape)
+    disc = np.full(n, np.inf)
+    ground = np.full(n, np.inf)
+    for (stated, precision), k in shapes.items():
         probe = Place("", 0.0, 0.0, precision, radius_m=stated)  # a disc needs a point
         radius = disc_radius(probe)
         if radius is not None:
@@ -189,12 +196,14 @@ def _micros(moments: tuple[datetime, ...]) -> NDArray[np.int64]:
     """Each aware instant as microseconds since 1970 (UTC), worked out once per distinct value.
     Two equal date-times of one zone may still be two instants (a wall time the zone passes
     twice, or skips, told apart by ``fold``): those are worked out one by one."""
-    firsts = list(dict.fromkeys(moments))
-    table = {moment: k for k, moment in enumerate(firsts)}
-    codes = np.fromiter(map(table.__getitem__, moments), np.intp, len(moments))
-    values = [micros(moment) for moment in firsts]
-    out = np.array(values, dtype=np.int64)[codes]
-    twofold = [k for k, m in enumerate(firsts) if micros(m.replace(fold=1 - m.fold)) != values[k]]
+    codes, met = _codes(moments, len(moments))
+    values = np.zeros(len(moments), dtype=np.int64)
+    twofold: list[int] = []
+    for moment, k in met.items():
+        values[k] = micros(moment)
+        if micros(moment.replace(fold=1 - moment.fold)) != values[k]:
+            twofold.append(k)
+    out = values[codes]
     if twofold:
         for k in np.flatnonzero(np.isin(codes, twofold)).tolist():
             out[k] = micros(moments[k])
@@ -239,16 +248,11 @@ def _judged(incident: Incident) -> Any:
     return js
 
 
-def _codes(values: list[Hashable], n: int) -> tuple[NDArray[np.int64], list[Any]]:
-    """Each value's code (equal values, equal codes; numbered as first met) and the values."""
-    firsts = list(dict.fromkeys(values))
-    table = {v: k for k, v in enumerate(firsts)}
-    return np.fromiter(map(table.__getitem__, values), np.int64, n), firsts
-
-
-def _firsts(codes: NDArray[np.int64]) -> list[int]:
-    """Per code (numbered as first met), the first position holding it."""
-    return [int(k) for k in np.unique(codes, return_index=True)[1]]
+def _codes(values: Iterable[Hashable], n: int) -> tuple[NDArray[np.int64], dict[Any, int]]:
+    """The ``n`` values as codes (equal values, equal codes): the place of the first equal
+    value, in one pass (each value is read while it is at hand); and each value's code."""
+    table: dict[Any, int] = {}
+    return np.fromiter(map(table.setdefault, values, count()), np.int64, n), table
 
 
 def _sequences(lists: Sequence[Sequence[Any]], items: NDArray[np.int64]) -> NDArray[np.int64]:
