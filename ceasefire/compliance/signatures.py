@@ -68,7 +68,7 @@ _FIELDS = attrgetter("key", "source_system", "category", "sub_category", "notes"
 _PLACE = attrgetter("lat", "lon", "radius_m", "precision")
 _WINDOW = attrgetter("start", "end", "precision")
 _NAME = attrgetter("name")
-_ROLE = attrgetter("role")
+_NAME_ROLE = attrgetter("name", "role")
 
 
 def group(
@@ -94,9 +94,7 @@ def group(
     for k in met.values():
         position[k] = reported_position(incidents[k])
     cast = list(chain.from_iterable(actor_lists))
-    names, _ = _codes(map(_NAME, cast), len(cast))
-    roles, _ = _codes(map(_ROLE, cast), len(cast))
-    actors = _sequences(actor_lists, names * len(cast) + roles)
+    actors = _sequences(actor_lists, _codes(map(_NAME_ROLE, cast), len(cast))[0])
     cited = list(chain.from_iterable(source_lists))
     sources = _sequences(source_lists, _codes(map(_NAME, cited), len(cited))[0])
 
