@@ -12,9 +12,10 @@ its ends' places among the instants the rules compare it with (:func:`instants`)
 incident keeps its exact place and window.
 
 :func:`group` computes the signature's parts as integer columns over the batch — the window's
-ends as microseconds placed with :func:`numpy.searchsorted`, names and words factorised to codes,
-sequences (actors, sources) padded to rows of codes — and numbers the groups by their first
-incident.  Only each group's first incident is given its signature as a tuple
+ends as microseconds placed with :func:`numpy.searchsorted`, names and words as codes (the place
+of the first equal value, found while each value is read), sequences (actors, sources) as padded
+rows of codes — and numbers the groups by their first incident.  Each incident's fields are read
+in one pass: at this scale the time goes to reaching each object, not to the arithmetic.  Only each group's first incident is given its signature as a tuple
 (:func:`signature`), the key judged templates are kept under across batches.  The columns
 split the batch at least as finely as the tuples do, so a group never holds two signatures; two
 groups of one signature share one template through that key.
