@@ -12,13 +12,11 @@ surface calls (through :mod:`ceasefire.service`).
 
 from __future__ import annotations
 
-import enum
 import json
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -28,12 +26,10 @@ from ceasefire._gc import collector_paused
 from ceasefire.compliance.case import PRECEDENCE, Case, Context, Qualification
 from ceasefire.compliance.coverage import incident_sides
 from ceasefire.compliance.rules import registered_rules
-from ceasefire.compliance.territory import MAX_DAYS
-from ceasefire.geo.areas import disc_description, disc_radius, discs_miss, zone_shapes
-from ceasefire.geo.zones import precision_radius_m
+from ceasefire.compliance.signatures import Groups, group
+from ceasefire.geo.areas import disc_description, disc_radius
 from ceasefire.model.agreement import Agreement
 from ceasefire.model.incidents import Axis, Incident
-from ceasefire.model.timewindow import TimeWindow, micros
 
 __all__ = [
     "REASON_CODES",
@@ -260,24 +256,28 @@ def judge_many(
     templates: dict[tuple[Any, ...], Any] | None = None,
 ) -> list[Finding]:
     """One finding per incident, in order — the same findings as :func:`judge_with` one by one,
-    computed per *judgement signature*.
+    computed per *judgement signature* (:mod:`ceasefire.compliance.signatures`).
 
     The rules read an incident only through its kind, window, actors, sources' names, notes,
     judgements, self-defence claims and place; and its place only through the footprint's
     relation to the agreement's zones and the ground's control.  Where the place's disc
     certainly misses every mapped zone and every area the control map ever had (decided for the
-    whole batch at once, :func:`~ceasefire.geo.areas.discs_miss`), those relations and that
-    control answer do not depend on the coordinates: such incidents share a signature without
-    them, the rules run once for the first of them, and the others take that finding with their
-    own key and their own place's words.  Every other incident (near a zone or mapped ground, a
-    reported weapon position, a place without a disc, a published determination) keeps its
-    exact place in its signature.
+    whole batch at once, :func:`~ceasefire.compliance.signatures.far_places`), those relations
+    and that control answer do not depend on the coordinates: such incidents share a signature
+    without them, the rules run once for the first of them, and the others take that finding
+    with their own key and their own place's words.  Every other incident (near a zone or mapped
+    ground, a reported weapon position, a place without a disc, a published determination) keeps
+    its exact place in its signature.
 
     Such incidents also share a signature across days: the rules read their window only by
     comparing its ends with the instants the agreement, its phases as known and the control map
-    name (:func:`_instants`), so the window enters the signature as its ends' places among those
-    instants.  The incident's own words (its stated date, the end of its window, its place) are
-    slots in the template, each incident filling in its own.
+    name (:func:`~ceasefire.compliance.signatures.instants`), so the window enters the signature
+    as its ends' places among those instants.  The incident's own words (its stated date, the
+    end of its window, its place) are slots in the template, each incident filling in its own.
+
+    The signatures are computed for the whole batch as columns and grouped at once
+    (:func:`~ceasefire.compliance.signatures.group`); what remains per incident is reading its
+    fields and making its finding from its group's template.
 
     ``templates`` (signature → judged template) lets batches judged in the same context share
     what each judged: a caller passes the same dictionary only while the agreement, the control
@@ -287,72 +287,40 @@ def judge_many(
     if n < BATCH_MIN and templates is None:
         with collector_paused():
             return [_evaluate(ctx, i) for i in incidents]
-    # a small batch (a day's incidents in a report) keeps exact places: the bounding test would
-    # cost more than it saves
-    far = _far_places(ctx, incidents) if n >= BATCH_MIN else np.zeros(n, dtype=np.bool_)
-    determined = ctx.determinations
-    as_of = ctx.as_of
+    if not n:
+        return []
     shared: dict[tuple[Any, ...], Any] = {} if templates is None else templates
-    classes: dict[tuple[Any, ...], int] = {}
-    members: list[int] = []
-    reps: list[int] = []
-    signatures: list[tuple[Any, ...]] = []
-    instants: list[int] | None = None
-    long_after = timedelta(days=MAX_DAYS - 1)
-    for k, incident in enumerate(incidents):
-        place = incident.place
-        codes = _codes_of(incident)
-        when: Any = incident.window
-        if far[k] and not codes[1]:
-            where: Any = (place.radius_m, place.precision)
-            if instants is None:
-                instants = _instants(ctx)
-            w = when
-            start, end = micros(w.start), micros(w.end)
-            when = (
-                bisect_left(instants, start), bisect_right(instants, start),
-                bisect_left(instants, end), bisect_right(instants, end), w.precision,
-                ctx.control is not None and w.end - w.start >= long_after and _long(ctx, w),
-            )  # fmt: skip
-        else:
-            where = place
-        key = incident.key
-        signature = (
-            incident.source_system, incident.category, incident.sub_category, when,
-            incident.actors, incident.notes, _judged(incident), incident.continuing,
-            incident.self_defence_claims, tuple(s.name for s in incident.sources), where,
-            key if key in determined else None,
-            None if as_of is None else sum(1 for j in incident.judgements if j.known_from <= as_of),
-        )  # fmt: skip
-        c = classes.get(signature)
-        if c is None:
-            c = classes[signature] = len(reps)
-            reps.append(k)
-            signatures.append(signature)
-        members.append(c)
     with collector_paused():  # many findings, no cycles: see ceasefire._gc
-        todo = [r for r, sig in zip(reps, signatures, strict=True) if sig not in shared]
+        # a small batch (a day's incidents in a report) keeps exact places: the bounding test
+        # would cost more than it saves
+        groups = group(ctx, incidents, _reported_position, spatial=n >= BATCH_MIN)
+        todo: dict[tuple[Any, ...], int] = {}  # signature → its first incident, to judge
+        for key, k in zip(groups.signatures, groups.first, strict=True):
+            if key not in shared and key not in todo:
+                todo[key] = k
         if len(todo) > 100 and any(t.inside or t.outside for t in ctx.agreement.terms):
             from ceasefire.geo.areas import prime
 
-            prime(ctx.agreement, (incidents[k].place for k in todo))
+            prime(ctx.agreement, (incidents[k].place for k in todo.values()))
         tz = ctx.agreement.timezone
-        for k in todo:
-            timed = not isinstance(signatures[members[k]][3], TimeWindow)
+        for (key, k), timed in zip(todo.items(), _timed(groups, todo), strict=True):
             finding = _evaluate(ctx, incidents[k], slots=timed)
-            shared[signatures[members[k]]] = _Template(finding, incidents[k], tz)
-        chosen = [shared[sig] for sig in signatures]
-        return [chosen[members[k]].finding_for(incident) for k, incident in enumerate(incidents)]
+            shared[key] = _Template(finding, incidents[k], tz)
+        out: list[Any] = [None] * n
+        order = np.argsort(groups.of, kind="stable")
+        bounds = np.searchsorted(groups.of[order], np.arange(len(groups.first) + 1)).tolist()
+        members = order.tolist()
+        ends = _Ends(groups, tz)
+        for g, key in enumerate(groups.signatures):
+            shared[key].fill(members[bounds[g] : bounds[g + 1]], groups, ends, out)
+        return out
 
 
-def _judged(incident: Incident) -> Any:
-    """The incident's judgements as the rules read them: a lone occurrence judgement only by its
-    value (the finding states the level; when it became known counts only against ``as_of``, and
-    the signature carries how many judgements were known then)."""
-    js = incident.judgements
-    if len(js) == 1 and js[0].axis is Axis.OCCURRENCE:
-        return js[0].value
-    return js
+def _timed(groups: Groups, todo: dict[tuple[Any, ...], int]) -> list[bool]:
+    """Per signature to judge: whether its window entered as places among the instants (the
+    template's words are then slots)."""
+    timed = dict(zip(groups.first, groups.timed, strict=True))
+    return [timed[k] for k in todo.values()]
 
 
 _CODES: dict[tuple[str, str, str], tuple[tuple[str, ...], bool]] = {}
@@ -368,58 +336,48 @@ def _codes_of(incident: Incident) -> tuple[tuple[str, ...], bool]:
     return hit
 
 
-def _far_places(ctx: Context, incidents: Sequence[Incident]) -> Any:
-    """Per incident: whether its place is a disc that certainly misses every mapped zone the
-    terms name and every area of the control map (vectorised over the batch)."""
-    n = len(incidents)
-    lons = np.full(n, np.nan)
-    lats = np.full(n, np.nan)
-    disc = np.full(n, np.inf)
-    ground = np.full(n, np.inf)
-    radii: dict[tuple[Any, Any], tuple[float | None, float]] = {}
-    for k, incident in enumerate(incidents):
-        place = incident.place
-        if place.lat is None or place.lon is None:
-            continue
-        shape = (place.radius_m, place.precision)
-        known = radii.get(shape)
-        if known is None:
-            stated = place.radius_m
-            known = radii[shape] = (
-                disc_radius(place),
-                stated if stated is not None else precision_radius_m(place.precision),
-            )
-        if known[0] is None:
-            continue
-        lons[k], lats[k] = place.lon, place.lat
-        disc[k], ground[k] = known
-    far = np.isfinite(disc)
-    agreement = ctx.agreement
-    shapes = zone_shapes(agreement)
-    named = {z for t in agreement.terms for z in (*t.inside, *t.outside)}
-    for zone_id in sorted(named):
-        zs = shapes.get(zone_id)
-        if zs is not None and zs.possible is not None:
-            far &= discs_miss(zs.possible.bounds, lons, lats, disc)
-    if ctx.control is not None:
-        from ceasefire.compliance.territory import far_from_map
+def _reported_position(incident: Incident) -> bool:
+    return _codes_of(incident)[1]
 
-        far &= far_from_map(ctx.control, lons, lats, ground)
-    return far
+
+class _Ends:
+    """The words of a window's end in the agreement's zone, made once per instant."""
+
+    __slots__ = ("groups", "tz", "words")
+
+    def __init__(self, groups: Groups, tz: Any) -> None:
+        self.groups = groups
+        self.tz = tz
+        self.words: dict[int, str] = {}
+
+    def word(self, k: int) -> str:
+        end = int(self.groups.ends[k])
+        found = self.words.get(end)
+        if found is None:
+            window = self.groups.windows[k]
+            found = self.words[end] = window.end.astimezone(self.tz).isoformat()
+        return found
 
 
 _SLOT = re.compile("\x00(stated|end|place)\x00")
+
+
+def _pattern(parts: list[str]) -> str:
+    """Template parts (text, slot, text, …) as a format string with the slots as fields."""
+    return "".join(
+        "{" + p + "}" if n % 2 else p.replace("{", "{{").replace("}", "}}")
+        for n, p in enumerate(parts)
+    )
 
 
 class _Template:
     """A finding judged for one incident, given to others of the same signature: their own key,
     and their own words where the finding says them (slots: ``Case.said``, and the place)."""
 
-    __slots__ = ("finding", "radius", "texts", "tz")
+    __slots__ = ("base", "doubts", "facts", "finding", "radius", "rule", "slotted", "used", "zones")
 
     def __init__(self, finding: Finding, incident: Incident, tz: Any) -> None:
         self.finding = finding
-        self.tz = tz
         place = incident.place
         r = disc_radius(place)
         self.radius = r or 0.0  # the same for every incident of the signature
@@ -428,123 +386,91 @@ class _Template:
             if r is not None and place.lat is not None and place.lon is not None
             else None
         )
+        used: set[str] = set()
 
         def parts(text: str) -> list[str]:
             if own is not None and own in text:
                 text = text.replace(own, "\x00place\x00")
-            return _SLOT.split(text)  # text, slot, text, … (one item: no slot)
+            split = _SLOT.split(text)  # text, slot, text, … (one item: no slot)
+            used.update(split[1::2])
+            return split
 
-        texts: dict[str, Any] = {
-            "rule": parts(finding.rule),
-            "facts": [parts(t) for t in finding.facts],
-            "doubts": [parts(t) for t in finding.doubts],
-            "zones": [(z, parts(z["reason"])) for z in finding.zones],
-        }
-        slotted = (
-            len(texts["rule"]) > 1
-            or any(len(p) > 1 for p in texts["facts"])
-            or any(len(p) > 1 for p in texts["doubts"])
-            or any(len(p) > 1 for _, p in texts["zones"])
-        )
-        self.texts = texts if slotted else None
-        if not slotted:
+        def pattern(text: str) -> tuple[str, bool]:
+            split = parts(text)
+            return (_pattern(split), True) if len(split) > 1 else (text, False)
+
+        self.rule = pattern(finding.rule)
+        facts = [pattern(t) for t in finding.facts]
+        doubts = [pattern(t) for t in finding.doubts]
+        zones = [(z, pattern(z["reason"])) for z in finding.zones]
+        # per part of the finding: its patterns when one has a slot (None: as judged)
+        self.facts = facts if any(s for _, s in facts) else None
+        self.doubts = doubts if any(s for _, s in doubts) else None
+        self.zones = zones if any(s for _, (_, s) in zones) else None
+        self.used = frozenset(used)
+        self.slotted = bool(used)
+        if not self.slotted:
             _ = finding.explanation  # once: the copies made from it keep it
+        self.base = {k: v for k, v in finding.__dict__.items() if k != "explanation" or not used}
 
-    def finding_for(self, incident: Incident) -> Finding:
+    def fill(self, members: list[int], groups: Groups, ends: _Ends, out: list[Any]) -> None:
+        """The findings of the incidents at ``members`` (of ``groups``), into ``out`` at the same
+        places."""
         f = self.finding
-        key = incident.key
-        texts = self.texts
-        if texts is None:
-            if key == f.incident:
-                return f
-            clone = object.__new__(Finding)  # a shallow copy (findings are frozen), made quickly
-            clone.__dict__.update(f.__dict__)
-            clone.__dict__["incident"] = key
-            return clone
-        win, place = incident.window, incident.place
-        words = {
-            "stated": win.stated or win.precision.value,
-            "end": win.end.astimezone(self.tz).isoformat(),
-            "place": disc_description(place.lat, place.lon, self.radius)
-            if place.lat is not None and place.lon is not None
-            else "",
-        }
-
-        def fill(parts: list[str]) -> str:
-            if len(parts) == 1:
-                return parts[0]
-            return "".join(words[p] if n % 2 else p for n, p in enumerate(parts))
-
-        clone = object.__new__(Finding)  # the template with this incident's words
-        own = clone.__dict__
-        own.update(f.__dict__)
-        own.pop("explanation", None)
-        own["incident"] = key
-        own["rule"] = fill(texts["rule"])
-        own["facts"] = tuple(dict.fromkeys(fill(p) for p in texts["facts"]))
-        own["doubts"] = tuple(dict.fromkeys(fill(p) for p in texts["doubts"]))
-        own["zones"] = tuple(
-            {**z, "reason": fill(p)} if len(p) > 1 else z for z, p in texts["zones"]
-        )
-        return clone
-
-
-def _instants(ctx: Context) -> list[int]:
-    """Every instant the rules may compare an incident's window with: each date and date-time
-    anywhere in the agreement (its phases, decisions, declarations, determinations, the actor
-    registry's dated names and memberships), the phase windows as known, the control map's
-    versions — a date as the first instants of its day and of the next, in the agreement's zone
-    and in UTC.
-    Gathered by walking the objects, so a dated field added later is included without a change
-    here.  As microseconds since 1970 (UTC): exact, and quick to compare."""
-    found: set[datetime] = set()
-    tz = ctx.agreement.timezone
-    seen: set[int] = set()
-
-    def walk(obj: Any) -> None:
-        if isinstance(obj, datetime):
-            if obj.tzinfo is not None:
-                found.add(obj)
+        base = self.base
+        keys = groups.keys
+        new = object.__new__
+        if not self.slotted:
+            judged = f.incident
+            for k in members:
+                key = keys[k]
+                if key == judged:
+                    out[k] = f
+                    continue
+                clone = new(Finding)  # a shallow copy (findings are frozen), made quickly
+                own = clone.__dict__
+                own.update(base)
+                own["incident"] = key
+                out[k] = clone
             return
-        if isinstance(obj, date):  # a day compared with a day: before it, on it, after it
-            for day in (obj, obj + timedelta(days=1)):
-                found.add(datetime.combine(day, time(0), tzinfo=tz))
-                found.add(datetime.combine(day, time(0), tzinfo=UTC))
-            return
-        if obj is None or isinstance(obj, str | bytes | int | float | enum.Enum):
-            return
-        if id(obj) in seen:
-            return
-        seen.add(id(obj))
-        if isinstance(obj, dict):
-            for k, v in obj.items():
-                walk(k)
-                walk(v)
-        elif isinstance(obj, list | tuple | set | frozenset):
-            for v in obj:
-                walk(v)
-        elif is_dataclass(obj):
-            for f in fields(obj):
-                if f.name != "cache":
-                    walk(getattr(obj, f.name))
-        elif type(obj).__module__.startswith("ceasefire") and hasattr(obj, "__dict__"):
-            for name, v in vars(obj).items():
-                if name != "cache":
-                    walk(v)
-
-    walk(ctx.agreement)
-    walk(ctx.windows)
-    if ctx.control is not None:
-        walk(list(ctx.control.versions))
-    return sorted({micros(moment) for moment in found})
-
-
-def _long(ctx: Context, window: TimeWindow) -> bool:
-    """Whether the window spans more local days than control is asked over (territory)."""
-    tz = ctx.agreement.timezone
-    first = window.start.astimezone(tz).date()
-    last = (window.end - timedelta(microseconds=1)).astimezone(tz).date()
-    return (last - first).days > MAX_DAYS
+        used = self.used
+        radius = self.radius
+        windows, places = groups.windows, groups.places
+        rule, rule_slotted = self.rule
+        facts, doubts, zones = self.facts, self.doubts, self.zones
+        for k in members:
+            words: dict[str, str] = {}
+            if "stated" in used:
+                win = windows[k]
+                words["stated"] = win.stated or win.precision.value
+            if "end" in used:
+                words["end"] = ends.word(k)
+            if "place" in used:
+                place = places[k]
+                words["place"] = (
+                    disc_description(place.lat, place.lon, radius)
+                    if place.lat is not None and place.lon is not None
+                    else ""
+                )
+            clone = new(Finding)  # the template with this incident's words
+            own = clone.__dict__
+            own.update(base)
+            own["incident"] = keys[k]
+            if rule_slotted:
+                own["rule"] = rule.format_map(words)
+            if facts is not None:
+                own["facts"] = tuple(
+                    dict.fromkeys([p.format_map(words) if s else p for p, s in facts])
+                )
+            if doubts is not None:
+                own["doubts"] = tuple(
+                    dict.fromkeys([p.format_map(words) if s else p for p, s in doubts])
+                )
+            if zones is not None:
+                own["zones"] = tuple(
+                    {**z, "reason": p.format_map(words)} if s else z for z, (p, s) in zones
+                )
+            out[k] = clone
 
 
 def _draft(ctx: Context, incident: Incident, slots: bool = False) -> Case:
