@@ -15,8 +15,8 @@ incident keeps its exact place and window.
 ends as microseconds placed with :func:`numpy.searchsorted`, names and words as codes (the place
 of the first equal value, found while each value is read), sequences (actors, sources) as padded
 rows of codes — and numbers the groups by their first incident.  Each incident's fields are read
-in one pass: at this scale the time goes to reaching each object, not to the arithmetic.  Only each group's first incident is given its signature as a tuple
-(:func:`signature`), the key judged templates are kept under across batches.  The columns
+in one pass: at this scale the time goes to reaching each object, not to the arithmetic.  Only
+each group's first incident is given its signature as a tuple (:func:`signature`), the key judged templates are kept under across batches.  The columns
 split the batch at least as finely as the tuples do, so a group never holds two signatures; two
 groups of one signature share one template through that key.
 """
@@ -133,7 +133,8 @@ def group(
         columns.append(np.fromiter((numbered.get(key, -1) for key in keys), np.int64, n))
     as_of = ctx.as_of
     if as_of is not None:
-        counted = (sum(1 for j in js if j.known_from <= as_of) for js in judgements)
+        # how many of its judgements were known then (Incident.judgement_times, bisected)
+        counted = (bisect_right(i.judgement_times, as_of) for i in incidents)
         columns.append(np.fromiter(counted, np.int64, n))
     _, first, inverse = np.unique(_combined(columns, n), return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
@@ -233,7 +234,7 @@ def signature(ctx: Context, incident: Incident, timed: bool, moments: list[int])
         incident.actors, incident.notes, _judged(incident), incident.continuing,
         incident.self_defence_claims, tuple(s.name for s in incident.sources), where,
         key if key in ctx.determinations else None,
-        None if as_of is None else sum(1 for j in incident.judgements if j.known_from <= as_of),
+        None if as_of is None else bisect_right(incident.judgement_times, as_of),
     )  # fmt: skip
 
 
