@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -188,3 +188,42 @@ def test_each_finding_names_its_own_place(sept_incidents: list[Incident]) -> Non
         assert all(own in r for r in reasons), reasons
         other = next(p for p in places if p != (event.place.lat, event.place.lon))
         assert f"({other[0]:.4f}, {other[1]:.4f})" not in json.dumps(finding.to_json())
+
+
+def _repeated_hour(year: int) -> datetime:
+    """The start of the local hour that the agreement's zone lives twice in ``year`` (the clocks
+    go back): its first passing (``fold`` 0)."""
+    at = datetime(year, 1, 1, tzinfo=UTC)
+    while at.year == year:
+        before, after = at.astimezone(TZ), (at + timedelta(hours=1)).astimezone(TZ)
+        if after.utcoffset() != before.utcoffset() and after.hour == before.hour:
+            return after.replace(fold=0)  # the wall time again, now for the second time
+        at += timedelta(hours=1)
+    raise AssertionError(f"the clocks do not go back in {year}")
+
+
+@pytest.mark.parametrize("name", AGREEMENTS)
+def test_the_hour_lived_twice(name: str, sept_incidents: list[Incident]) -> None:
+    """When the clocks go back, a local time names two instants (``fold`` 0 and 1) that compare
+    equal in the zone.  Events in the first and in the second passing of that hour are judged in a
+    batch as each alone: never taken for one another."""
+    first = _repeated_hour(2016)
+    second = first.replace(fold=1)
+    assert first == second
+    assert first.timestamp() != second.timestamp()
+
+    def window(start: datetime, fold: int) -> TimeWindow:
+        end = start + timedelta(minutes=20)
+        return TimeWindow(start.replace(fold=fold), end.replace(fold=fold), Precision.HOUR,
+                          f"{start:%Y-%m-%dT%H:%M}")  # fmt: skip
+
+    moved = [
+        replace(
+            i,
+            source_id=f"{i.source_id}-fold{fold}",
+            window=window(first + timedelta(minutes=(n % 3) * 10), fold),
+        )
+        for n, i in enumerate(sept_incidents[:80])
+        for fold in (0, 1)
+    ]
+    assert _batched(name, moved) == _alone(name, moved)

@@ -126,7 +126,10 @@ def group(
     exact_place = np.full(n, -1, dtype=np.int64)
     exact_place[exact] = _codes(map(places.__getitem__, picked), len(picked))[0]
 
-    columns = [words, actors, sources, *when, exact_window, where, exact_place]
+    # a window is also its instants: two equal windows of one zone may lie an hour apart (a wall
+    # time the zone lives twice, told apart by fold), and a finding states its window's instants
+    exact_instants = [np.where(timed, -1, start_us), np.where(timed, -1, end_us)]
+    columns = [words, actors, sources, *when, exact_window, *exact_instants, where, exact_place]
     determined = ctx.determinations
     if determined:
         numbered = {key: k for k, key in enumerate(determined)}
@@ -227,6 +230,8 @@ def signature(ctx: Context, incident: Incident, timed: bool, moments: list[int])
         )  # fmt: skip
     else:
         where = place
+        # equal windows of one zone may be an hour apart (a wall time lived twice): the instants
+        when = (when, micros(when.start), micros(when.end))
     key = incident.key
     as_of = ctx.as_of
     return (
