@@ -212,9 +212,10 @@ def _convoy_event(event: ConvoyEventIn, index: int, tz: ZoneInfo) -> ConvoyEvent
     )
 
 
-def humanitarian_records(item: RouteIn | ConvoyIn, tz: ZoneInfo) -> list[Any]:
+def humanitarian_records(item: RouteIn | ConvoyIn, tz: ZoneInfo) -> list[tuple[Any, str]]:
     """A route, or a convoy followed by the incidents its blocked/inspected/attacked events are;
-    each checked against its stored form. Raises :class:`BadField`."""
+    each with the JSON text of its stored form, checked (:func:`check_record`). Raises
+    :class:`BadField`."""
     if isinstance(item, RouteIn):
         records: list[Any] = [
             Route(
@@ -239,9 +240,7 @@ def humanitarian_records(item: RouteIn | ConvoyIn, tz: ZoneInfo) -> list[Any]:
             refs=tuple(item.refs),
         )
         records = [convoy, *humanitarian_incidents(convoy)]
-    for record in records:
-        check_record(record)
-    return records
+    return [(record, check_record(record)) for record in records]
 
 
 def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
@@ -249,9 +248,12 @@ def parse_humanitarian(path: Path, tz: ZoneInfo) -> Batch:
     batch = Batch(kind="humanitarian", file=str(path))
     for number, item, line in _objects(path, batch, _parse_humanitarian_line):
         try:
-            batch.records.extend(humanitarian_records(item, tz))
+            checked = humanitarian_records(item, tz)
         except BadField as exc:
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
+            continue
+        for record, body in checked:  # the body checked is the one stored (Batch.add)
+            batch.add(record, body)
     return batch
 
 
@@ -324,9 +326,15 @@ def report_record(
     """The domain record of a validated report, checked against its stored form; ``raw`` is the
     report's JSON object (an incident keeps it, field by field, as its ``native``). Raises
     :class:`BadField`."""
+    return checked_report_record(item, tz, raw)[0]
+
+
+def checked_report_record(
+    item: IncidentReportIn | ClaimIn, tz: ZoneInfo, raw: dict[str, Any]
+) -> tuple[Incident | Claim, str]:
+    """:func:`report_record` with the JSON text of the record's stored form it was checked as."""
     record = _claim(item, tz) if isinstance(item, ClaimIn) else _report_incident(item, tz, raw)
-    check_record(record)
-    return record
+    return record, check_record(record)
 
 
 def parse_report_json(
@@ -392,7 +400,7 @@ def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Bat
     for number, item, line in _objects(path, batch, _parse_report_line):
         try:
             raw = json.loads(line)
-            record = report_record(item, tz, raw)
+            record, body = checked_report_record(item, tz, raw)
             report_id = record.id if isinstance(record, Claim) else record.source_id
             if report_id in seen:
                 raise BadField("id", f"{report_id!r} repeats line {seen[report_id]}")
@@ -403,7 +411,7 @@ def parse_reports(path: Path, tz: ZoneInfo, submitter: str | None = None) -> Bat
             batch.problems.append(RowProblem(str(path), number, exc.field, str(exc), line[:2000]))
             continue
         seen[report_id] = number
-        batch.records.append(record)
+        batch.add(record, body)  # the body checked is the one stored
         if party is not None:
             batch.restricted[record_key(record)] = party
     return batch
