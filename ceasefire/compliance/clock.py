@@ -223,16 +223,14 @@ class _ViolenceMetric:
         new._value = np.insert(self._value, at, [r[4] for r in rows])
         new._sure = np.insert(self._sure, at, [r[5] for r in rows])
         new._known = np.insert(self._known, at, [r[6] for r in rows])
+        # a table of its own (a copy shares the one before's, whose sums are of other columns)
         days = list(self._days)
-        if days:
-            d_start = np.array([micros(d[0]) for d in days], dtype=np.int64)
-            d_end = np.array([micros(d[1]) for d in days], dtype=np.int64)
-            touched = np.zeros(len(days), dtype=np.bool_)
-            for _, start, end, *_ in rows:
-                touched |= (d_start < end) & (d_end > start)
-            new._days = {
-                d: self._days[d] for d, t in zip(days, touched.tolist(), strict=True) if not t
-            }
+        d_start = np.array([micros(d[0]) for d in days], dtype=np.int64)
+        d_end = np.array([micros(d[1]) for d in days], dtype=np.int64)
+        touched = np.zeros(len(days), dtype=np.bool_)
+        for _, start, end, *_ in rows:
+            touched |= (d_start < end) & (d_end > start)
+        new._days = {d: self._days[d] for d, t in zip(days, touched.tolist(), strict=True) if not t}
         new._settle()
         return new
 
