@@ -97,3 +97,24 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def acled_haydariyeh_csv(path: Path) -> Path:
+    """A synthetic ACLED row (written for these tests): the army regains Haydariyeh (Aleppo
+    neighbourhood N0122) on 22 Nov 2016, located precisely inside it."""
+    from ceasefire.geo.control import packaged_areas
+    from ceasefire.intake.acled import ACLED_COLUMNS
+
+    point = packaged_areas("neighbourhood")["N0122"][1].representative_point()
+    row = dict.fromkeys(ACLED_COLUMNS, "")
+    row.update({
+        "event_id_cnty": "SYRTEST1", "event_date": "2016-11-22", "year": "2016", "time_precision": "1",
+        "disorder_type": "Political violence", "event_type": "Battles",
+        "sub_event_type": "Government regains territory", "actor1": "Military Forces of Syria (2000-)",
+        "country": "Syria", "admin1": "Aleppo", "location": "Aleppo - Haydariyeh",
+        "latitude": f"{point.y:.6f}", "longitude": f"{point.x:.6f}", "geo_precision": "1",
+        "source": "test source", "fatalities": "0",
+    })  # fmt: skip
+    path.write_text(",".join(ACLED_COLUMNS) + "\n" + ",".join(row[c] for c in ACLED_COLUMNS) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    return path

@@ -299,6 +299,12 @@ def test_the_candidate_search_finds_every_link_all_pairs_would(registry: ActorRe
     )
 
 
+def _active_links(store: Any) -> list[tuple[str, str]]:
+    """The pairs of the recorded links not undone, in order."""
+    return sorted((str(a), str(b)) for a, b in store.conn.execute(
+        "SELECT a, b FROM incident_links WHERE undone_at IS NULL"))  # fmt: skip
+
+
 def test_an_import_links_what_linking_the_whole_store_would(tmp_path: Path) -> None:
     """The real September rows stored, then other feeds' reports of some of them imported in
     three batches: the links each import records (read from the store near its incidents in
@@ -311,21 +317,17 @@ def test_an_import_links_what_linking_the_whole_store_would(tmp_path: Path) -> N
     rows = parse_ucdp(UCDP_SEPT, TZ).records
     others = _other_feeds(rows, seed=11)
 
-    def links(store: Store) -> list[tuple[str, str]]:
-        return sorted((str(a), str(b)) for a, b in store.conn.execute(
-            "SELECT a, b FROM incident_links WHERE undone_at IS NULL"))  # fmt: skip
-
     with Store(tmp_path / "batches") as store:
         store.import_batch(Batch("ucdp", "rows.csv", list(rows)))
         for feed in ("report", "acled", "news"):
             batch = [i for i in others if i.source_system == feed]
             summary = store.import_batch(Batch(feed, f"{feed}.jsonl", batch))
             link_incidents(store, summary.changed_incidents)
-        by_import = links(store)
+        by_import = _active_links(store)
     with Store(tmp_path / "whole") as store:
         store.import_batch(Batch("all", "all", [*rows, *others]))
         link_incidents(store)
-        whole = links(store)
+        whole = _active_links(store)
     assert len(whole) >= 20, "the set exercises linking"
     assert by_import == whole
 
@@ -344,14 +346,10 @@ def test_an_import_links_from_what_it_stored_as_from_the_store(tmp_path: Path) -
     rows = parse_ucdp(UCDP_SEPT, TZ).records
     others = _other_feeds(rows, seed=11)
 
-    def links(store: Store) -> list[tuple[str, str]]:
-        return sorted((str(a), str(b)) for a, b in store.conn.execute(
-            "SELECT a, b FROM incident_links WHERE undone_at IS NULL"))  # fmt: skip
-
     with Store(tmp_path / "whole") as store:
         store.import_batch(Batch("all", "all", [*rows, *others]))
         link_incidents(store)
-        whole = links(store)
+        whole = _active_links(store)
     assert len(whole) >= 20, "the set exercises linking"
     with Store(tmp_path / "import") as store:
         summary = store.import_batch(Batch("others", "others.jsonl", list(others)))
@@ -359,7 +357,7 @@ def test_an_import_links_from_what_it_stored_as_from_the_store(tmp_path: Path) -
         summary = store.import_batch(Batch("ucdp", "rows.csv", list(rows)))
         assert sorted(summary.stored) == sorted(i.key for i in rows)
         link_incidents(store, summary.changed_incidents, summary.stored)
-        assert links(store) == whole
+        assert _active_links(store) == whole
     assert any(b.startswith("ucdp:") for _, b in whole)
     # what an import stored but another revised since (moved 300 km north): read from the store
     found = []
@@ -370,7 +368,7 @@ def test_an_import_links_from_what_it_stored_as_from_the_store(tmp_path: Path) -
             moved = [replace(i, place=replace(i.place, lat=(i.place.lat or 0) + 3)) for i in rows]
             store.import_batch(Batch("ucdp", "moved.csv", moved))
             link_incidents(store, summary.changed_incidents, summary.stored if known else None)
-            found.append(links(store))
+            found.append(_active_links(store))
     assert found[0] == found[1]
     assert not set(found[0]) & set(whole)
 

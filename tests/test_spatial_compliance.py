@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from ceasefire.cli import cli
 from ceasefire.geo.zones import load_reference_line
+from tests.conftest import acled_haydariyeh_csv
 from tests.test_zones import haversine_m, offset_point
 
 
@@ -185,26 +186,8 @@ def test_analyst_statements_become_new_versions_and_history_survives(tmp_path: P
 
 
 def test_acled_territorial_event_becomes_a_sourced_version(tmp_path: Path) -> None:
-    """A synthetic ACLED row (written for this test): the army regains Haydariyeh on 22 Nov."""
-    from ceasefire.geo.control import packaged_areas
-    from ceasefire.intake.acled import ACLED_COLUMNS
-
-    _, geometry = packaged_areas("neighbourhood")["N0122"]
-    point = geometry.representative_point()
-    row = dict.fromkeys(ACLED_COLUMNS, "")
-    row.update({
-        "event_id_cnty": "SYRTEST1", "event_date": "2016-11-22", "year": "2016", "time_precision": "1",
-        "disorder_type": "Political violence", "event_type": "Battles",
-        "sub_event_type": "Government regains territory", "actor1": "Military Forces of Syria (2000-)",
-        "country": "Syria", "admin1": "Aleppo", "location": "Aleppo - Haydariyeh",
-        "latitude": f"{point.y:.6f}", "longitude": f"{point.x:.6f}", "geo_precision": "1",
-        "source": "test source", "fatalities": "0",
-    })  # fmt: skip
-    path = tmp_path / "acled.csv"
-    path.write_text(
-        ",".join(ACLED_COLUMNS) + "\n" + ",".join(row[c] for c in ACLED_COLUMNS) + "\n",
-        encoding="utf-8",
-    )
+    """The army regains Haydariyeh on 22 Nov (acled_haydariyeh_csv)."""
+    path = acled_haydariyeh_csv(tmp_path / "acled.csv")
     runner = CliRunner()
     ws = str(tmp_path / "ws")
     assert runner.invoke(cli, ["--workspace", ws, "import", "acled", str(path)]).exit_code == 0

@@ -16,7 +16,7 @@ from ceasefire.reports import render_json
 from ceasefire.service import bundled_data, import_file
 from ceasefire.store import Store
 from ceasefire.visibility import OPERATOR, PUBLIC
-from tests.conftest import MONITOR_REPORT, TZ, UCDP_SEPT
+from tests.conftest import MONITOR_REPORT, TZ, UCDP_SEPT, acled_haydariyeh_csv
 
 DAY = date(2016, 9, 15)
 REPORT = {**MONITOR_REPORT, "id": "r-cache"}
@@ -65,24 +65,9 @@ def _held(collection: dict[str, object], area: str) -> object:
 
 
 def test_an_import_that_changes_the_ground_redraws_the_control_map(tmp_path: Path) -> None:
-    """A synthetic ACLED row (written for this test): the army regains Haydariyeh (N0122) on
-    22 Nov 2016.  The view cache must not lend the control map of the state before."""
-    from ceasefire.geo.control import packaged_areas
-    from ceasefire.intake.acled import ACLED_COLUMNS
-
-    point = packaged_areas("neighbourhood")["N0122"][1].representative_point()
-    row = dict.fromkeys(ACLED_COLUMNS, "")
-    row.update({
-        "event_id_cnty": "SYRTEST1", "event_date": "2016-11-22", "year": "2016", "time_precision": "1",
-        "disorder_type": "Political violence", "event_type": "Battles",
-        "sub_event_type": "Government regains territory", "actor1": "Military Forces of Syria (2000-)",
-        "country": "Syria", "admin1": "Aleppo", "location": "Aleppo - Haydariyeh",
-        "latitude": f"{point.y:.6f}", "longitude": f"{point.x:.6f}", "geo_precision": "1",
-        "source": "test source", "fatalities": "0",
-    })  # fmt: skip
-    acled = tmp_path / "acled.csv"
-    acled.write_text(",".join(ACLED_COLUMNS) + "\n" + ",".join(row[c] for c in ACLED_COLUMNS) + "\n",
-                     encoding="utf-8")  # fmt: skip
+    """The army regains Haydariyeh (N0122) on 22 Nov 2016 (acled_haydariyeh_csv): the view
+    cache must not lend the control map of the state before."""
+    acled = acled_haydariyeh_csv(tmp_path / "acled.csv")
     day = date(2016, 11, 25)
     with Store(tmp_path / "ws") as db:
         import_file(db, "ucdp", UCDP_SEPT, TZ)

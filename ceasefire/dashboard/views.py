@@ -23,11 +23,12 @@ import json
 import threading
 from bisect import bisect_right, insort
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ceasefire._bounded import BoundedMemo, IdentityMemo
@@ -115,6 +116,7 @@ def store_state(db: Store) -> tuple[int, ...]:
 _Point = tuple[str, float, float, int, int, int, str]
 _Marks = tuple[tuple[str, str, str], ...]  # (party, local day, column) once per count
 _CODES = {q: n for n, q in enumerate(QUALIFICATIONS)}
+T = TypeVar("T")
 
 
 def _point(incident: Incident, finding: Finding, tz: ZoneInfo, first: date) -> _Point | None:
@@ -136,6 +138,34 @@ def _marks(incident: Incident, finding: Finding, tz: ZoneInfo) -> _Marks:
     if finding.qualification == "violation":
         mine.extend((p, day, "violation") for p in finding.bearers or ("not identified",))
     return tuple(mine)
+
+
+def _per_incident(model: _Model, name: str, make: Callable[[Incident, Finding], T]) -> list[T]:
+    """``make(incident, finding)`` for each of the model's incidents, in order.  It depends on
+    the incident, its finding and the agreement only: the agreement keeps each under ``name``,
+    so a model built anew (after a revision) makes it only for what changed."""
+    memo: IdentityMemo[Incident, tuple[Finding, T]] = model.base.agreement.cache.setdefault(
+        name, IdentityMemo(_POINTS_KEPT)
+    )
+    out: list[T] = []
+    for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
+        finding = model.finding(incident.key)
+        if hit is None or hit[0] is not finding:
+            hit = memo.put(incident, (finding, make(incident, finding)))
+        out.append(hit[1])
+    return out
+
+
+def _inserted(
+    before: list[T], placed: list[tuple[int, Incident]], make: Callable[[Incident, Finding], T],
+    model: _Model,
+) -> list[T]:  # fmt: skip
+    """``before`` (per incident of the model before an import) with ``make(incident, finding)``
+    put in for each new incident where it went among them, in turn."""
+    out = list(before)
+    for at, incident in placed:
+        out.insert(at, make(incident, model.finding(incident.key)))
+    return out
 
 
 def _order(incident: Incident) -> tuple[Any, str]:
@@ -262,9 +292,7 @@ class DashboardCache:
     def _read_incidents(
         self, db: Store, state: tuple[int, ...]
     ) -> tuple[list[Incident], _Delta | None, frozenset[str]]:
-        def order(i: Incident) -> tuple[Any, str]:
-            return (i.window.start, i.key)
-
+        order = _order
         if self._incidents:
             ((before, kept),) = self._incidents.items()
             if state[_BATCH] >= before[_BATCH]:
@@ -434,19 +462,13 @@ class DashboardCache:
                        stories=stories_for(db, audience=who), unseen=prev.unseen)  # fmt: skip
         model.own_findings = {**prev.own_findings, **_own_findings(base.judge, added, r)}
         tz = base.agreement.timezone
+        first = base.agreement.start.instant.astimezone(tz).date()
         if prev.points is not None:
-            first = base.agreement.start.instant.astimezone(tz).date()
-            points = list(prev.points)
-            for at, incident in placed:
-                points.insert(at, _point(incident, model.finding(incident.key), tz, first))
-            model.points = points
+            model.points = _inserted(
+                prev.points, placed, lambda i, f: _point(i, f, tz, first), model
+            )
         if prev.marks is not None:
-            marks = list(prev.marks)
-            for at, incident in placed:
-                marks.insert(
-                    at, _marks(incident, model.finding(incident.key), base.agreement.timezone)
-                )
-            model.marks = marks
+            model.marks = _inserted(prev.marks, placed, lambda i, f: _marks(i, f, tz), model)
         if prev.replay is not None:
             model.replay = Replay.grown(prev.replay, incidents, added, model.db_convoys,
                                         model.db_claims, distribution=model.distribution,
@@ -493,17 +515,7 @@ class DashboardCache:
         tz = agreement.timezone
         first = agreement.start.instant.astimezone(tz).date()
         if model.points is None:
-            # an incident's point depends on it, its finding and the agreement only: the
-            # agreement keeps each (a model built anew after a revision draws only what changed)
-            memo: IdentityMemo[Incident, tuple[Finding, _Point | None]] = (
-                agreement.cache.setdefault("layer points", IdentityMemo(_POINTS_KEPT))
-            )
-            drawn: list[_Point | None] = []
-            for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
-                finding = model.finding(incident.key)
-                if hit is None or hit[0] is not finding:
-                    hit = memo.put(incident, (finding, _point(incident, finding, tz, first)))
-                drawn.append(hit[1])
+            drawn = _per_incident(model, "layer points", lambda i, f: _point(i, f, tz, first))
             with model.lock:
                 model.points = drawn
         points = [p for p in model.points if p is not None]
@@ -538,17 +550,7 @@ class DashboardCache:
         agreement = model.base.agreement
         tz = agreement.timezone
         if model.marks is None:
-            # what each incident counts depends on it and its finding only: the agreement keeps
-            # it (a model built anew after a revision counts only what changed)
-            memo: IdentityMemo[Incident, tuple[Finding, _Marks]] = agreement.cache.setdefault(
-                "scorecard marks", IdentityMemo(_POINTS_KEPT)
-            )
-            marks: list[_Marks] = []
-            for incident, hit in zip(model.incidents, memo.get_many(model.incidents), strict=True):
-                finding = model.finding(incident.key)
-                if hit is None or hit[0] is not finding:
-                    hit = memo.put(incident, (finding, _marks(incident, finding, tz)))
-                marks.append(hit[1])
+            marks = _per_incident(model, "scorecard marks", lambda i, f: _marks(i, f, tz))
             with model.lock:
                 model.marks = marks
         counts: dict[str, dict[str, dict[str, int]]] = defaultdict(

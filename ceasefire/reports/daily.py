@@ -42,8 +42,7 @@ __all__ = ["QUALIFICATIONS", "Replay", "daily_report"]
 
 QUALIFICATIONS = ("violation", "undetermined", "not_violation", "out_of_scope")
 SERIOUS_FATALITIES = 10
-_NEVER = np.iinfo(np.int64).min  # µs: an incident whose first moment known is not stated
-_KEPT = 2_000_000  # incidents whose local days and report rows an agreement keeps
+_KEPT = 2_000_000  # incidents whose report rows an agreement keeps
 CLOCK_DAYS = 7  # agreement days shown in a daily report  # a violation with at least this many deaths is listed as serious
 
 
@@ -82,12 +81,7 @@ class Replay:
         # the audience the incidents, claims and stories were filtered for (ceasefire.visibility),
         # as the reports' distribution marking says it
         self.distribution = distribution
-        # news stories as ceasefire.service.stories_for gives them; incident key → its stories
-        self.stories = {s["key"]: s for s in stories}
-        self.story_of: dict[str, list[str]] = defaultdict(list)
-        for key in sorted(self.stories):
-            for incident in self.stories[key]["incidents"]:
-                self.story_of[incident].append(key)
+        self._tell(stories)
         with collector_paused():
             self._prepare(judge, incidents, convoys, claims)
 
@@ -109,15 +103,19 @@ class Replay:
         are not ``before``'s with ``added`` in order."""
         replay = cls.__new__(cls)
         replay.distribution = distribution
-        replay.stories = {s["key"]: s for s in stories}
-        replay.story_of = defaultdict(list)
-        for key in sorted(replay.stories):
-            for incident in replay.stories[key]["incidents"]:
-                replay.story_of[incident].append(key)
+        replay._tell(stories)
         with collector_paused():
             if not replay._grow(before, incidents, added, convoys, claims):
                 replay._prepare(before.judge, incidents, convoys, claims)
         return replay
+
+    def _tell(self, stories: Sequence[dict[str, Any]]) -> None:
+        """News stories as ceasefire.service.stories_for gives them; incident key → its stories."""
+        self.stories = {s["key"]: s for s in stories}
+        self.story_of: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self.stories):
+            for incident in self.stories[key]["incidents"]:
+                self.story_of[incident].append(key)
 
     def _grow(
         self,
@@ -179,7 +177,7 @@ class Replay:
         self.metrics = prepare_metrics(agreement, self.incidents, at)
         self._full_clock = build_clock(agreement, (), self.convoys, None, self.metrics)
         self.deadlines = Deadlines(judge, self.incidents)
-        # what a row says of an incident (kept by the agreement, as its local days)
+        # what a row says of an incident (kept by the agreement, for the next replay)
         self.rows = agreement.cache.setdefault("report rows", IdentityMemo(_KEPT))
         self._saturated = self._saturation()
         self._clocks = {}
